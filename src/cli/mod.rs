@@ -1,0 +1,262 @@
+//! The `casewatch` command line: argument definitions and one function per
+//! command. Each command turns its raw arguments into parsed values first,
+//! then calls into the library.
+
+mod cases;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::domain::{parse_date, today_in_london};
+use crate::import::{self, CaseContext, ImportError};
+use crate::settings::{Settings, settings_file};
+use crate::store::{ImportCounts, Store};
+use crate::{demo, telemetry};
+
+/// Keeps council complaint responses on time: working-day deadlines,
+/// reminders, delay reasons and weekly trackers.
+#[derive(Debug, Parser)]
+#[command(name = "casewatch", version, about, after_help = "\
+Settings: config/default.toml documents every one. Exit codes: 0 success, \
+1 failure at run time, 2 bad input or bad settings.")]
+pub struct Cli {
+    /// Settings file (default: $CASEWATCH_CONFIG, else /etc/casewatch/casewatch.toml if it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the settings and print them, secrets redacted; exit 2 listing every problem.
+    #[command(after_help = "Example:\n  CASEWATCH__LOG__FORMAT=json casewatch check-config")]
+    CheckConfig,
+
+    /// Create or upgrade the database schema (other commands do this too).
+    #[command(after_help = "Example:\n  casewatch --config /etc/casewatch/casewatch.toml migrate")]
+    Migrate,
+
+    /// Load staff or cases from a CSV file: all rows or none.
+    #[command(subcommand)]
+    Import(ImportCommand),
+
+    /// List complaint stages and whether each has been answered.
+    #[command(after_help = "Example:\n  casewatch cases --open --as-of 2026-11-30 --format csv > open.csv")]
+    Cases {
+        /// Only stages still waiting for a response.
+        #[arg(long)]
+        open: bool,
+        /// Show the cases as they stood on this date (default: today in Europe/London).
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+
+    /// Write a synthetic council year (settings, CSV files, a SQLite database) to try casewatch on.
+    #[command(after_help = "Example:\n  casewatch demo --dir ./casewatch-demo\n  \
+        casewatch --config ./casewatch-demo/casewatch.toml cases --open")]
+    Demo {
+        /// Folder to write to; created if missing.
+        #[arg(long, value_name = "DIR", default_value = "./casewatch-demo")]
+        dir: PathBuf,
+        /// The day the demo year ends on (default: today in Europe/London).
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Staff: email,name,team,escalation_email (the last may be blank).
+    #[command(after_help = "Example:\n  casewatch import staff staff.csv")]
+    Staff {
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// Cases: one row per stage; see the README for the columns.
+    #[command(after_help = "Example:\n  casewatch import cases cases.csv")]
+    Cases {
+        /// The CSV file.
+        file: PathBuf,
+        /// Treat this date as today when refusing dates in the future.
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+fn date_arg(raw: &str) -> Result<NaiveDate, String> {
+    parse_date(raw).map_err(|e| e.0)
+}
+
+/// A command that did not succeed, and the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+impl Failure {
+    /// Bad input or bad settings: exit 2.
+    pub fn bad_input(error: impl Into<anyhow::Error>) -> Self {
+        Self {
+            code: 2,
+            error: error.into(),
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        self.code
+    }
+
+    pub fn error(&self) -> &anyhow::Error {
+        &self.error
+    }
+}
+
+/// Anything not marked as bad input is a failure at run time: exit 1.
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Self {
+            code: 1,
+            error: error.into(),
+        }
+    }
+}
+
+/// Runs one command to the end.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let file = settings_file(cli.config, std::env::var_os("CASEWATCH_CONFIG").map(PathBuf::from))
+        .map_err(Failure::bad_input)?;
+    let settings = Settings::load(file.as_deref()).map_err(Failure::bad_input)?;
+    if let Command::CheckConfig = cli.command {
+        let source = file.map_or_else(|| "none (built-in defaults)".to_owned(), |f| f.display().to_string());
+        println!("# settings file: {source}\n{}", settings.to_toml());
+        return Ok(());
+    }
+    telemetry::init(&settings.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(dispatch(cli.command, settings))
+}
+
+async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
+    match command {
+        Command::CheckConfig => Ok(()),
+        Command::Migrate => migrate(&settings).await,
+        Command::Import(ImportCommand::Staff { file }) => {
+            let store = Store::open(&settings.database).await?;
+            import_staff_file(&store, &file).await
+        }
+        Command::Import(ImportCommand::Cases { file, as_of }) => {
+            let store = Store::open(&settings.database).await?;
+            let today = as_of.unwrap_or_else(today_in_london);
+            import_cases_file(&store, &settings, &file, today).await
+        }
+        Command::Cases { open, as_of, format } => {
+            let store = Store::open(&settings.database).await?;
+            let today = as_of.unwrap_or_else(today_in_london);
+            let stages = store.stages().await?;
+            print!("{}", cases::render(&stages, today, open, format)?);
+            Ok(())
+        }
+        Command::Demo { dir, as_of } => run_demo(&dir, as_of.unwrap_or_else(today_in_london)).await,
+    }
+}
+
+async fn migrate(settings: &Settings) -> Result<(), Failure> {
+    let store = Store::connect(&settings.database).await?;
+    let report = store.migrate().await?;
+    println!(
+        "{} database {} is up to date: {} migration(s) applied now, {} in all",
+        store.backend(),
+        settings.database.url,
+        report.applied_now - report.applied_before,
+        report.applied_now
+    );
+    Ok(())
+}
+
+fn open_input(path: &Path) -> Result<File, Failure> {
+    File::open(path).map_err(|e| Failure::bad_input(anyhow!("{}: cannot read: {e}", path.display())))
+}
+
+/// Reports every problem of a refused file on standard error.
+fn refused(path: &Path, error: ImportError) -> Failure {
+    eprintln!("{error}");
+    let n = error.problems.len();
+    Failure::bad_input(anyhow!(
+        "{}: {n} problem{}; nothing was imported",
+        path.display(),
+        if n == 1 { "" } else { "s" }
+    ))
+}
+
+fn counts(what: &str, c: ImportCounts) -> String {
+    format!(
+        "{what}: {} inserted, {} updated, {} unchanged",
+        c.inserted, c.updated, c.unchanged
+    )
+}
+
+async fn import_staff_file(store: &Store, path: &Path) -> Result<(), Failure> {
+    let name = path.display().to_string();
+    let staff = import::parse_staff(&name, open_input(path)?).map_err(|e| refused(path, e))?;
+    let c = store.import_staff(&staff, Utc::now()).await?;
+    println!("{name}: {}", counts("staff", c));
+    Ok(())
+}
+
+async fn import_cases_file(
+    store: &Store,
+    settings: &Settings,
+    path: &Path,
+    today: NaiveDate,
+) -> Result<(), Failure> {
+    let name = path.display().to_string();
+    let managers = store.staff_emails().await?;
+    let ctx = CaseContext {
+        managers: &managers,
+        timescales: &settings.timescales,
+        reasons: &settings.delay_reasons,
+        today,
+    };
+    let cases = import::parse_cases(&name, open_input(path)?, &ctx).map_err(|e| refused(path, e))?;
+    let s = store.import_cases(&cases, Utc::now()).await?;
+    println!(
+        "{name}: {}; {}; {} delay reason(s) added",
+        counts("cases", s.cases),
+        counts("stages", s.stages),
+        s.reasons_added
+    );
+    Ok(())
+}
+
+async fn run_demo(dir: &Path, today: NaiveDate) -> Result<(), Failure> {
+    let files = demo::write(dir, today)?;
+    let settings = Settings::load(Some(&files.settings)).map_err(Failure::bad_input)?;
+    let store = Store::open(&settings.database).await?;
+    import_staff_file(&store, &files.staff).await?;
+    import_cases_file(&store, &settings, &files.cases, today).await?;
+    println!(
+        "\nThe demo is ready in {dir}. Try:\n  casewatch --config {settings} cases --open --as-of {today}",
+        dir = dir.display(),
+        settings = files.settings.display(),
+    );
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! Parsed values of the complaints domain.
+//!
+//! Everything that arrives from a CSV file, a setting or the command line is
+//! turned into one of these types once, at the boundary; code past that point
+//! never re-checks a string.
+
+mod case;
+mod date;
+mod email;
+mod records;
+
+pub use case::{Kind, Outcome, ParseError, Reference, Stage, Team, Via};
+pub use date::{parse_date, today_in_london};
+pub use email::Email;
+pub use records::{CaseRecord, Staff, StageRecord};
+
+/// Folds a word from a spreadsheet into its canonical spelling:
+/// case-insensitive, with spaces and hyphens accepted for underscores.
+pub(crate) fn normalise_word(raw: &str) -> String {
+    raw.trim()
+        .chars()
+        .map(|c| match c {
+            ' ' | '-' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}

@@ -1,0 +1,33 @@
+//! casewatch keeps council complaint responses on time.
+//!
+//! It loads cases from the complaints team's CSV exports, works out each
+//! stage's deadline in working days, reminds the responsible manager before it,
+//! asks for the reason for a delay after it, and writes the weekly tracker and
+//! the annual report figures.
+//!
+//! # Map of the crate
+//!
+//! The core is pure: it reads no clock and does no I/O, so "today" is always
+//! an argument. Input and output sit at the edges.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`domain`] | parsed values: [`domain::Reference`], [`domain::Email`], [`domain::Kind`], [`domain::Stage`], records to store |
+//! | [`timescale`] | kind × stage → working days allowed and extension caps (pure) |
+//! | [`settings`] | typed settings from `config/default.toml`, a settings file and `CASEWATCH__*` variables |
+//! | [`telemetry`] | tracing set-up: text or JSON logs on standard error |
+//! | [`store`] | the database, SQLite or PostgreSQL behind one API, with migrations per backend |
+//! | [`import`] | all-or-nothing CSV import of staff and cases (pure parsing and checks) |
+//! | [`demo`] | a synthetic council year, written as CSV files and imported |
+//! | [`cli`] | the `casewatch` commands; `main.rs` only parses and calls [`cli::run`] |
+//!
+//! Data flows one way: import → store → (later) poll → outbox → sender → SMTP.
+
+pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod import;
+pub mod settings;
+pub mod store;
+pub mod telemetry;
+pub mod timescale;

@@ -1,0 +1,626 @@
+//! Typed settings, read once at start-up.
+//!
+//! Sources, each overriding the one before: the defaults compiled in from
+//! `config/default.toml`, one settings file, then `CASEWATCH__SECTION__KEY`
+//! environment variables. The merged values are parsed key by key into
+//! [`Settings`]; every problem (unknown key, bad value) is collected with the
+//! key and the source it came from, so one run of `check-config` shows them
+//! all. Nothing past this module handles a raw setting.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat, Value, ValueKind};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Serialize, Serializer};
+
+use crate::domain::normalise_word;
+use crate::timescale::{StageRule, Timescales};
+
+/// The defaults, compiled in so the binary runs with no settings file at all.
+pub const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Where an installed service keeps its settings.
+pub const SYSTEM_FILE: &str = "/etc/casewatch/casewatch.toml";
+
+const ENV_PREFIX: &str = "CASEWATCH";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+    #[serde(serialize_with = "serialize_timescales")]
+    pub timescales: Timescales,
+    pub delay_reasons: DelayReasons,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    pub max_connections: u32,
+}
+
+/// Where the store lives. A PostgreSQL URL may carry a password, so it is
+/// kept as a secret and only ever displayed with the password redacted.
+#[derive(Debug, Clone)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(SecretString),
+}
+
+/// Only a placeholder while problems are collected; it never escapes
+/// `Settings::load`, which fails whenever a placeholder was used.
+impl Default for DatabaseUrl {
+    fn default() -> Self {
+        DatabaseUrl::Sqlite(PathBuf::new())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(secret) => f.write_str(&redact_password(secret.expose_secret())),
+        }
+    }
+}
+
+impl Serialize for DatabaseUrl {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) if parsed.password().is_some() => {
+            let host = parsed.host_str().unwrap_or("");
+            let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+            let user = parsed.username();
+            let rest = &parsed[url::Position::BeforePath..];
+            format!("{}://{user}:[redacted]@{host}{port}{rest}", parsed.scheme())
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) => "[redacted]".to_owned(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The reason categories a manager chooses from, in the order shown.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DelayReasons {
+    pub categories: Vec<ReasonCategory>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReasonCategory {
+    pub name: String,
+    pub label: String,
+}
+
+impl DelayReasons {
+    /// Finds a category by its short name, in any spreadsheet spelling.
+    pub fn find(&self, raw: &str) -> Option<&ReasonCategory> {
+        let name = normalise_word(raw);
+        self.categories.iter().find(|c| c.name == name)
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.categories.iter().map(|c| c.name.as_str()).collect()
+    }
+}
+
+/// One thing wrong with the settings: the key, where its value came from,
+/// and what is wrong. Secret values are never quoted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub origin: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.origin, self.message)
+        } else {
+            write!(f, "{} (from {}): {}", self.key, self.origin, self.message)
+        }
+    }
+}
+
+/// Every problem found in the settings.
+#[derive(Debug, thiserror::Error)]
+pub struct SettingsError {
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(f, "{n} problem{} in the settings:", if n == 1 { "" } else { "s" })?;
+        for problem in &self.problems {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl SettingsError {
+    fn one(origin: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            problems: vec![Problem {
+                key: String::new(),
+                origin: origin.into(),
+                message: message.into(),
+            }],
+        }
+    }
+}
+
+/// Picks the settings file: `--config`, else `CASEWATCH_CONFIG`, else the
+/// system file if it exists. A file that was asked for must exist.
+pub fn settings_file(
+    flag: Option<PathBuf>,
+    env: Option<PathBuf>,
+) -> Result<Option<PathBuf>, SettingsError> {
+    let (path, asked_by) = match (flag, env) {
+        (Some(path), _) => (path, "--config"),
+        (None, Some(path)) => (path, "CASEWATCH_CONFIG"),
+        (None, None) => {
+            let system = PathBuf::from(SYSTEM_FILE);
+            return Ok(system.is_file().then_some(system));
+        }
+    };
+    if path.is_file() {
+        Ok(Some(path))
+    } else {
+        Err(SettingsError::one(
+            asked_by,
+            format!("settings file {} does not exist", path.display()),
+        ))
+    }
+}
+
+impl Settings {
+    /// Loads the settings from the defaults, `file` and the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        Self::load_from(file, None)
+    }
+
+    /// As [`Settings::load`], with the `CASEWATCH__*` variables given
+    /// explicitly instead of read from the process (for tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: Option<HashMap<String, String>>,
+    ) -> Result<Self, SettingsError> {
+        let mut builder =
+            Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(path) = file {
+            builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+        }
+        let environment = Environment::with_prefix(ENV_PREFIX)
+            .prefix_separator("__")
+            .separator("__")
+            .source(env.map(|vars| vars.into_iter().collect()));
+        let merged = builder
+            .add_source(environment)
+            .build()
+            .map_err(|e| SettingsError::one(file_label(file), e.to_string()))?;
+        let table = merged
+            .cache
+            .into_table()
+            .map_err(|e| SettingsError::one(file_label(file), e.to_string()))?;
+        let mut reader = Reader::new(table);
+        let settings = Self::read(&mut reader);
+        reader.finish().map(|()| settings)
+    }
+
+    fn read(r: &mut Reader) -> Self {
+        let data_dir = r.get("data_dir", parse_path);
+        let url = r.get("database.url", |raw| parse_database_url(raw, &data_dir));
+        Self {
+            database: DatabaseSettings {
+                url,
+                max_connections: r.get("database.max_connections", |v| int_in(v, 1, 100)),
+            },
+            log: LogSettings {
+                level: r.get("log.level", parse_log_level),
+                format: r.get("log.format", |v| match string(v)?.as_str() {
+                    "text" => Ok(LogFormat::Text),
+                    "json" => Ok(LogFormat::Json),
+                    other => Err(format!("{other:?} is not a log format; use \"text\" or \"json\"")),
+                }),
+            },
+            timescales: read_timescales(r),
+            delay_reasons: r.get("delay_reasons.categories", parse_categories),
+            data_dir,
+        }
+    }
+
+    /// The settings as TOML, secrets redacted: what `check-config` prints.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_else(|e| format!("# cannot show the settings: {e}\n"))
+    }
+}
+
+fn file_label(file: Option<&Path>) -> String {
+    file.map_or_else(|| "the settings".to_owned(), |p| p.display().to_string())
+}
+
+fn read_timescales(r: &mut Reader) -> Timescales {
+    let mut stages = |kind: &str| -> [Option<StageRule>; 3] {
+        std::array::from_fn(|i| {
+            let prefix = format!("timescales.{kind}.stage{}", i + 1);
+            if !r.has_prefix(&prefix) {
+                return None;
+            }
+            let working_days = r.get(&format!("{prefix}.working_days"), |v| int_in(v, 1, 1000));
+            let extendable_to = r.optional(&format!("{prefix}.extendable_to"), |v| int_in(v, 1, 1000));
+            if let Some(cap) = extendable_to
+                && cap <= working_days
+            {
+                r.problem(
+                    &format!("{prefix}.extendable_to"),
+                    format!("must be more than working_days ({working_days})"),
+                );
+            }
+            Some(StageRule {
+                working_days,
+                extendable_to,
+            })
+        })
+    };
+    Timescales {
+        statutory: stages("statutory"),
+        corporate: stages("corporate"),
+        send: stages("send"),
+        adult_default_months: r.get("timescales.adult.default_response_months", |v| int_in(v, 1, 24)),
+    }
+}
+
+fn serialize_timescales<S: Serializer>(t: &Timescales, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Adult {
+        default_response_months: u32,
+    }
+    let stages = |rules: &[Option<StageRule>; 3]| -> BTreeMap<String, StageRule> {
+        rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, rule)| rule.map(|r| (format!("stage{}", i + 1), r)))
+            .collect()
+    };
+    #[derive(Serialize)]
+    struct Shown {
+        statutory: BTreeMap<String, StageRule>,
+        corporate: BTreeMap<String, StageRule>,
+        send: BTreeMap<String, StageRule>,
+        adult: Adult,
+    }
+    Shown {
+        statutory: stages(&t.statutory),
+        corporate: stages(&t.corporate),
+        send: stages(&t.send),
+        adult: Adult {
+            default_response_months: t.adult_default_months,
+        },
+    }
+    .serialize(s)
+}
+
+/// Reads merged settings key by key, remembering which keys were used (the
+/// rest are unknown) and every problem met on the way.
+struct Reader {
+    values: BTreeMap<String, Value>,
+    used: BTreeSet<String>,
+    problems: Vec<Problem>,
+}
+
+impl Reader {
+    fn new(table: config::Map<String, Value>) -> Self {
+        let mut values = BTreeMap::new();
+        flatten("", table, &mut values);
+        Self {
+            values,
+            used: BTreeSet::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn has_prefix(&self, prefix: &str) -> bool {
+        let dotted = format!("{prefix}.");
+        self.values.keys().any(|k| k.starts_with(&dotted))
+    }
+
+    /// Parses a key that the defaults always provide. On a problem the
+    /// fallback `T::default()` is returned; `finish` then fails, so the
+    /// fallback never escapes.
+    fn get<T: Default>(&mut self, key: &str, parse: impl FnOnce(&Value) -> Result<T, String>) -> T {
+        match self.optional(key, parse) {
+            Some(value) => value,
+            None => {
+                if !self.problems.iter().any(|p| p.key == key) {
+                    self.problem(key, "is missing".to_owned());
+                }
+                T::default()
+            }
+        }
+    }
+
+    fn optional<T>(&mut self, key: &str, parse: impl FnOnce(&Value) -> Result<T, String>) -> Option<T> {
+        let value = self.values.get(key)?;
+        self.used.insert(key.to_owned());
+        match parse(value) {
+            Ok(parsed) => Some(parsed),
+            Err(message) => {
+                let origin = origin_of(key, value);
+                self.problems.push(Problem {
+                    key: key.to_owned(),
+                    origin,
+                    message,
+                });
+                None
+            }
+        }
+    }
+
+    fn problem(&mut self, key: &str, message: String) {
+        let origin = self
+            .values
+            .get(key)
+            .map_or_else(|| "the settings".to_owned(), |v| origin_of(key, v));
+        self.problems.push(Problem {
+            key: key.to_owned(),
+            origin,
+            message,
+        });
+    }
+
+    fn finish(mut self) -> Result<(), SettingsError> {
+        let unknown: Vec<Problem> = self
+            .values
+            .iter()
+            .filter(|(key, _)| !self.used.contains(*key))
+            .map(|(key, value)| Problem {
+                key: key.clone(),
+                origin: origin_of(key, value),
+                message: "unknown setting (check the spelling against config/default.toml)"
+                    .to_owned(),
+            })
+            .collect();
+        self.problems.extend(unknown);
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(SettingsError {
+                problems: self.problems,
+            })
+        }
+    }
+}
+
+fn flatten(prefix: &str, table: config::Map<String, Value>, out: &mut BTreeMap<String, Value>) {
+    for (key, value) in table {
+        let full = if prefix.is_empty() {
+            key
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value.kind {
+            ValueKind::Table(inner) => flatten(&full, inner, out),
+            _ => {
+                out.insert(full, value);
+            }
+        }
+    }
+}
+
+/// Describes where a value came from in words an admin can act on.
+fn origin_of(key: &str, value: &Value) -> String {
+    match value.origin() {
+        None => "built-in defaults".to_owned(),
+        Some("the environment") => format!(
+            "environment variable {ENV_PREFIX}__{}",
+            key.replace('.', "__").to_uppercase()
+        ),
+        Some(file) => file.to_owned(),
+    }
+}
+
+fn string(value: &Value) -> Result<String, String> {
+    match &value.kind {
+        ValueKind::String(s) => Ok(s.clone()),
+        ValueKind::Table(_) | ValueKind::Array(_) => Err("expected a single value".to_owned()),
+        other => Ok(other.to_string()),
+    }
+}
+
+fn int_in<T: TryFrom<i64> + Default>(value: &Value, min: i64, max: i64) -> Result<T, String> {
+    let n = value
+        .clone()
+        .into_int()
+        .map_err(|_| format!("expected a whole number from {min} to {max}"))?;
+    if !(min..=max).contains(&n) {
+        return Err(format!("{n} is outside {min}-{max}"));
+    }
+    T::try_from(n).map_err(|_| format!("{n} is outside {min}-{max}"))
+}
+
+fn parse_path(value: &Value) -> Result<PathBuf, String> {
+    let raw = string(value)?;
+    if raw.trim().is_empty() {
+        return Err("is empty; give a folder path".to_owned());
+    }
+    if raw.contains('\0') {
+        return Err("contains a NUL character".to_owned());
+    }
+    Ok(PathBuf::from(raw))
+}
+
+/// Parses the database URL without ever quoting it back: it may hold a password.
+fn parse_database_url(value: &Value, data_dir: &Path) -> Result<DatabaseUrl, String> {
+    let raw = string(value)?;
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(DatabaseUrl::Sqlite(data_dir.join("casewatch.db")));
+    }
+    if let Some(path) = raw.strip_prefix("sqlite://") {
+        if path.is_empty() || path.contains('?') {
+            return Err("expected sqlite://PATH to a database file, with no options".to_owned());
+        }
+        return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+    }
+    if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+        let parsed = url::Url::parse(raw)
+            .map_err(|e| format!("not a valid PostgreSQL URL ({e}); value not shown"))?;
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err("the PostgreSQL URL has no host; value not shown".to_owned());
+        }
+        return Ok(DatabaseUrl::Postgres(SecretString::from(raw.to_owned())));
+    }
+    Err("expected a sqlite:// or postgres:// URL (value not shown: it may hold a password)".to_owned())
+}
+
+fn parse_log_level(value: &Value) -> Result<String, String> {
+    let level = string(value)?;
+    tracing_subscriber::EnvFilter::try_new(&level)
+        .map(|_| level.clone())
+        .map_err(|e| format!("{level:?} is not a log level or filter: {e}"))
+}
+
+fn parse_categories(value: &Value) -> Result<DelayReasons, String> {
+    let items = value
+        .clone()
+        .into_array()
+        .map_err(|_| "expected a list of { name, label } tables".to_owned())?;
+    if items.is_empty() {
+        return Err("needs at least one category".to_owned());
+    }
+    let mut categories: Vec<ReasonCategory> = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let mut table = item
+            .into_table()
+            .map_err(|_| format!("item {}: expected {{ name, label }}", i + 1))?;
+        let mut field = |name: &str| -> Result<String, String> {
+            let v = table
+                .remove(name)
+                .ok_or_else(|| format!("item {}: {name} is missing", i + 1))?;
+            let s = string(&v)?;
+            if s.trim().is_empty() {
+                return Err(format!("item {}: {name} is empty", i + 1));
+            }
+            Ok(s.trim().to_owned())
+        };
+        let name = normalise_word(&field("name")?);
+        let label = field("label")?;
+        if let Some(extra) = table.keys().next() {
+            return Err(format!("item {}: unknown field {extra:?}", i + 1));
+        }
+        if categories.iter().any(|c| c.name == name) {
+            return Err(format!("item {}: {name:?} is listed twice", i + 1));
+        }
+        categories.push(ReasonCategory { name, label });
+    }
+    Ok(DelayReasons { categories })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
+        Some(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn defaults_alone_are_valid() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("./data"));
+        assert!(matches!(&s.database.url, DatabaseUrl::Sqlite(p) if p == Path::new("./data/casewatch.db")));
+        assert_eq!(s.timescales, Timescales::default());
+        assert_eq!(s.delay_reasons.categories.len(), 7);
+        assert_eq!(s.delay_reasons.find("Sign-off").unwrap().label, "Sign-off delay");
+    }
+
+    #[test]
+    fn environment_overrides_and_strings_become_numbers() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("CASEWATCH__DATABASE__MAX_CONNECTIONS", "12"),
+                ("CASEWATCH__TIMESCALES__CORPORATE__STAGE3__WORKING_DAYS", "15"),
+                ("CASEWATCH__DATA_DIR", "/var/lib/casewatch"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.database.max_connections, 12);
+        assert_eq!(s.timescales.corporate[2].unwrap().working_days, 15);
+        assert_eq!(s.data_dir, PathBuf::from("/var/lib/casewatch"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_key_and_origin() {
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("CASEWATCH__LOG__FORMAT", "xml"),
+                ("CASEWATCH__LOG__LEVELL", "debug"),
+                ("CASEWATCH__DATABASE__MAX_CONNECTIONS", "many"),
+                ("CASEWATCH__TIMESCALES__STATUTORY__STAGE1__EXTENDABLE_TO", "5"),
+            ]),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.problems.len(), 4, "{text}");
+        assert!(text.contains("log.format (from environment variable CASEWATCH__LOG__FORMAT)"), "{text}");
+        assert!(text.contains("log.levell (from environment variable CASEWATCH__LOG__LEVELL): unknown setting"), "{text}");
+        assert!(text.contains("database.max_connections"), "{text}");
+        assert!(text.contains("timescales.statutory.stage1.extendable_to"), "{text}");
+    }
+
+    #[test]
+    fn database_passwords_never_show() {
+        let secret = "s3cr3t-pw";
+        let s = Settings::load_from(
+            None,
+            env(&[("CASEWATCH__DATABASE__URL", &format!("postgres://cw:{secret}@db.example.org:5433/cw"))]),
+        )
+        .unwrap();
+        let shown = s.to_toml();
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(shown.contains("postgres://cw:[redacted]@db.example.org:5433/cw"), "{shown}");
+        assert!(!format!("{s:?}").contains(secret));
+
+        let err = Settings::load_from(
+            None,
+            env(&[("CASEWATCH__DATABASE__URL", &format!("mysql://cw:{secret}@db/cw"))]),
+        )
+        .unwrap_err();
+        assert!(!err.to_string().contains(secret), "{err}");
+        assert!(err.to_string().contains("database.url"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_settings_file_is_an_error() {
+        let err = settings_file(Some(PathBuf::from("/nonexistent/cw.toml")), None).unwrap_err();
+        assert!(err.to_string().contains("--config"), "{err}");
+        let err = settings_file(None, Some(PathBuf::from("/nonexistent/cw.toml"))).unwrap_err();
+        assert!(err.to_string().contains("CASEWATCH_CONFIG"), "{err}");
+    }
+}

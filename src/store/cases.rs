@@ -1,0 +1,397 @@
+//! Staff, cases and stages: loading them in one transaction, and listing them.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::{Store, StoreError, with_pool};
+use crate::domain::{CaseRecord, Email, Kind, Outcome, Reference, Stage, StageRecord, Staff};
+
+/// How many rows of one sort an import inserted, updated and left alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+impl ImportCounts {
+    fn count(&mut self, change: Change) {
+        match change {
+            Change::Inserted => self.inserted += 1,
+            Change::Updated => self.updated += 1,
+            Change::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+/// What an import of cases changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub cases: ImportCounts,
+    pub stages: ImportCounts,
+    pub reasons_added: usize,
+}
+
+/// One stage with its case, as listed by `casewatch cases`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageRow {
+    pub stage_id: i64,
+    pub reference: Reference,
+    pub kind: Kind,
+    pub category: Option<String>,
+    pub team: String,
+    pub manager_email: String,
+    pub manager_name: String,
+    pub stage: Stage,
+    pub received_on: NaiveDate,
+    pub working_days_allowed: Option<u16>,
+    pub agreed_response_on: Option<NaiveDate>,
+    pub responded_on: Option<NaiveDate>,
+    pub outcome: Option<Outcome>,
+}
+
+#[derive(sqlx::FromRow)]
+struct StaffStored {
+    name: String,
+    team: String,
+    escalation_email: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CaseStored {
+    id: i64,
+    kind: String,
+    category: Option<String>,
+    team: String,
+    manager_email: String,
+}
+
+#[derive(sqlx::FromRow, PartialEq, Eq)]
+struct StageStored {
+    received_on: NaiveDate,
+    working_days_allowed: Option<i32>,
+    extension_reason: Option<String>,
+    agreed_response_on: Option<NaiveDate>,
+    responded_on: Option<NaiveDate>,
+    outcome: Option<String>,
+    learning: Option<String>,
+}
+
+impl From<&StageRecord> for StageStored {
+    fn from(s: &StageRecord) -> Self {
+        Self {
+            received_on: s.received_on,
+            working_days_allowed: s.working_days_allowed.map(i32::from),
+            extension_reason: s.extension_reason.clone(),
+            agreed_response_on: s.agreed_response_on,
+            responded_on: s.responded_on,
+            outcome: s.outcome.map(|o| o.as_str().to_owned()),
+            learning: s.learning.clone(),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct StageListed {
+    stage_id: i64,
+    reference: String,
+    kind: String,
+    category: Option<String>,
+    team: String,
+    manager_email: String,
+    manager_name: String,
+    stage: i32,
+    received_on: NaiveDate,
+    working_days_allowed: Option<i32>,
+    agreed_response_on: Option<NaiveDate>,
+    responded_on: Option<NaiveDate>,
+    outcome: Option<String>,
+}
+
+impl TryFrom<StageListed> for StageRow {
+    type Error = StoreError;
+
+    fn try_from(r: StageListed) -> Result<Self, StoreError> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+            StoreError::Corrupt(format!("{what} of case {}: {e}", r.reference))
+        };
+        Ok(StageRow {
+            stage_id: r.stage_id,
+            kind: Kind::parse(&r.kind).map_err(|e| corrupt("kind", &e))?,
+            outcome: r
+                .outcome
+                .as_deref()
+                .map(Outcome::parse)
+                .transpose()
+                .map_err(|e| corrupt("outcome", &e))?,
+            working_days_allowed: r
+                .working_days_allowed
+                .map(u16::try_from)
+                .transpose()
+                .map_err(|e| corrupt("working days allowed", &e))?,
+            reference: Reference::parse(&r.reference).map_err(|e| corrupt("reference", &e))?,
+            category: r.category,
+            team: r.team,
+            manager_email: r.manager_email,
+            manager_name: r.manager_name,
+            stage: Stage::from_stored(r.stage),
+            received_on: r.received_on,
+            agreed_response_on: r.agreed_response_on,
+            responded_on: r.responded_on,
+        })
+    }
+}
+
+const LIST_STAGES: &str = "
+    SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
+           m.name AS manager_name, s.stage, s.received_on, s.working_days_allowed,
+           s.agreed_response_on, s.responded_on, s.outcome
+    FROM case_stages s
+    JOIN cases c ON c.id = s.case_id
+    JOIN staff m ON m.email = c.manager_email
+    ORDER BY s.received_on, c.reference, s.stage";
+
+impl Store {
+    /// Every known staff e-mail address: import checks managers against it.
+    pub async fn staff_emails(&self) -> Result<HashSet<Email>, StoreError> {
+        let rows: Vec<String> = with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT email FROM staff").fetch_all(pool).await?
+        });
+        rows.iter()
+            .map(|raw| Email::parse(raw).map_err(|e| StoreError::Corrupt(format!("staff e-mail: {e}"))))
+            .collect()
+    }
+
+    /// Inserts or updates staff by e-mail in one transaction. Staff missing
+    /// from the list are kept: cases may still name them.
+    pub async fn import_staff(
+        &self,
+        staff: &[Staff],
+        now: DateTime<Utc>,
+    ) -> Result<ImportCounts, StoreError> {
+        let mut counts = ImportCounts::default();
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            for person in staff {
+                let escalation = person.escalation_email.as_ref().map(Email::as_str);
+                let stored: Option<StaffStored> = sqlx::query_as(
+                    "SELECT name, team, escalation_email FROM staff WHERE email = $1",
+                )
+                .bind(person.email.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let change = match stored {
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO staff (email, name, team, escalation_email, created_at, updated_at)
+                             VALUES ($1, $2, $3, $4, $5, $5)",
+                        )
+                        .bind(person.email.as_str())
+                        .bind(&person.name)
+                        .bind(person.team.as_str())
+                        .bind(escalation)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                        Change::Inserted
+                    }
+                    Some(s)
+                        if s.name == person.name
+                            && s.team == person.team.as_str()
+                            && s.escalation_email.as_deref() == escalation =>
+                    {
+                        Change::Unchanged
+                    }
+                    Some(_) => {
+                        sqlx::query(
+                            "UPDATE staff SET name = $2, team = $3, escalation_email = $4, updated_at = $5
+                             WHERE email = $1",
+                        )
+                        .bind(person.email.as_str())
+                        .bind(&person.name)
+                        .bind(person.team.as_str())
+                        .bind(escalation)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                        Change::Updated
+                    }
+                };
+                counts.count(change);
+            }
+            tx.commit().await?;
+        });
+        Ok(counts)
+    }
+
+    /// Inserts or updates cases by reference and stages by (reference, stage),
+    /// all in one transaction; delay reasons from the file are added once.
+    /// Stages missing from the records are kept.
+    pub async fn import_cases(
+        &self,
+        cases: &[CaseRecord],
+        now: DateTime<Utc>,
+    ) -> Result<ImportSummary, StoreError> {
+        let mut summary = ImportSummary::default();
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            for case in cases {
+                let stored: Option<CaseStored> = sqlx::query_as(
+                    "SELECT id, kind, category, team, manager_email FROM cases WHERE reference = $1",
+                )
+                .bind(case.reference.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (case_id, change) = match stored {
+                    None => {
+                        let id: i64 = sqlx::query_scalar(
+                            "INSERT INTO cases (reference, kind, category, team, manager_email, created_at, updated_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                        )
+                        .bind(case.reference.as_str())
+                        .bind(case.kind.as_str())
+                        .bind(case.category.as_deref())
+                        .bind(case.team.as_str())
+                        .bind(case.manager.as_str())
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        (id, Change::Inserted)
+                    }
+                    Some(s)
+                        if s.kind == case.kind.as_str()
+                            && s.category == case.category
+                            && s.team == case.team.as_str()
+                            && s.manager_email == case.manager.as_str() =>
+                    {
+                        (s.id, Change::Unchanged)
+                    }
+                    Some(s) => {
+                        sqlx::query(
+                            "UPDATE cases SET kind = $2, category = $3, team = $4, manager_email = $5, updated_at = $6
+                             WHERE id = $1",
+                        )
+                        .bind(s.id)
+                        .bind(case.kind.as_str())
+                        .bind(case.category.as_deref())
+                        .bind(case.team.as_str())
+                        .bind(case.manager.as_str())
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                        (s.id, Change::Updated)
+                    }
+                };
+                summary.cases.count(change);
+
+                for stage in &case.stages {
+                    let wanted = StageStored::from(stage);
+                    let stored: Option<(i64, StageStored)> = sqlx::query_as::<_, StageStoredWithId>(
+                        "SELECT id, received_on, working_days_allowed, extension_reason, agreed_response_on,
+                                responded_on, outcome, learning
+                         FROM case_stages WHERE case_id = $1 AND stage = $2",
+                    )
+                    .bind(case_id)
+                    .bind(i32::from(stage.stage.number()))
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|row| (row.id, row.stage));
+                    let (stage_id, change) = match stored {
+                        None => {
+                            let id: i64 = sqlx::query_scalar(
+                                "INSERT INTO case_stages (case_id, stage, received_on, working_days_allowed,
+                                     extension_reason, agreed_response_on, responded_on, outcome, learning,
+                                     created_at, updated_at)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+                            )
+                            .bind(case_id)
+                            .bind(i32::from(stage.stage.number()))
+                            .bind(wanted.received_on)
+                            .bind(wanted.working_days_allowed)
+                            .bind(wanted.extension_reason.as_deref())
+                            .bind(wanted.agreed_response_on)
+                            .bind(wanted.responded_on)
+                            .bind(wanted.outcome.as_deref())
+                            .bind(wanted.learning.as_deref())
+                            .bind(now)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                            (id, Change::Inserted)
+                        }
+                        Some((id, existing)) if existing == wanted => (id, Change::Unchanged),
+                        Some((id, _)) => {
+                            sqlx::query(
+                                "UPDATE case_stages SET received_on = $2, working_days_allowed = $3,
+                                     extension_reason = $4, agreed_response_on = $5, responded_on = $6,
+                                     outcome = $7, learning = $8, updated_at = $9
+                                 WHERE id = $1",
+                            )
+                            .bind(id)
+                            .bind(wanted.received_on)
+                            .bind(wanted.working_days_allowed)
+                            .bind(wanted.extension_reason.as_deref())
+                            .bind(wanted.agreed_response_on)
+                            .bind(wanted.responded_on)
+                            .bind(wanted.outcome.as_deref())
+                            .bind(wanted.learning.as_deref())
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await?;
+                            (id, Change::Updated)
+                        }
+                    };
+                    summary.stages.count(change);
+
+                    if let Some((category, text)) = &stage.delay_reason {
+                        let known: i64 = sqlx::query_scalar(
+                            "SELECT COUNT(*) FROM delay_reasons WHERE stage_id = $1 AND category = $2 AND text = $3",
+                        )
+                        .bind(stage_id)
+                        .bind(category)
+                        .bind(text)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        if known == 0 {
+                            sqlx::query(
+                                "INSERT INTO delay_reasons (stage_id, category, text, given_at, via)
+                                 VALUES ($1, $2, $3, $4, 'import')",
+                            )
+                            .bind(stage_id)
+                            .bind(category)
+                            .bind(text)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await?;
+                            summary.reasons_added += 1;
+                        }
+                    }
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(summary)
+    }
+
+    /// Every stage with its case and manager, oldest first.
+    pub async fn stages(&self) -> Result<Vec<StageRow>, StoreError> {
+        let rows: Vec<StageListed> =
+            with_pool!(self, |pool| sqlx::query_as(LIST_STAGES).fetch_all(pool).await?);
+        rows.into_iter().map(StageRow::try_from).collect()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct StageStoredWithId {
+    id: i64,
+    #[sqlx(flatten)]
+    stage: StageStored,
+}

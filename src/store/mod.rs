@@ -1,0 +1,121 @@
+//! The database: one API over SQLite (the default, one machine) and
+//! PostgreSQL (several instances).
+//!
+//! Both backends run the same SQL text (`$1` placeholders work on both) through
+//! runtime queries, so building needs no database. [`with_pool!`] expands a
+//! body once per backend; what differs (connection options, DDL) lives in
+//! `sqlite.rs`, `postgres.rs` and `migrations/<backend>`.
+
+mod cases;
+mod postgres;
+mod sqlite;
+
+use sqlx::{PgPool, SqlitePool};
+
+use crate::settings::{DatabaseSettings, DatabaseUrl};
+
+pub use cases::{ImportCounts, ImportSummary, StageRow};
+
+/// Runs `$body` with `$pool` bound to whichever pool the store holds.
+macro_rules! with_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// A connection pool to the case database.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the SQLite database {path}: {source}")]
+    Sqlite {
+        path: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot create the folder {path} for the database: {source}")]
+    Folder {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    // The URL is not repeated: it may hold a password.
+    #[error("cannot connect to PostgreSQL (database.url): {0}")]
+    Postgres(#[source] sqlx::Error),
+    #[error("cannot bring the database schema up to date: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+    #[error("the database holds a value this version cannot read: {0}")]
+    Corrupt(String),
+}
+
+/// What `migrate` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigrationReport {
+    pub applied_before: usize,
+    pub applied_now: usize,
+}
+
+impl Store {
+    /// Opens the database and brings its schema up to date.
+    pub async fn open(settings: &DatabaseSettings) -> Result<Self, StoreError> {
+        let store = Self::connect(settings).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens the database without touching its schema.
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, StoreError> {
+        match &settings.url {
+            DatabaseUrl::Sqlite(path) => sqlite::connect(path, settings.max_connections)
+                .await
+                .map(Store::Sqlite),
+            DatabaseUrl::Postgres(url) => postgres::connect(url, settings.max_connections)
+                .await
+                .map(Store::Postgres),
+        }
+    }
+
+    /// Applies the migrations this binary carries that the database lacks.
+    pub async fn migrate(&self) -> Result<MigrationReport, StoreError> {
+        let applied_before = self.applied_migrations().await;
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(MigrationReport {
+            applied_before,
+            applied_now: self.applied_migrations().await,
+        })
+    }
+
+    async fn applied_migrations(&self) -> usize {
+        const SQL: &str = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success";
+        // Before the first migration the table does not exist: none applied.
+        let count: Result<i64, sqlx::Error> =
+            with_pool!(self, |pool| sqlx::query_scalar(SQL).fetch_one(pool).await);
+        count.map_or(0, |n| usize::try_from(n).unwrap_or(0))
+    }
+
+    /// "sqlite" or "postgres", for messages and metrics.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await)
+    }
+}

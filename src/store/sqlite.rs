@@ -1,0 +1,37 @@
+//! SQLite: one file on one machine, the default.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+use super::StoreError;
+
+pub(super) async fn connect(path: &Path, max_connections: u32) -> Result<SqlitePool, StoreError> {
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
+            path: folder.display().to_string(),
+            source,
+        })?;
+    }
+    let failed = |source| StoreError::Sqlite {
+        path: path.display().to_string(),
+        source,
+    };
+    let options = SqliteConnectOptions::from_str("sqlite://")
+        .map_err(failed)?
+        .filename(path)
+        .create_if_missing(true)
+        // WAL lets readers (tracker, web form) work while the poller writes.
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    SqlitePoolOptions::new()
+        .max_connections(max_connections)
+        .connect_with(options)
+        .await
+        .map_err(failed)
+}
