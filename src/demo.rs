@@ -108,7 +108,10 @@ fn manager_email(team: usize) -> String {
 }
 
 fn head_of_service(team: usize) -> String {
-    format!("head.of.{}@example.org", HEADS[team * HEADS.len() / TEAMS.len()])
+    format!(
+        "head.of.{}@example.org",
+        HEADS[team * HEADS.len() / TEAMS.len()]
+    )
 }
 
 fn staff_csv() -> anyhow::Result<Vec<u8>> {
@@ -171,25 +174,38 @@ fn cases_csv(today: NaiveDate) -> anyhow::Result<Vec<u8>> {
         let received = add_weekdays(start, rng.u64(0..255));
         let reference = format!("{}-{}-{n:04}", prefix(kind), received.year());
         let first = complaint_stage(&mut rng, &reference, kind, 1, received, team, today);
-        let escalate = first.responded.filter(|_| kind != Kind::Adult && kind != Kind::Send && rng.u8(0..100) < 12);
+        let escalate = first
+            .responded
+            .filter(|_| kind != Kind::Adult && kind != Kind::Send && rng.u8(0..100) < 12);
         rows.push(first);
         if let Some(answered) = escalate {
             let stage2 = add_weekdays(answered, rng.u64(3..15));
             if stage2 <= today {
                 let second = complaint_stage(&mut rng, &reference, kind, 2, stage2, team, today);
-                let third = second.responded.filter(|_| kind == Kind::Statutory && !stage3_done);
+                let third = second
+                    .responded
+                    .filter(|_| kind == Kind::Statutory && !stage3_done);
                 rows.push(second);
                 if let Some(answered) = third.map(|d| add_weekdays(d, 10)).filter(|d| *d <= today) {
                     stage3_done = true;
-                    rows.push(complaint_stage(&mut rng, &reference, kind, 3, answered, team, today));
+                    rows.push(complaint_stage(
+                        &mut rng, &reference, kind, 3, answered, team, today,
+                    ));
                 }
             }
         }
     }
-    for (n, kind) in (1..=110).map(|n| (n, "compliment")).chain((111..=140).map(|n| (n, "comment"))) {
+    for (n, kind) in (1..=110)
+        .map(|n| (n, "compliment"))
+        .chain((111..=140).map(|n| (n, "comment")))
+    {
         let received = add_weekdays(start, rng.u64(0..260));
         rows.push(Row {
-            reference: format!("{}-{}-{n:04}", if kind == "comment" { "CMT" } else { "CPL" }, received.year()),
+            reference: format!(
+                "{}-{}-{n:04}",
+                if kind == "comment" { "CMT" } else { "CPL" },
+                received.year()
+            ),
             kind,
             received_on: Some(received),
             team: rng.usize(0..TEAMS.len()),
@@ -249,7 +265,13 @@ fn complaint_stage(
     let answered = add_weekdays(received, took);
     if answered <= today {
         row.responded = Some(answered);
-        row.outcome = ["upheld", "partially_upheld", "not_upheld", "not_upheld", "withdrawn"][rng.usize(0..5)];
+        row.outcome = [
+            "upheld",
+            "partially_upheld",
+            "not_upheld",
+            "not_upheld",
+            "withdrawn",
+        ][rng.usize(0..5)];
         if row.outcome == "upheld" {
             row.learning = LEARNING[rng.usize(0..LEARNING.len())];
         }

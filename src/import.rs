@@ -12,7 +12,7 @@ use std::io::Read;
 use chrono::NaiveDate;
 
 use crate::domain::{
-    CaseRecord, Email, Kind, Outcome, ParseError, Reference, Stage, StageRecord, Staff, Team,
+    CaseRecord, Email, Kind, Outcome, ParseError, Reference, Staff, Stage, StageRecord, Team,
     normalise_word, parse_date,
 };
 use crate::settings::DelayReasons;
@@ -35,7 +35,11 @@ impl fmt::Display for RowProblem {
         if self.field.is_empty() {
             write!(f, "{}:{}: {}", self.file, self.line, self.message)
         } else {
-            write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.message)
+            write!(
+                f,
+                "{}:{}: {}: {}",
+                self.file, self.line, self.field, self.message
+            )
         }
     }
 }
@@ -87,7 +91,14 @@ pub const CASE_COLUMNS: &[&str] = &[
     "delay_reason_category",
     "delay_reason",
 ];
-const CASE_REQUIRED: &[&str] = &["reference", "kind", "stage", "received_on", "team", "manager_email"];
+const CASE_REQUIRED: &[&str] = &[
+    "reference",
+    "kind",
+    "stage",
+    "received_on",
+    "team",
+    "manager_email",
+];
 
 /// Parses `staff.csv`: `email,name,team,escalation_email`.
 pub fn parse_staff(file: &str, input: impl Read) -> Result<Vec<Staff>, ImportError> {
@@ -100,18 +111,26 @@ pub fn parse_staff(file: &str, input: impl Read) -> Result<Vec<Staff>, ImportErr
         let email = p.check("email", Email::parse(row.get("email")));
         let name = p.check("name", required_text(row.get("name")));
         let team = p.check("team", Team::parse(row.get("team")));
-        let escalation = p.check("escalation_email", optional(row.get("escalation_email"), Email::parse));
+        let escalation = p.check(
+            "escalation_email",
+            optional(row.get("escalation_email"), Email::parse),
+        );
         if let (Some(own), Some(Some(senior))) = (&email, &escalation)
             && own == senior
         {
-            p.add("escalation_email", "must be someone else (a more senior manager)");
+            p.add(
+                "escalation_email",
+                "must be someone else (a more senior manager)",
+            );
         }
         if let Some(email) = &email
             && let Some(first) = seen.insert(email.clone(), row.line)
         {
             p.add("email", format!("{email} is also on line {first}"));
         }
-        if let (Some(email), Some(name), Some(team), Some(escalation_email)) = (email, name, team, escalation) {
+        if let (Some(email), Some(name), Some(team), Some(escalation_email)) =
+            (email, name, team, escalation)
+        {
             staff.push(Staff {
                 email,
                 name,
@@ -136,23 +155,29 @@ pub fn parse_cases(
     let mut rows = Vec::with_capacity(table.rows.len());
     for row in table.rows() {
         let mut p = problems.at(row.line);
-        let Some(parsed) = parse_case_row(&row, ctx, &mut p) else {
-            continue;
-        };
-        let key = (parsed.case.reference.clone(), parsed.stage.stage);
-        if let Some(first) = keys.insert(key, row.line) {
-            p.add(
-                "stage",
-                format!("{} stage {} is also on line {first}", parsed.case.reference, parsed.stage.stage),
-            );
+        // Keys are checked on every row whose key parses, even if other
+        // cells are bad, so one run reports duplicates too.
+        let reference = Reference::parse(row.get("reference")).ok();
+        let stage = optional(row.get("stage"), Stage::parse).ok();
+        if let (Some(reference), Some(stage)) = (&reference, stage) {
+            let stage = stage.unwrap_or(Stage::NONE);
+            if let Some(first) = keys.insert((reference.clone(), stage), row.line) {
+                p.add(
+                    "stage",
+                    format!("{reference} stage {stage} is also on line {first}"),
+                );
+            }
         }
-        let (kind, first) = *kinds
-            .entry(parsed.case.reference.clone())
-            .or_insert((parsed.case.kind, row.line));
-        if kind != parsed.case.kind {
-            p.add("kind", format!("{} here, but {kind} on line {first}", parsed.case.kind));
+        if let (Some(reference), Ok(kind)) = (reference, Kind::parse(row.get("kind"))) {
+            let (first_kind, first) = *kinds.entry(reference).or_insert((kind, row.line));
+            if first_kind != kind {
+                p.add(
+                    "kind",
+                    format!("{kind} here, but {first_kind} on line {first}"),
+                );
+            }
         }
-        rows.push(parsed);
+        rows.extend(parse_case_row(&row, ctx, &mut p));
     }
     problems.finish()?;
     Ok(group_by_case(rows))
@@ -163,7 +188,11 @@ struct ParsedRow {
     stage: StageRecord,
 }
 
-fn parse_case_row(row: &Row<'_>, ctx: &CaseContext<'_>, p: &mut RowProblems<'_>) -> Option<ParsedRow> {
+fn parse_case_row(
+    row: &Row<'_>,
+    ctx: &CaseContext<'_>,
+    p: &mut RowProblems<'_>,
+) -> Option<ParsedRow> {
     let reference = p.check("reference", Reference::parse(row.get("reference")));
     let kind = p.check("kind", Kind::parse(row.get("kind")));
     let stage = p.check("stage", optional(row.get("stage"), Stage::parse));
@@ -174,11 +203,20 @@ fn parse_case_row(row: &Row<'_>, ctx: &CaseContext<'_>, p: &mut RowProblems<'_>)
         "extended_working_days",
         optional(row.get("extended_working_days"), parse_working_days),
     );
-    let agreed_response_on = p.check("agreed_response_on", optional(row.get("agreed_response_on"), parse_date));
-    let responded_on = p.check("responded_on", optional(row.get("responded_on"), parse_date));
+    let agreed_response_on = p.check(
+        "agreed_response_on",
+        optional(row.get("agreed_response_on"), parse_date),
+    );
+    let responded_on = p.check(
+        "responded_on",
+        optional(row.get("responded_on"), parse_date),
+    );
     let outcome = p.check("outcome", optional(row.get("outcome"), Outcome::parse));
     let learning = p.check("learning", optional(row.get("learning"), bounded_text));
-    let extension_reason = p.check("extension_reason", optional(row.get("extension_reason"), bounded_text));
+    let extension_reason = p.check(
+        "extension_reason",
+        optional(row.get("extension_reason"), bounded_text),
+    );
     let delay_reason = delay_reason(row, ctx.reasons, p);
 
     if let Some(manager) = &manager
@@ -198,9 +236,15 @@ fn parse_case_row(row: &Row<'_>, ctx: &CaseContext<'_>, p: &mut RowProblems<'_>)
     let stage = stage.unwrap_or(Stage::NONE);
     if let Some(outcome) = outcome {
         if !kind.is_complaint() {
-            p.add("outcome", format!("{kind} records have no outcome; leave it blank"));
+            p.add(
+                "outcome",
+                format!("{kind} records have no outcome; leave it blank"),
+            );
         } else if outcome != Outcome::Withdrawn && responded_on.is_none() {
-            p.add("responded_on", format!("is needed with the outcome {outcome}"));
+            p.add(
+                "responded_on",
+                format!("is needed with the outcome {outcome}"),
+            );
         }
     }
     let terms = StageTerms {
@@ -251,16 +295,25 @@ fn check_dates(
     if let Some(received) = received_on
         && received > today
     {
-        p.add("received_on", format!("{received} is in the future (today is {today})"));
+        p.add(
+            "received_on",
+            format!("{received} is in the future (today is {today})"),
+        );
     }
     if let Some(responded) = responded_on {
         if responded > today {
-            p.add("responded_on", format!("{responded} is in the future (today is {today})"));
+            p.add(
+                "responded_on",
+                format!("{responded} is in the future (today is {today})"),
+            );
         }
         if let Some(received) = received_on
             && responded < received
         {
-            p.add("responded_on", format!("{responded} is before the stage was received ({received})"));
+            p.add(
+                "responded_on",
+                format!("{responded} is before the stage was received ({received})"),
+            );
         }
     }
 }
@@ -283,16 +336,26 @@ fn delay_reason(
         _ => {}
     }
     if text.chars().count() > MAX_TEXT {
-        p.add("delay_reason", format!("is longer than {MAX_TEXT} characters"));
+        p.add(
+            "delay_reason",
+            format!("is longer than {MAX_TEXT} characters"),
+        );
         return None;
     }
-    let wanted = if category.is_empty() { "other" } else { category };
+    let wanted = if category.is_empty() {
+        "other"
+    } else {
+        category
+    };
     match reasons.find(wanted) {
         Some(found) => Some(Some((found.name.clone(), text.to_owned()))),
         None => {
             p.add(
                 "delay_reason_category",
-                format!("unknown category {wanted:?}; expected one of: {}", reasons.names().join(", ")),
+                format!(
+                    "unknown category {wanted:?}; expected one of: {}",
+                    reasons.names().join(", ")
+                ),
             );
             None
         }
@@ -326,7 +389,12 @@ fn parse_working_days(raw: &str) -> Result<u16, ParseError> {
         .parse::<u16>()
         .ok()
         .filter(|n| (1..=1000).contains(n))
-        .ok_or_else(|| ParseError::new(format!("{:?} is not a number of working days (1-1000)", raw.trim())))
+        .ok_or_else(|| {
+            ParseError::new(format!(
+                "{:?} is not a number of working days (1-1000)",
+                raw.trim()
+            ))
+        })
 }
 
 fn required_text(raw: &str) -> Result<String, ParseError> {
@@ -341,13 +409,18 @@ fn required_text(raw: &str) -> Result<String, ParseError> {
 fn bounded_text(raw: &str) -> Result<String, ParseError> {
     let value = raw.trim();
     if value.chars().count() > MAX_TEXT {
-        return Err(ParseError::new(format!("is longer than {MAX_TEXT} characters")));
+        return Err(ParseError::new(format!(
+            "is longer than {MAX_TEXT} characters"
+        )));
     }
     Ok(value.to_owned())
 }
 
 /// A blank cell is `None`; anything else must parse.
-fn optional<T>(raw: &str, parse: impl FnOnce(&str) -> Result<T, ParseError>) -> Result<Option<T>, ParseError> {
+fn optional<T>(
+    raw: &str,
+    parse: impl FnOnce(&str) -> Result<T, ParseError>,
+) -> Result<Option<T>, ParseError> {
     if raw.trim().is_empty() {
         Ok(None)
     } else {
@@ -377,7 +450,9 @@ impl Problems {
         if self.list.is_empty() {
             Ok(())
         } else {
-            Err(ImportError { problems: self.list })
+            Err(ImportError {
+                problems: self.list,
+            })
         }
     }
 }
@@ -437,16 +512,28 @@ impl Table {
         };
         // The csv crate strips a UTF-8 byte-order mark and accepts CRLF and
         // quoted fields with commas, quotes and line breaks, as Excel writes.
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(input);
-        let headers = reader.headers().map_err(|e| problem(1, csv_problem(&e)))?.clone();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(input);
+        let headers = reader
+            .headers()
+            .map_err(|e| problem(1, csv_problem(&e)))?
+            .clone();
         let columns: HashMap<String, usize> = headers
             .iter()
             .enumerate()
             .map(|(i, h)| (normalise_word(h), i))
             .collect();
-        let missing: Vec<&str> = required.iter().copied().filter(|c| !columns.contains_key(*c)).collect();
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|c| !columns.contains_key(*c))
+            .collect();
         if !missing.is_empty() {
-            return Err(problem(1, format!("missing column(s): {}", missing.join(", "))));
+            return Err(problem(
+                1,
+                format!("missing column(s): {}", missing.join(", ")),
+            ));
         }
         let mut rows = Vec::new();
         let mut problems = Vec::new();
@@ -482,7 +569,9 @@ fn csv_problem(error: &csv::Error) -> String {
         csv::ErrorKind::Utf8 { .. } => {
             "is not UTF-8 text; in Excel use Save As \"CSV UTF-8 (comma delimited)\"".to_owned()
         }
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("has {len} cells but the header has {expected_len}")
         }
         _ => error.to_string(),

@@ -153,7 +153,11 @@ pub struct SettingsError {
 impl fmt::Display for SettingsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
-        write!(f, "{n} problem{} in the settings:", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{n} problem{} in the settings:",
+            if n == 1 { "" } else { "s" }
+        )?;
         for problem in &self.problems {
             write!(f, "\n  {problem}")?;
         }
@@ -209,8 +213,7 @@ impl Settings {
         file: Option<&Path>,
         env: Option<HashMap<String, String>>,
     ) -> Result<Self, SettingsError> {
-        let mut builder =
-            Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Some(path) = file {
             builder = builder.add_source(File::from(path).format(FileFormat::Toml));
         }
@@ -226,7 +229,7 @@ impl Settings {
             .cache
             .into_table()
             .map_err(|e| SettingsError::one(file_label(file), e.to_string()))?;
-        let mut reader = Reader::new(table);
+        let mut reader = Reader::new(table, file_label(file));
         let settings = Self::read(&mut reader);
         reader.finish().map(|()| settings)
     }
@@ -244,7 +247,9 @@ impl Settings {
                 format: r.get("log.format", |v| match string(v)?.as_str() {
                     "text" => Ok(LogFormat::Text),
                     "json" => Ok(LogFormat::Json),
-                    other => Err(format!("{other:?} is not a log format; use \"text\" or \"json\"")),
+                    other => Err(format!(
+                        "{other:?} is not a log format; use \"text\" or \"json\""
+                    )),
                 }),
             },
             timescales: read_timescales(r),
@@ -271,7 +276,8 @@ fn read_timescales(r: &mut Reader) -> Timescales {
                 return None;
             }
             let working_days = r.get(&format!("{prefix}.working_days"), |v| int_in(v, 1, 1000));
-            let extendable_to = r.optional(&format!("{prefix}.extendable_to"), |v| int_in(v, 1, 1000));
+            let extendable_to =
+                r.optional(&format!("{prefix}.extendable_to"), |v| int_in(v, 1, 1000));
             if let Some(cap) = extendable_to
                 && cap <= working_days
             {
@@ -290,7 +296,9 @@ fn read_timescales(r: &mut Reader) -> Timescales {
         statutory: stages("statutory"),
         corporate: stages("corporate"),
         send: stages("send"),
-        adult_default_months: r.get("timescales.adult.default_response_months", |v| int_in(v, 1, 24)),
+        adult_default_months: r.get("timescales.adult.default_response_months", |v| {
+            int_in(v, 1, 24)
+        }),
     }
 }
 
@@ -328,16 +336,19 @@ fn serialize_timescales<S: Serializer>(t: &Timescales, s: S) -> Result<S::Ok, S:
 /// rest are unknown) and every problem met on the way.
 struct Reader {
     values: BTreeMap<String, Value>,
+    /// The settings file's full path (the config crate keeps only its name).
+    file: String,
     used: BTreeSet<String>,
     problems: Vec<Problem>,
 }
 
 impl Reader {
-    fn new(table: config::Map<String, Value>) -> Self {
+    fn new(table: config::Map<String, Value>, file: String) -> Self {
         let mut values = BTreeMap::new();
         flatten("", table, &mut values);
         Self {
             values,
+            file,
             used: BTreeSet::new(),
             problems: Vec::new(),
         }
@@ -363,13 +374,17 @@ impl Reader {
         }
     }
 
-    fn optional<T>(&mut self, key: &str, parse: impl FnOnce(&Value) -> Result<T, String>) -> Option<T> {
+    fn optional<T>(
+        &mut self,
+        key: &str,
+        parse: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Option<T> {
         let value = self.values.get(key)?;
         self.used.insert(key.to_owned());
         match parse(value) {
             Ok(parsed) => Some(parsed),
             Err(message) => {
-                let origin = origin_of(key, value);
+                let origin = self.origin_of(key, value);
                 self.problems.push(Problem {
                     key: key.to_owned(),
                     origin,
@@ -384,12 +399,24 @@ impl Reader {
         let origin = self
             .values
             .get(key)
-            .map_or_else(|| "the settings".to_owned(), |v| origin_of(key, v));
+            .map_or_else(|| "the settings".to_owned(), |v| self.origin_of(key, v));
         self.problems.push(Problem {
             key: key.to_owned(),
             origin,
             message,
         });
+    }
+
+    /// Describes where a value came from in words an admin can act on.
+    fn origin_of(&self, key: &str, value: &Value) -> String {
+        match value.origin() {
+            None => "built-in defaults".to_owned(),
+            Some("the environment") => format!(
+                "environment variable {ENV_PREFIX}__{}",
+                key.replace('.', "__").to_uppercase()
+            ),
+            Some(_) => self.file.clone(),
+        }
     }
 
     fn finish(mut self) -> Result<(), SettingsError> {
@@ -399,7 +426,7 @@ impl Reader {
             .filter(|(key, _)| !self.used.contains(*key))
             .map(|(key, value)| Problem {
                 key: key.clone(),
-                origin: origin_of(key, value),
+                origin: self.origin_of(key, value),
                 message: "unknown setting (check the spelling against config/default.toml)"
                     .to_owned(),
             })
@@ -428,18 +455,6 @@ fn flatten(prefix: &str, table: config::Map<String, Value>, out: &mut BTreeMap<S
                 out.insert(full, value);
             }
         }
-    }
-}
-
-/// Describes where a value came from in words an admin can act on.
-fn origin_of(key: &str, value: &Value) -> String {
-    match value.origin() {
-        None => "built-in defaults".to_owned(),
-        Some("the environment") => format!(
-            "environment variable {ENV_PREFIX}__{}",
-            key.replace('.', "__").to_uppercase()
-        ),
-        Some(file) => file.to_owned(),
     }
 }
 
@@ -494,7 +509,10 @@ fn parse_database_url(value: &Value, data_dir: &Path) -> Result<DatabaseUrl, Str
         }
         return Ok(DatabaseUrl::Postgres(SecretString::from(raw.to_owned())));
     }
-    Err("expected a sqlite:// or postgres:// URL (value not shown: it may hold a password)".to_owned())
+    Err(
+        "expected a sqlite:// or postgres:// URL (value not shown: it may hold a password)"
+            .to_owned(),
+    )
 }
 
 fn parse_log_level(value: &Value) -> Result<String, String> {
@@ -545,17 +563,27 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
-        Some(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Some(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
     fn defaults_alone_are_valid() {
         let s = Settings::load_from(None, env(&[])).unwrap();
         assert_eq!(s.data_dir, PathBuf::from("./data"));
-        assert!(matches!(&s.database.url, DatabaseUrl::Sqlite(p) if p == Path::new("./data/casewatch.db")));
+        assert!(
+            matches!(&s.database.url, DatabaseUrl::Sqlite(p) if p == Path::new("./data/casewatch.db"))
+        );
         assert_eq!(s.timescales, Timescales::default());
         assert_eq!(s.delay_reasons.categories.len(), 7);
-        assert_eq!(s.delay_reasons.find("Sign-off").unwrap().label, "Sign-off delay");
+        assert_eq!(
+            s.delay_reasons.find("Sign-off").unwrap().label,
+            "Sign-off delay"
+        );
     }
 
     #[test]
@@ -564,7 +592,10 @@ mod tests {
             None,
             env(&[
                 ("CASEWATCH__DATABASE__MAX_CONNECTIONS", "12"),
-                ("CASEWATCH__TIMESCALES__CORPORATE__STAGE3__WORKING_DAYS", "15"),
+                (
+                    "CASEWATCH__TIMESCALES__CORPORATE__STAGE3__WORKING_DAYS",
+                    "15",
+                ),
                 ("CASEWATCH__DATA_DIR", "/var/lib/casewatch"),
             ]),
         )
@@ -582,16 +613,30 @@ mod tests {
                 ("CASEWATCH__LOG__FORMAT", "xml"),
                 ("CASEWATCH__LOG__LEVELL", "debug"),
                 ("CASEWATCH__DATABASE__MAX_CONNECTIONS", "many"),
-                ("CASEWATCH__TIMESCALES__STATUTORY__STAGE1__EXTENDABLE_TO", "5"),
+                (
+                    "CASEWATCH__TIMESCALES__STATUTORY__STAGE1__EXTENDABLE_TO",
+                    "5",
+                ),
             ]),
         )
         .unwrap_err();
         let text = err.to_string();
         assert_eq!(err.problems.len(), 4, "{text}");
-        assert!(text.contains("log.format (from environment variable CASEWATCH__LOG__FORMAT)"), "{text}");
-        assert!(text.contains("log.levell (from environment variable CASEWATCH__LOG__LEVELL): unknown setting"), "{text}");
+        assert!(
+            text.contains("log.format (from environment variable CASEWATCH__LOG__FORMAT)"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "log.levell (from environment variable CASEWATCH__LOG__LEVELL): unknown setting"
+            ),
+            "{text}"
+        );
         assert!(text.contains("database.max_connections"), "{text}");
-        assert!(text.contains("timescales.statutory.stage1.extendable_to"), "{text}");
+        assert!(
+            text.contains("timescales.statutory.stage1.extendable_to"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -599,17 +644,26 @@ mod tests {
         let secret = "s3cr3t-pw";
         let s = Settings::load_from(
             None,
-            env(&[("CASEWATCH__DATABASE__URL", &format!("postgres://cw:{secret}@db.example.org:5433/cw"))]),
+            env(&[(
+                "CASEWATCH__DATABASE__URL",
+                &format!("postgres://cw:{secret}@db.example.org:5433/cw"),
+            )]),
         )
         .unwrap();
         let shown = s.to_toml();
         assert!(!shown.contains(secret), "{shown}");
-        assert!(shown.contains("postgres://cw:[redacted]@db.example.org:5433/cw"), "{shown}");
+        assert!(
+            shown.contains("postgres://cw:[redacted]@db.example.org:5433/cw"),
+            "{shown}"
+        );
         assert!(!format!("{s:?}").contains(secret));
 
         let err = Settings::load_from(
             None,
-            env(&[("CASEWATCH__DATABASE__URL", &format!("mysql://cw:{secret}@db/cw"))]),
+            env(&[(
+                "CASEWATCH__DATABASE__URL",
+                &format!("mysql://cw:{secret}@db/cw"),
+            )]),
         )
         .unwrap_err();
         assert!(!err.to_string().contains(secret), "{err}");

@@ -106,9 +106,9 @@ impl TimescaleError {
     /// The CSV column the problem belongs to.
     pub fn field(&self) -> &'static str {
         match self {
-            Self::NoSuchStage { .. } | Self::StageRequired { .. } | Self::StageNotAllowed { .. } => {
-                "stage"
-            }
+            Self::NoSuchStage { .. }
+            | Self::StageRequired { .. }
+            | Self::StageNotAllowed { .. } => "stage",
             Self::NotExtendable { .. }
             | Self::AboveCap { .. }
             | Self::NotAboveStandard { .. }
@@ -170,7 +170,9 @@ impl Timescales {
                     stage: number,
                 });
             }
-            return self.adult_due(received_on, agreed_response_on).map(Clock::OnDate);
+            return self
+                .adult_due(received_on, agreed_response_on)
+                .map(Clock::OnDate);
         }
         if agreed_response_on.is_some() {
             return Err(TimescaleError::AgreedDateNotAdult);
@@ -234,7 +236,11 @@ mod tests {
     fn terms(kind: Kind, stage: u8, extended_to: Option<u16>) -> StageTerms {
         StageTerms {
             kind,
-            stage: if stage == 0 { Stage::NONE } else { Stage::new(stage).unwrap() },
+            stage: if stage == 0 {
+                Stage::NONE
+            } else {
+                Stage::new(stage).unwrap()
+            },
             received_on: date(2026, 8, 31),
             extended_to,
             agreed_response_on: None,
@@ -285,7 +291,10 @@ mod tests {
             t.clock(&terms(Kind::Send, 2, None)),
             Err(TimescaleError::NoSuchStage { .. })
         ));
-        assert_eq!(t.clock(&terms(Kind::Comment, 0, None)), Ok(Clock::NoDeadline));
+        assert_eq!(
+            t.clock(&terms(Kind::Comment, 0, None)),
+            Ok(Clock::NoDeadline)
+        );
         assert!(t.clock(&terms(Kind::Compliment, 1, None)).is_err());
         assert!(t.clock(&terms(Kind::Statutory, 0, None)).is_err());
     }

@@ -38,7 +38,8 @@ fn status(row: &StageRow, as_of: NaiveDate) -> (&'static str, Option<NaiveDate>)
     let responded = row.responded_on.filter(|d| *d <= as_of);
     if !row.kind.is_complaint() {
         ("no response due", responded)
-    } else if row.outcome == Some(Outcome::Withdrawn) && row.responded_on.is_none_or(|d| d <= as_of) {
+    } else if row.outcome == Some(Outcome::Withdrawn) && row.responded_on.is_none_or(|d| d <= as_of)
+    {
         ("withdrawn", responded)
     } else if responded.is_some() {
         ("answered", responded)
@@ -76,7 +77,9 @@ pub(super) fn render(
         Format::Json => Ok(serde_json::to_string_pretty(&listed)? + "\n"),
         Format::Csv => {
             // Headers by hand, so an empty listing still has them.
-            let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+            let mut out = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::new());
             out.write_record(HEADERS)?;
             for l in &listed {
                 out.serialize(l)?;
@@ -88,7 +91,16 @@ pub(super) fn render(
 }
 
 fn table(listed: &[Listed<'_>]) -> String {
-    let header = ["REFERENCE", "KIND", "STAGE", "TEAM", "MANAGER", "RECEIVED", "RESPONDED", "STATUS"];
+    let header = [
+        "REFERENCE",
+        "KIND",
+        "STAGE",
+        "TEAM",
+        "MANAGER",
+        "RECEIVED",
+        "RESPONDED",
+        "STATUS",
+    ];
     let cells: Vec<[String; 8]> = listed
         .iter()
         .map(|l| {
@@ -99,7 +111,8 @@ fn table(listed: &[Listed<'_>]) -> String {
                 l.team.to_owned(),
                 l.manager_email.to_owned(),
                 l.received_on.to_string(),
-                l.responded_on.map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                l.responded_on
+                    .map_or_else(|| "-".to_owned(), |d| d.to_string()),
                 l.status.to_owned(),
             ]
         })

@@ -20,9 +20,14 @@ use crate::{demo, telemetry};
 /// Keeps council complaint responses on time: working-day deadlines,
 /// reminders, delay reasons and weekly trackers.
 #[derive(Debug, Parser)]
-#[command(name = "casewatch", version, about, after_help = "\
+#[command(
+    name = "casewatch",
+    version,
+    about,
+    after_help = "\
 Settings: config/default.toml documents every one. Exit codes: 0 success, \
-1 failure at run time, 2 bad input or bad settings.")]
+1 failure at run time, 2 bad input or bad settings."
+)]
 pub struct Cli {
     /// Settings file (default: $CASEWATCH_CONFIG, else /etc/casewatch/casewatch.toml if it exists).
     #[arg(long, global = true, value_name = "FILE")]
@@ -47,7 +52,9 @@ pub enum Command {
     Import(ImportCommand),
 
     /// List complaint stages and whether each has been answered.
-    #[command(after_help = "Example:\n  casewatch cases --open --as-of 2026-11-30 --format csv > open.csv")]
+    #[command(
+        after_help = "Example:\n  casewatch cases --open --as-of 2026-11-30 --format csv > open.csv"
+    )]
     Cases {
         /// Only stages still waiting for a response.
         #[arg(long)]
@@ -139,11 +146,17 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 
 /// Runs one command to the end.
 pub fn run(cli: Cli) -> Result<(), Failure> {
-    let file = settings_file(cli.config, std::env::var_os("CASEWATCH_CONFIG").map(PathBuf::from))
-        .map_err(Failure::bad_input)?;
+    let file = settings_file(
+        cli.config,
+        std::env::var_os("CASEWATCH_CONFIG").map(PathBuf::from),
+    )
+    .map_err(Failure::bad_input)?;
     let settings = Settings::load(file.as_deref()).map_err(Failure::bad_input)?;
     if let Command::CheckConfig = cli.command {
-        let source = file.map_or_else(|| "none (built-in defaults)".to_owned(), |f| f.display().to_string());
+        let source = file.map_or_else(
+            || "none (built-in defaults)".to_owned(),
+            |f| f.display().to_string(),
+        );
         println!("# settings file: {source}\n{}", settings.to_toml());
         return Ok(());
     }
@@ -168,7 +181,11 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
             let today = as_of.unwrap_or_else(today_in_london);
             import_cases_file(&store, &settings, &file, today).await
         }
-        Command::Cases { open, as_of, format } => {
+        Command::Cases {
+            open,
+            as_of,
+            format,
+        } => {
             let store = Store::open(&settings.database).await?;
             let today = as_of.unwrap_or_else(today_in_london);
             let stages = store.stages().await?;
@@ -193,7 +210,8 @@ async fn migrate(settings: &Settings) -> Result<(), Failure> {
 }
 
 fn open_input(path: &Path) -> Result<File, Failure> {
-    File::open(path).map_err(|e| Failure::bad_input(anyhow!("{}: cannot read: {e}", path.display())))
+    File::open(path)
+        .map_err(|e| Failure::bad_input(anyhow!("{}: cannot read: {e}", path.display())))
 }
 
 /// Reports every problem of a refused file on standard error.
@@ -236,7 +254,8 @@ async fn import_cases_file(
         reasons: &settings.delay_reasons,
         today,
     };
-    let cases = import::parse_cases(&name, open_input(path)?, &ctx).map_err(|e| refused(path, e))?;
+    let cases =
+        import::parse_cases(&name, open_input(path)?, &ctx).map_err(|e| refused(path, e))?;
     let s = store.import_cases(&cases, Utc::now()).await?;
     println!(
         "{name}: {}; {}; {} delay reason(s) added",

@@ -215,10 +215,7 @@ mod tests {
             Outcome::parse(" Partially Upheld").unwrap(),
             Outcome::PartiallyUpheld
         );
-        assert_eq!(
-            Outcome::parse("not-upheld").unwrap(),
-            Outcome::NotUpheld
-        );
+        assert_eq!(Outcome::parse("not-upheld").unwrap(), Outcome::NotUpheld);
         assert_eq!(Kind::parse("SEND").unwrap(), Kind::Send);
         let err = Kind::parse("moan").unwrap_err();
         assert!(err.0.contains("unknown kind \"moan\""), "{err}");

@@ -9,7 +9,11 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, ParseError> {
     if value.is_empty() {
         return Err(ParseError::new("is empty"));
     }
-    let format = if value.contains('/') { "%d/%m/%Y" } else { "%Y-%m-%d" };
+    let format = if value.contains('/') {
+        "%d/%m/%Y"
+    } else {
+        "%Y-%m-%d"
+    };
     NaiveDate::parse_from_str(value, format).map_err(|_| {
         ParseError::new(format!(
             "{value:?} is not a date (write YYYY-MM-DD or DD/MM/YYYY, and check the day exists)"
@@ -38,7 +42,13 @@ mod tests {
 
     #[test]
     fn refuses_impossible_dates() {
-        for bad in ["2026-02-30", "31/02/2026", "2026-13-01", "tomorrow", "2026/03/09"] {
+        for bad in [
+            "2026-02-30",
+            "31/02/2026",
+            "2026-13-01",
+            "tomorrow",
+            "2026/03/09",
+        ] {
             assert!(parse_date(bad).is_err(), "{bad:?} was accepted");
         }
     }

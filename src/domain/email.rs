@@ -13,7 +13,8 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let value = raw.trim();
-        let invalid = |why: &str| ParseError::new(format!("{value:?} is not an e-mail address: {why}"));
+        let invalid =
+            |why: &str| ParseError::new(format!("{value:?} is not an e-mail address: {why}"));
         if value.is_empty() {
             return Err(ParseError::new("is empty"));
         }
@@ -61,7 +62,16 @@ mod tests {
 
     #[test]
     fn rejects_what_a_spreadsheet_gets_wrong() {
-        for bad in ["", "ann", "ann@", "@example.org", "ann@example", "a b@example.org", "a@b@example.org", "ann@example..org"] {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.org",
+            "ann@example",
+            "a b@example.org",
+            "a@b@example.org",
+            "ann@example..org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{Store, StoreError, with_pool};
-use crate::domain::{CaseRecord, Email, Kind, Outcome, Reference, Stage, StageRecord, Staff};
+use crate::domain::{CaseRecord, Email, Kind, Outcome, Reference, Staff, Stage, StageRecord};
 
 /// How many rows of one sort an import inserted, updated and left alone.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -164,10 +164,14 @@ impl Store {
     /// Every known staff e-mail address: import checks managers against it.
     pub async fn staff_emails(&self) -> Result<HashSet<Email>, StoreError> {
         let rows: Vec<String> = with_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT email FROM staff").fetch_all(pool).await?
+            sqlx::query_scalar("SELECT email FROM staff")
+                .fetch_all(pool)
+                .await?
         });
         rows.iter()
-            .map(|raw| Email::parse(raw).map_err(|e| StoreError::Corrupt(format!("staff e-mail: {e}"))))
+            .map(|raw| {
+                Email::parse(raw).map_err(|e| StoreError::Corrupt(format!("staff e-mail: {e}")))
+            })
             .collect()
     }
 
@@ -383,8 +387,9 @@ impl Store {
 
     /// Every stage with its case and manager, oldest first.
     pub async fn stages(&self) -> Result<Vec<StageRow>, StoreError> {
-        let rows: Vec<StageListed> =
-            with_pool!(self, |pool| sqlx::query_as(LIST_STAGES).fetch_all(pool).await?);
+        let rows: Vec<StageListed> = with_pool!(self, |pool| sqlx::query_as(LIST_STAGES)
+            .fetch_all(pool)
+            .await?);
         rows.into_iter().map(StageRow::try_from).collect()
     }
 }

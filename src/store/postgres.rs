@@ -4,12 +4,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use super::StoreError;
 
-pub(super) async fn connect(url: &SecretString, max_connections: u32) -> Result<PgPool, StoreError> {
+pub(super) async fn connect(
+    url: &SecretString,
+    max_connections: u32,
+) -> Result<PgPool, StoreError> {
     let options = PgConnectOptions::from_str(url.expose_secret())
         .map_err(StoreError::Postgres)?
         .application_name("casewatch");

@@ -1,1 +1,6 @@
+//! The one integration-test binary: the store on real SQLite files and a
+//! real PostgreSQL server, and the `casewatch` binary run as a user would.
 
+mod cli;
+mod helpers;
+mod store;

@@ -1,0 +1,245 @@
+use super::*;
+
+fn date(s: &str) -> NaiveDate {
+    parse_date(s).unwrap()
+}
+
+fn managers() -> HashSet<Email> {
+    ["ann@example.org", "bo@example.org"]
+        .iter()
+        .map(|e| Email::parse(e).unwrap())
+        .collect()
+}
+
+fn cases(csv: &str) -> Result<Vec<CaseRecord>, ImportError> {
+    let managers = managers();
+    let timescales = Timescales::default();
+    let reasons = crate::settings::Settings::load_from(None, Some(HashMap::new()))
+        .unwrap()
+        .delay_reasons;
+    let ctx = CaseContext {
+        managers: &managers,
+        timescales: &timescales,
+        reasons: &reasons,
+        today: date("2026-11-25"),
+    };
+    parse_cases("cases.csv", csv.as_bytes(), &ctx)
+}
+
+fn problems(csv: &str) -> Vec<String> {
+    cases(csv)
+        .unwrap_err()
+        .problems
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+const HEADER: &str = "reference,kind,stage,received_on,team,manager_email,category,extended_working_days,agreed_response_on,responded_on,outcome,learning";
+
+#[test]
+fn reads_what_excel_writes() {
+    // BOM, CRLF, columns in another order, an unknown column, optional columns
+    // absent, a quoted field holding a comma, a quote and a line break.
+    let csv = "\u{feff}Manager_Email,Reference,Kind,Stage,Received On,Team,Notes,Learning,Responded_On,Outcome\r\n\
+               ann@example.org,CS-1,Statutory,1,02/11/2026,Fostering,x,\"Said \"\"sorry\"\", and\r\nmeant it\",2026-11-10,Partially Upheld\r\n\
+               bo@example.org,CM-9,compliment,,2026-11-03,Parks,,,,\r\n\
+               ,,,,,,,,,\r\n";
+    let cases = cases(csv).unwrap();
+    assert_eq!(cases.len(), 2);
+    let cs1 = &cases[0];
+    assert_eq!(cs1.reference.as_str(), "CS-1");
+    assert_eq!(cs1.kind, Kind::Statutory);
+    let stage = &cs1.stages[0];
+    assert_eq!(stage.received_on, date("2026-11-02"));
+    assert_eq!(stage.working_days_allowed, Some(10));
+    assert_eq!(stage.outcome, Some(Outcome::PartiallyUpheld));
+    assert_eq!(
+        stage.learning.as_deref(),
+        Some("Said \"sorry\", and\r\nmeant it")
+    );
+    assert_eq!(cases[1].stages[0].stage, Stage::NONE);
+    assert_eq!(cases[1].stages[0].working_days_allowed, None);
+}
+
+#[test]
+fn every_bad_row_is_reported_with_file_line_and_field() {
+    let csv = format!(
+        "{HEADER}\n\
+         CS-1,moan,1,2026-11-02,Fostering,ann@example.org,,,,,,\n\
+         CS-2,statutory,4,2026-11-02,Fostering,ann@example.org,,,,,,\n\
+         CS-3,statutory,1,2026-02-30,Fostering,ann@example.org,,,,,,\n\
+         CS-4,statutory,1,2026-12-01,Fostering,ann@example.org,,,,,,\n\
+         CS-5,statutory,1,2026-11-10,Fostering,ann@example.org,,,,2026-11-09,upheld,\n\
+         CS-6,statutory,1,2026-11-02,Fostering,ann@example.org,,21,,,,\n\
+         CS-7,statutory,1,2026-11-02,Fostering,ann@example.org,,10,,,,\n\
+         CS-8,corporate,1,2026-11-02,Fostering,zed@example.org,,,,,,\n\
+         CS-9,corporate,1,2026-11-02,Fostering,ann@example.org,,,,2026-11-20,sorted,\n\
+         CS-9,corporate,1,2026-11-02,Fostering,ann@example.org,,,,,,\n"
+    );
+    let found = problems(&csv);
+    let expected = [
+        "cases.csv:2: kind: unknown kind \"moan\"",
+        "cases.csv:3: stage: stage 4 is out of range 1-3",
+        "cases.csv:4: received_on: \"2026-02-30\" is not a date",
+        "cases.csv:5: received_on: 2026-12-01 is in the future (today is 2026-11-25)",
+        "cases.csv:6: responded_on: 2026-11-09 is before the stage was received (2026-11-10)",
+        "cases.csv:7: extended_working_days: extension to 21 working days is above the cap of 20",
+        "cases.csv:8: extended_working_days: extension to 10 working days is not above the standard 10",
+        "cases.csv:9: manager_email: unknown manager zed@example.org",
+        "cases.csv:10: outcome: unknown outcome \"sorted\"",
+        "cases.csv:11: stage: CS-9 stage 1 is also on line 10",
+    ];
+    for want in expected {
+        assert!(
+            found.iter().any(|f| f.starts_with(want)),
+            "missing {want:?} in {found:#?}"
+        );
+    }
+    assert_eq!(found.len(), expected.len(), "{found:#?}");
+}
+
+#[test]
+fn line_numbers_count_line_breaks_inside_quotes() {
+    let csv = format!(
+        "{HEADER}\n\
+         CS-1,statutory,1,2026-11-02,Fostering,ann@example.org,,,,,,\"two\nlines\"\n\
+         CS-2,statutory,9,2026-11-02,Fostering,ann@example.org,,,,,,\n"
+    );
+    assert_eq!(
+        problems(&csv)[0],
+        "cases.csv:4: stage: stage 9 is out of range 1-3"
+    );
+}
+
+#[test]
+fn kinds_stages_and_dates_must_agree() {
+    let csv = format!(
+        "{HEADER}\n\
+         CS-1,statutory,1,2026-11-02,Fostering,ann@example.org,,,,2026-11-05,,\n\
+         CS-1,corporate,2,2026-11-09,Fostering,ann@example.org,,,,,,\n\
+         CM-1,comment,1,2026-11-02,Parks,ann@example.org,,,,,,\n\
+         CS-2,send,2,2026-11-02,SEND,ann@example.org,,,,,,\n\
+         CS-3,corporate,1,2026-11-02,Parks,ann@example.org,,,2026-12-01,,,\n\
+         CS-4,corporate,1,2026-11-02,Parks,ann@example.org,,,,,upheld,\n"
+    );
+    let found = problems(&csv);
+    for want in [
+        "cases.csv:3: kind: corporate here, but statutory on line 2",
+        "cases.csv:4: stage: comment records have no stage",
+        "cases.csv:5: stage: send complaints have no stage 2",
+        "cases.csv:6: agreed_response_on: only adult social care cases",
+        "cases.csv:7: responded_on: is needed with the outcome upheld",
+    ] {
+        assert!(
+            found.iter().any(|f| f.starts_with(want)),
+            "missing {want:?} in {found:#?}"
+        );
+    }
+}
+
+#[test]
+fn missing_columns_and_wrong_cell_counts_are_named() {
+    let found = problems("reference,kind,received_on\nCS-1,statutory,2026-11-02\n");
+    assert_eq!(
+        found,
+        ["cases.csv:1: missing column(s): stage, team, manager_email"]
+    );
+    let found = problems(&format!("{HEADER}\nCS-1,statutory,1\n"));
+    assert_eq!(found, ["cases.csv:2: has 3 cells but the header has 12"]);
+}
+
+#[test]
+fn text_that_is_not_utf8_gets_advice() {
+    let mut bytes = format!("{HEADER}\nCS-1,statutory,1,2026-11-02,Caf").into_bytes();
+    bytes.extend_from_slice(b"\xe9,ann@example.org,,,,,,\n");
+    let managers = managers();
+    let timescales = Timescales::default();
+    let reasons = DelayReasons::default();
+    let ctx = CaseContext {
+        managers: &managers,
+        timescales: &timescales,
+        reasons: &reasons,
+        today: date("2026-11-25"),
+    };
+    let err = parse_cases("cases.csv", bytes.as_slice(), &ctx).unwrap_err();
+    assert!(
+        err.to_string().starts_with("cases.csv:2: is not UTF-8"),
+        "{err}"
+    );
+}
+
+#[test]
+fn stages_group_into_cases_and_the_latest_stage_holds_the_case() {
+    let csv = format!(
+        "{HEADER},delay_reason_category,delay_reason\n\
+         CS-1,statutory,1,2026-09-01,Fostering,ann@example.org,Delay,20,,2026-10-01,not upheld,,Staff capacity,Officer on leave\n\
+         CS-2,corporate,1,2026-09-01,Parks,bo@example.org,,,,,,,,\n\
+         CS-1,statutory,2,2026-10-05,Children in Care,bo@example.org,,,,,,,,\n"
+    );
+    let cases = cases(&csv).unwrap();
+    assert_eq!(cases.len(), 2);
+    let cs1 = &cases[0];
+    assert_eq!(cs1.stages.len(), 2);
+    assert_eq!(cs1.team.as_str(), "Children in Care");
+    assert_eq!(cs1.manager.as_str(), "bo@example.org");
+    assert_eq!(cs1.category.as_deref(), Some("Delay"));
+    assert_eq!(cs1.stages[0].working_days_allowed, Some(20));
+    assert_eq!(
+        cs1.stages[0].delay_reason,
+        Some(("staff_capacity".to_owned(), "Officer on leave".to_owned()))
+    );
+    assert_eq!(cs1.stages[1].working_days_allowed, Some(25));
+}
+
+#[test]
+fn delay_reasons_need_text_and_a_known_category() {
+    let csv = format!(
+        "{HEADER},delay_reason_category,delay_reason\n\
+         CS-1,statutory,1,2026-09-01,Fostering,ann@example.org,,,,,,,astrology,It was Mercury\n\
+         CS-2,statutory,1,2026-09-01,Fostering,ann@example.org,,,,,,,other,\n"
+    );
+    let found = problems(&csv);
+    assert!(
+        found[0].starts_with("cases.csv:2: delay_reason_category: unknown category \"astrology\""),
+        "{found:?}"
+    );
+    assert_eq!(
+        found[1],
+        "cases.csv:3: delay_reason: is needed with delay_reason_category"
+    );
+    let csv = format!(
+        "{HEADER},delay_reason\nCS-1,statutory,1,2026-09-01,Fostering,ann@example.org,,,,,,,Waiting for the GP\n"
+    );
+    let reason = cases(&csv).unwrap()[0].stages[0].delay_reason.clone();
+    assert_eq!(
+        reason,
+        Some(("other".to_owned(), "Waiting for the GP".to_owned()))
+    );
+}
+
+#[test]
+fn staff_rows_are_checked_whole() {
+    let csv = "email,name,team,escalation_email\n\
+               ann@example.org,Ann Lee,Fostering,head@example.org\n\
+               bo@example,Bo,Parks,\n\
+               ANN@example.org,Ann again,Parks,\n\
+               cy@example.org,,Parks,cy@example.org\n";
+    let err = parse_staff("staff.csv", csv.as_bytes()).unwrap_err();
+    let found: Vec<String> = err.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(found.len(), 4, "{found:#?}");
+    assert!(found[0].starts_with("staff.csv:3: email: \"bo@example\" is not an e-mail address"));
+    assert_eq!(
+        found[1],
+        "staff.csv:4: email: ann@example.org is also on line 2"
+    );
+    assert_eq!(found[2], "staff.csv:5: name: is empty");
+    assert!(found[3].starts_with("staff.csv:5: escalation_email: must be someone else"));
+
+    let ok = parse_staff(
+        "staff.csv",
+        "email,name,team\nann@example.org,Ann Lee,Fostering\n".as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(ok[0].escalation_email, None);
+}

@@ -1,0 +1,173 @@
+//! Shared set-up: a fresh database per test on either backend, sample CSV
+//! files, and a way to run the `casewatch` binary in a scratch folder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use casewatch::settings::{DatabaseSettings, DatabaseUrl};
+use casewatch::store::Store;
+use secrecy::SecretString;
+use sqlx::{Connection, PgConnection};
+use tempfile::TempDir;
+
+/// The PostgreSQL server the tests use; `.ci/run` makes sure it is up.
+pub fn postgres_admin_url() -> String {
+    std::env::var("CASEWATCH_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A fresh, empty database that is removed when the test ends.
+pub struct TestDb {
+    pub settings: DatabaseSettings,
+    /// The SQLite file's folder, or a scratch folder for PostgreSQL tests.
+    pub dir: TempDir,
+    postgres_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> Self {
+        let dir = TempDir::new().unwrap();
+        // A folder that does not exist yet: the store must create it.
+        let path = dir.path().join("nested").join("casewatch.db");
+        Self {
+            settings: DatabaseSettings {
+                url: DatabaseUrl::Sqlite(path),
+                max_connections: 4,
+            },
+            dir,
+            postgres_name: None,
+        }
+    }
+
+    /// Creates a uniquely named database on the test server. Fails (never
+    /// skips) when the server cannot be reached.
+    pub async fn postgres() -> Self {
+        let admin = postgres_admin_url();
+        let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+            panic!("PostgreSQL at {admin} is needed for the store tests and cannot be reached: {e}")
+        });
+        let name = format!(
+            "casewatch_test_{}_{}",
+            std::process::id(),
+            fastrand::u64(..)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let base = admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(base, _)| base);
+        Self {
+            settings: DatabaseSettings {
+                url: DatabaseUrl::Postgres(SecretString::from(format!("{base}/{name}"))),
+                max_connections: 4,
+            },
+            dir: TempDir::new().unwrap(),
+            postgres_name: Some(name),
+        }
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::open(&self.settings).await.unwrap()
+    }
+
+    /// The URL to give the binary in `CASEWATCH__DATABASE__URL`.
+    pub fn url(&self) -> String {
+        match &self.settings.url {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => secrecy::ExposeSecret::expose_secret(url).to_owned(),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres_name.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, so clean up on a thread of its own.
+        let admin = postgres_admin_url();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime
+                .block_on(async {
+                    let mut conn = PgConnection::connect(&admin).await?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await
+                    .map(|_| ())
+                })
+                .map_err(std::io::Error::other)
+        })
+        .join();
+    }
+}
+
+/// Generates a `mod NAME { sqlite, postgres }` pair of tests that run the
+/// async function `NAME(TestDb)` once on each backend.
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::TestDb::sqlite().await).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$name($crate::helpers::TestDb::postgres().await).await;
+            }
+        }
+    )+};
+}
+pub(crate) use on_both_backends;
+
+pub const STAFF_CSV: &str = "\
+email,name,team,escalation_email
+ann.lee@example.org,Ann Lee,Fostering,head.children@example.org
+bo.khan@example.org,Bo Khan,Parks,
+head.children@example.org,Head of Children's Services,Leadership,
+";
+
+pub const CASES_CSV: &str = "\
+reference,kind,stage,received_on,team,manager_email,category,extended_working_days,agreed_response_on,responded_on,outcome,learning,delay_reason_category,delay_reason
+CSC-1,statutory,1,2026-09-01,Fostering,ann.lee@example.org,Communication,20,,2026-10-05,partially upheld,Letters name a contact,staff capacity,Officer on leave
+CSC-1,statutory,2,2026-10-12,Fostering,ann.lee@example.org,,,,,,,,
+CORP-2,corporate,1,02/11/2026,Parks,bo.khan@example.org,,,,,,,,
+ASC-3,adult,1,2026-10-01,Fostering,ann.lee@example.org,,,2026-12-15,,,,,
+CPL-4,compliment,,2026-11-03,Parks,bo.khan@example.org,,,,,,,,
+";
+
+/// Writes `contents` to `name` inside `dir` and returns the path.
+pub fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+/// Runs the binary in `dir` with only the given `CASEWATCH*` variables set.
+pub fn casewatch(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_casewatch"));
+    command.current_dir(dir).args(args).env("NO_COLOR", "1");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CASEWATCH") || key == "RUST_LOG" {
+            command.env_remove(key);
+        }
+    }
+    command.envs(env.iter().copied());
+    command.output().unwrap()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}

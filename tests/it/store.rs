@@ -1,0 +1,199 @@
+//! The store API, run identically on SQLite and PostgreSQL.
+
+use std::collections::HashMap;
+
+use casewatch::domain::{Email, Kind, Outcome, Stage, parse_date};
+use casewatch::import::{self, CaseContext};
+use casewatch::settings::Settings;
+use casewatch::store::{ImportCounts, Store};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::helpers::{CASES_CSV, STAFF_CSV, TestDb, on_both_backends};
+
+on_both_backends!(
+    migrations_apply_once,
+    imports_are_idempotent_and_count_changes,
+    a_failed_import_leaves_nothing_behind,
+    stages_list_with_their_case_and_manager,
+);
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-25T09:30:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+fn date(s: &str) -> NaiveDate {
+    parse_date(s).unwrap()
+}
+
+fn settings() -> Settings {
+    Settings::load_from(None, Some(HashMap::new())).unwrap()
+}
+
+async fn load(store: &Store, staff_csv: &str, cases_csv: &str) -> casewatch::store::ImportSummary {
+    let staff = import::parse_staff("staff.csv", staff_csv.as_bytes()).unwrap();
+    store.import_staff(&staff, now()).await.unwrap();
+    let settings = settings();
+    let managers = store.staff_emails().await.unwrap();
+    let ctx = CaseContext {
+        managers: &managers,
+        timescales: &settings.timescales,
+        reasons: &settings.delay_reasons,
+        today: date("2026-11-25"),
+    };
+    let cases = import::parse_cases("cases.csv", cases_csv.as_bytes(), &ctx).unwrap();
+    store.import_cases(&cases, now()).await.unwrap()
+}
+
+async fn migrations_apply_once(db: TestDb) {
+    let store = db.store().await;
+    let again = store.migrate().await.unwrap();
+    assert!(again.applied_now >= 1);
+    assert_eq!(again.applied_before, again.applied_now);
+}
+
+async fn imports_are_idempotent_and_count_changes(db: TestDb) {
+    let store = db.store().await;
+    let first = load(&store, STAFF_CSV, CASES_CSV).await;
+    assert_eq!(
+        first.cases,
+        ImportCounts {
+            inserted: 4,
+            updated: 0,
+            unchanged: 0
+        }
+    );
+    assert_eq!(
+        first.stages,
+        ImportCounts {
+            inserted: 5,
+            updated: 0,
+            unchanged: 0
+        }
+    );
+    assert_eq!(first.reasons_added, 1);
+
+    let again = load(&store, STAFF_CSV, CASES_CSV).await;
+    assert_eq!(
+        again.cases,
+        ImportCounts {
+            inserted: 0,
+            updated: 0,
+            unchanged: 4
+        }
+    );
+    assert_eq!(
+        again.stages,
+        ImportCounts {
+            inserted: 0,
+            updated: 0,
+            unchanged: 5
+        }
+    );
+    assert_eq!(again.reasons_added, 0);
+
+    // Stage 2 of CSC-1 is answered; CORP-2 moves to another manager.
+    let changed = CASES_CSV
+        .replace(
+            "CSC-1,statutory,2,2026-10-12,Fostering,ann.lee@example.org,,,,,,",
+            "CSC-1,statutory,2,2026-10-12,Fostering,ann.lee@example.org,,,,2026-11-20,upheld,",
+        )
+        .replace(
+            "CORP-2,corporate,1,02/11/2026,Parks,bo.khan",
+            "CORP-2,corporate,1,02/11/2026,Parks,ann.lee",
+        );
+    let update = load(&store, STAFF_CSV, &changed).await;
+    assert_eq!(
+        update.cases,
+        ImportCounts {
+            inserted: 0,
+            updated: 1,
+            unchanged: 3
+        }
+    );
+    assert_eq!(
+        update.stages,
+        ImportCounts {
+            inserted: 0,
+            updated: 1,
+            unchanged: 4
+        }
+    );
+
+    let staff = import::parse_staff(
+        "staff.csv",
+        STAFF_CSV.replace("Bo Khan", "Bo Khan-Smith").as_bytes(),
+    )
+    .unwrap();
+    let counts = store.import_staff(&staff, now()).await.unwrap();
+    assert_eq!(
+        counts,
+        ImportCounts {
+            inserted: 0,
+            updated: 1,
+            unchanged: 2
+        }
+    );
+}
+
+async fn a_failed_import_leaves_nothing_behind(db: TestDb) {
+    let store = db.store().await;
+    load(&store, STAFF_CSV, CASES_CSV).await;
+    let before = store.stages().await.unwrap();
+
+    // A record naming a manager the store does not know breaks the foreign
+    // key half-way through: the whole transaction must roll back.
+    let settings = settings();
+    let mut managers = store.staff_emails().await.unwrap();
+    managers.insert(Email::parse("ghost@example.org").unwrap());
+    let ctx = CaseContext {
+        managers: &managers,
+        timescales: &settings.timescales,
+        reasons: &settings.delay_reasons,
+        today: date("2026-11-25"),
+    };
+    let csv = "reference,kind,stage,received_on,team,manager_email\n\
+               NEW-1,corporate,1,2026-11-02,Parks,bo.khan@example.org\n\
+               CORP-2,corporate,1,2026-11-03,Parks,bo.khan@example.org\n\
+               NEW-2,corporate,1,2026-11-02,Parks,ghost@example.org\n";
+    let cases = import::parse_cases("cases.csv", csv.as_bytes(), &ctx).unwrap();
+    assert!(store.import_cases(&cases, now()).await.is_err());
+    assert_eq!(store.stages().await.unwrap(), before);
+}
+
+async fn stages_list_with_their_case_and_manager(db: TestDb) {
+    let store = db.store().await;
+    load(&store, STAFF_CSV, CASES_CSV).await;
+    let stages = store.stages().await.unwrap();
+    assert_eq!(stages.len(), 5);
+    let order: Vec<(&str, u8)> = stages
+        .iter()
+        .map(|s| (s.reference.as_str(), s.stage.number()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("CSC-1", 1),
+            ("ASC-3", 1),
+            ("CSC-1", 2),
+            ("CORP-2", 1),
+            ("CPL-4", 0)
+        ]
+    );
+
+    let first = &stages[0];
+    assert_eq!(first.kind, Kind::Statutory);
+    assert_eq!(first.manager_name, "Ann Lee");
+    assert_eq!(first.category.as_deref(), Some("Communication"));
+    assert_eq!(first.working_days_allowed, Some(20));
+    assert_eq!(first.responded_on, Some(date("2026-10-05")));
+    assert_eq!(first.outcome, Some(Outcome::PartiallyUpheld));
+
+    let adult = &stages[1];
+    assert_eq!(adult.working_days_allowed, None);
+    assert_eq!(adult.agreed_response_on, Some(date("2026-12-15")));
+    assert_eq!(stages[3].received_on, date("2026-11-02"));
+    assert_eq!(stages[4].stage, Stage::NONE);
+    assert_eq!(stages[4].responded_on, None);
+}
