@@ -217,6 +217,7 @@ fn parse_case_row(
         "extension_reason",
         optional(row.get("extension_reason"), bounded_text),
     );
+    let category = p.check("category", optional(row.get("category"), bounded_text));
     let delay_reason = delay_reason(row, ctx.reasons, p);
 
     if let Some(manager) = &manager
@@ -262,12 +263,11 @@ fn parse_case_row(
             return None;
         }
     };
-    let category = optional(row.get("category"), required_text).ok().flatten();
     Some(ParsedRow {
         case: CaseRecord {
             reference,
             kind,
-            category,
+            category: category?,
             team,
             manager,
             stages: Vec::new(),

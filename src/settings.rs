@@ -224,7 +224,7 @@ impl Settings {
         let merged = builder
             .add_source(environment)
             .build()
-            .map_err(|e| SettingsError::one(file_label(file), e.to_string()))?;
+            .map_err(|e| SettingsError::one(file_label(file), without_quoted_lines(&e.to_string())))?;
         let table = merged
             .cache
             .into_table()
@@ -262,6 +262,22 @@ impl Settings {
     pub fn to_toml(&self) -> String {
         toml::to_string(self).unwrap_or_else(|e| format!("# cannot show the settings: {e}\n"))
     }
+}
+
+/// Drops the source excerpt a TOML syntax error quotes: the broken line may
+/// be the one holding the database password. Line and column remain.
+fn without_quoted_lines(message: &str) -> String {
+    message
+        .lines()
+        .filter(|line| {
+            let t = line.trim_start();
+            let excerpt = t.starts_with('|')
+                || t.split_once(" |").is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()));
+            !excerpt
+        })
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn file_label(file: Option<&Path>) -> String {
@@ -668,6 +684,16 @@ mod tests {
         .unwrap_err();
         assert!(!err.to_string().contains(secret), "{err}");
         assert!(err.to_string().contains("database.url"), "{err}");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_place_but_do_not_quote_the_line() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "[database]\nurl = \"postgres://u:pw-in-file@h/db\n").unwrap();
+        let err = Settings::load_from(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(!err.contains("pw-in-file"), "{err}");
     }
 
     #[test]

@@ -70,7 +70,13 @@ impl Store {
     /// Opens the database and brings its schema up to date.
     pub async fn open(settings: &DatabaseSettings) -> Result<Self, StoreError> {
         let store = Self::connect(settings).await?;
-        store.migrate().await?;
+        let report = store.migrate().await?;
+        tracing::info!(
+            backend = store.backend(),
+            migrations = report.applied_now,
+            newly_applied = report.applied_now - report.applied_before,
+            "database ready"
+        );
         Ok(store)
     }
 
