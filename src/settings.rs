@@ -221,10 +221,9 @@ impl Settings {
             .prefix_separator("__")
             .separator("__")
             .source(env.map(|vars| vars.into_iter().collect()));
-        let merged = builder
-            .add_source(environment)
-            .build()
-            .map_err(|e| SettingsError::one(file_label(file), without_quoted_lines(&e.to_string())))?;
+        let merged = builder.add_source(environment).build().map_err(|e| {
+            SettingsError::one(file_label(file), without_quoted_lines(&e.to_string()))
+        })?;
         let table = merged
             .cache
             .into_table()
@@ -272,7 +271,8 @@ fn without_quoted_lines(message: &str) -> String {
         .filter(|line| {
             let t = line.trim_start();
             let excerpt = t.starts_with('|')
-                || t.split_once(" |").is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()));
+                || t.split_once(" |")
+                    .is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()));
             !excerpt
         })
         .map(str::trim)
@@ -691,7 +691,9 @@ mod tests {
         let dir = tempfile::TempDir::new().unwrap();
         let path = dir.path().join("bad.toml");
         std::fs::write(&path, "[database]\nurl = \"postgres://u:pw-in-file@h/db\n").unwrap();
-        let err = Settings::load_from(Some(&path), env(&[])).unwrap_err().to_string();
+        let err = Settings::load_from(Some(&path), env(&[]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 2"), "{err}");
         assert!(!err.contains("pw-in-file"), "{err}");
     }
