@@ -12,6 +12,7 @@
 //!
 //! | module | holds |
 //! |---|---|
+//! | [`calendar`] | working days: UK bank holidays by division, O(1) deadlines and working-day differences (pure) |
 //! | [`domain`] | parsed values: [`domain::Reference`], [`domain::Email`], [`domain::Kind`], [`domain::Stage`], records to store |
 //! | [`timescale`] | kind × stage → working days allowed and extension caps (pure) |
 //! | [`settings`] | typed settings from `config/default.toml`, a settings file and `CASEWATCH__*` variables |
@@ -23,6 +24,7 @@
 //!
 //! Data flows one way: import → store → (later) poll → outbox → sender → SMTP.
 
+pub mod calendar;
 pub mod cli;
 pub mod demo;
 pub mod domain;

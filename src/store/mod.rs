@@ -2,7 +2,7 @@
 //! PostgreSQL (several instances).
 //!
 //! Both backends run the same SQL text (`$1` placeholders work on both) through
-//! runtime queries, so building needs no database. [`with_pool!`] expands a
+//! runtime queries, so building needs no database. `with_pool!` expands a
 //! body once per backend; what differs (connection options, DDL) lives in
 //! `sqlite.rs`, `postgres.rs` and `migrations/<backend>`.
 
