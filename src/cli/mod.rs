@@ -3,6 +3,7 @@
 //! then calls into the library.
 
 mod cases;
+mod workdays;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use anyhow::{Context, anyhow};
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::calendar::{Calendar, Division};
 use crate::domain::{parse_date, today_in_london};
 use crate::import::{self, CaseContext, ImportError};
 use crate::settings::{Settings, settings_file};
@@ -66,6 +68,49 @@ pub enum Command {
         format: Format,
     },
 
+    /// Print the deadline: the N-th working day after START (START is day 0).
+    #[command(after_help = "Examples:\n  casewatch deadline 2026-12-18 10\n  \
+        casewatch deadline --batch --calendar scotland < starts.csv > deadlines.csv\n\n\
+        With --batch, standard input is CSV with a header row whose first two columns are \
+        a start date and N; the output is start,working_days,deadline, one row per input row. \
+        A bad row is reported on standard error as `line L: problem`, written with an empty \
+        deadline, and the command exits 2 at the end.")]
+    Deadline {
+        /// The day the clock starts: YYYY-MM-DD or DD/MM/YYYY.
+        #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+        start: Option<String>,
+        /// Working days allowed (0 gives START itself).
+        #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+        n: Option<String>,
+        /// Read start,N rows as CSV on standard input.
+        #[arg(long)]
+        batch: bool,
+        #[arg(long, value_name = "NAME", default_value = "england-and-wales", value_parser = division_arg)]
+        calendar: Division,
+    },
+
+    /// Print the working days from START to END: days d with START < d <= END (negative if END is earlier).
+    #[command(
+        after_help = "Examples:\n  casewatch working-days 2026-12-01 2026-12-31\n  \
+        casewatch working-days --batch < pairs.csv > counts.csv\n\n\
+        With --batch, standard input is CSV with a header row whose first two columns are \
+        start and end dates; the output is start,end,working_days, one row per input row. \
+        Bad rows are reported as for `deadline --batch`."
+    )]
+    WorkingDays {
+        /// The earlier date, not counted.
+        #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+        start: Option<String>,
+        /// The later date, counted.
+        #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+        end: Option<String>,
+        /// Read start,end rows as CSV on standard input.
+        #[arg(long)]
+        batch: bool,
+        #[arg(long, value_name = "NAME", default_value = "england-and-wales", value_parser = division_arg)]
+        calendar: Division,
+    },
+
     /// Write a synthetic council year (settings, CSV files, a SQLite database) to try casewatch on.
     #[command(after_help = "Example:\n  casewatch demo --dir ./casewatch-demo\n  \
         casewatch --config ./casewatch-demo/casewatch.toml cases --open")]
@@ -103,6 +148,10 @@ pub enum Format {
     Table,
     Csv,
     Json,
+}
+
+fn division_arg(raw: &str) -> Result<Division, String> {
+    Division::parse(raw).map_err(|e| e.to_string())
 }
 
 fn date_arg(raw: &str) -> Result<NaiveDate, String> {
@@ -192,7 +241,61 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
             print!("{}", cases::render(&stages, today, open, format)?);
             Ok(())
         }
+        Command::Deadline {
+            start,
+            n,
+            batch,
+            calendar,
+        } => calendar_query(workdays::Batch::Deadline, start.zip(n), batch, calendar),
+        Command::WorkingDays {
+            start,
+            end,
+            batch,
+            calendar,
+        } => calendar_query(
+            workdays::Batch::WorkingDays,
+            start.zip(end),
+            batch,
+            calendar,
+        ),
         Command::Demo { dir, as_of } => run_demo(&dir, as_of.unwrap_or_else(today_in_london)).await,
+    }
+}
+
+/// One question from the arguments, or a batch streamed from standard input.
+fn calendar_query(
+    batch: workdays::Batch,
+    args: Option<(String, String)>,
+    streamed: bool,
+    division: Division,
+) -> Result<(), Failure> {
+    let calendar = Calendar::builtin(division);
+    match args {
+        Some((first, second)) if !streamed => {
+            let answer = batch
+                .answer(&calendar, &first, &second)
+                .map_err(|problem| Failure::bad_input(anyhow!(problem)))?;
+            println!("{answer}");
+            Ok(())
+        }
+        _ => {
+            let stdout = std::io::stdout().lock();
+            let output = std::io::BufWriter::with_capacity(1 << 16, stdout);
+            let bad = workdays::stream(
+                &calendar,
+                batch,
+                std::io::stdin().lock(),
+                output,
+                std::io::stderr().lock(),
+            )?;
+            if bad == 0 {
+                Ok(())
+            } else {
+                Err(Failure::bad_input(anyhow!(
+                    "{bad} bad row(s); see the lines above"
+                )))
+            }
+        }
     }
 }
 

@@ -249,3 +249,73 @@ fn demo_builds_a_council_year_that_imports_cleanly() {
         stdout(&again)
     );
 }
+
+#[test]
+fn deadline_and_working_days_answer_one_question() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let ask = |args: &[&str]| {
+        let out = casewatch(dir.path(), &[], args);
+        (
+            out.status.code(),
+            stdout(&out).trim().to_owned(),
+            stderr(&out),
+        )
+    };
+    // Good Friday start: Easter Monday is a holiday in England, not in Scotland.
+    assert_eq!(ask(&["deadline", "2026-04-03", "1"]).1, "2026-04-07");
+    assert_eq!(
+        ask(&["deadline", "03/04/2026", "1", "--calendar", "scotland"]).1,
+        "2026-04-06"
+    );
+    assert_eq!(ask(&["working-days", "2026-12-18", "2027-01-06"]).1, "10");
+    assert_eq!(ask(&["working-days", "2027-01-06", "2026-12-18"]).1, "-10");
+    let (code, _, err) = ask(&["deadline", "2026-02-30", "3"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("\"2026-02-30\" is not a date"), "{err}");
+    assert_eq!(
+        ask(&["deadline", "2026-01-05", "3", "--calendar", "mars"]).0,
+        Some(2)
+    );
+}
+
+#[test]
+fn batches_answer_every_row_in_order_and_report_bad_ones() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let input = "start,n,note\n2026-12-18,10,x\n2026-02-30,3,y\n2026-01-05,-1,z\n2040-12-01,100,q\n18/12/2026,0,\n";
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_casewatch"))
+        .args(["deadline", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stdout(&out),
+        "start,working_days,deadline\n2026-12-18,10,2027-01-06\n2026-02-30,3,\n2026-01-05,-1,\n2040-12-01,100,\n18/12/2026,0,2026-12-18\n"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("line 3: start: \"2026-02-30\" is not a date"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 4: working days: -1 is negative"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "line 5: the deadline 100 working days after 2040-12-01 falls after 2040-12-31"
+        ),
+        "{err}"
+    );
+}
