@@ -14,6 +14,7 @@ use anyhow::Context;
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 use crate::domain::Kind;
+use crate::import;
 
 /// The files a demo wrote.
 #[derive(Debug, Clone)]
@@ -116,7 +117,7 @@ fn head_of_service(team: usize) -> String {
 
 fn staff_csv() -> anyhow::Result<Vec<u8>> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(["email", "name", "team", "escalation_email"])?;
+    out.write_record(import::STAFF_COLUMNS)?;
     for (i, team) in TEAMS.iter().enumerate() {
         let name = format!("{} {}", FIRST[i % FIRST.len()], LAST[i % LAST.len()]);
         out.write_record([manager_email(i).as_str(), &name, team, &head_of_service(i)])?;
@@ -285,22 +286,7 @@ fn complaint_stage(
 
 fn write_cases(rows: &[Row]) -> anyhow::Result<Vec<u8>> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "reference",
-        "kind",
-        "stage",
-        "received_on",
-        "team",
-        "manager_email",
-        "category",
-        "extended_working_days",
-        "agreed_response_on",
-        "responded_on",
-        "outcome",
-        "learning",
-        "delay_reason_category",
-        "delay_reason",
-    ])?;
+    out.write_record(import::CASE_COLUMNS)?;
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     for r in rows {
         let (reason_category, reason) = r.reason.unwrap_or_default();
@@ -317,6 +303,7 @@ fn write_cases(rows: &[Row]) -> anyhow::Result<Vec<u8>> {
             &date(r.responded),
             r.outcome,
             r.learning,
+            "",
             reason_category,
             reason,
         ])?;

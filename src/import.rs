@@ -71,9 +71,12 @@ pub struct CaseContext<'a> {
     pub today: NaiveDate,
 }
 
+/// The columns of `staff.csv`; the first three are required.
 pub const STAFF_COLUMNS: &[&str] = &["email", "name", "team", "escalation_email"];
-const STAFF_REQUIRED: &[&str] = &["email", "name", "team"];
+const STAFF_REQUIRED: &[&str] = STAFF_COLUMNS.split_at(3).0;
 
+/// The columns of `cases.csv`, in the order `demo` writes them; the first six
+/// are required.
 pub const CASE_COLUMNS: &[&str] = &[
     "reference",
     "kind",
@@ -91,14 +94,7 @@ pub const CASE_COLUMNS: &[&str] = &[
     "delay_reason_category",
     "delay_reason",
 ];
-const CASE_REQUIRED: &[&str] = &[
-    "reference",
-    "kind",
-    "stage",
-    "received_on",
-    "team",
-    "manager_email",
-];
+const CASE_REQUIRED: &[&str] = CASE_COLUMNS.split_at(6).0;
 
 /// Parses `staff.csv`: `email,name,team,escalation_email`.
 pub fn parse_staff(file: &str, input: impl Read) -> Result<Vec<Staff>, ImportError> {
