@@ -15,7 +15,10 @@ use config::{Config, Environment, File, FileFormat, Value, ValueKind};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Serialize, Serializer};
 
-use crate::domain::normalise_word;
+use chrono::NaiveDate;
+
+use crate::calendar::{Division, FIRST_DAY, HolidayDay, LAST_DAY};
+use crate::domain::{normalise_word, parse_date};
 use crate::timescale::{StageRule, Timescales};
 
 /// The defaults, compiled in so the binary runs with no settings file at all.
@@ -31,6 +34,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub database: DatabaseSettings,
     pub log: LogSettings,
+    pub calendar: CalendarSettings,
     #[serde(serialize_with = "serialize_timescales")]
     pub timescales: Timescales,
     pub delay_reasons: DelayReasons,
@@ -99,6 +103,32 @@ pub enum LogFormat {
     #[default]
     Text,
     Json,
+}
+
+/// Which days count as working days.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CalendarSettings {
+    /// The bank holidays that apply (the council's part of the UK).
+    pub division: Division,
+    /// The council's own non-working days; they move statutory deadlines.
+    pub local_closures: Vec<LocalClosure>,
+}
+
+/// A day the council is closed that is not a bank holiday.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocalClosure {
+    pub date: NaiveDate,
+    pub name: String,
+}
+
+impl CalendarSettings {
+    /// The local closures as calendar days.
+    pub fn closure_days(&self) -> Vec<HolidayDay> {
+        self.local_closures
+            .iter()
+            .map(|c| HolidayDay::new(c.date, c.name.clone()))
+            .collect()
+    }
 }
 
 /// The reason categories a manager chooses from, in the order shown.
@@ -250,6 +280,12 @@ impl Settings {
                         "{other:?} is not a log format; use \"text\" or \"json\""
                     )),
                 }),
+            },
+            calendar: CalendarSettings {
+                division: r.get("calendar.division", |v| {
+                    Division::parse(&string(v)?).map_err(|e| e.to_string())
+                }),
+                local_closures: r.get("calendar.local_closures", parse_closures),
             },
             timescales: read_timescales(r),
             delay_reasons: r.get("delay_reasons.categories", parse_categories),
@@ -536,6 +572,45 @@ fn parse_log_level(value: &Value) -> Result<String, String> {
     tracing_subscriber::EnvFilter::try_new(&level)
         .map(|_| level.clone())
         .map_err(|e| format!("{level:?} is not a log level or filter: {e}"))
+}
+
+fn parse_closures(value: &Value) -> Result<Vec<LocalClosure>, String> {
+    let items = value
+        .clone()
+        .into_array()
+        .map_err(|_| "expected a list of { date, name } tables".to_owned())?;
+    let mut closures: Vec<LocalClosure> = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let at = |message: String| format!("item {}: {message}", i + 1);
+        let mut table = item
+            .into_table()
+            .map_err(|_| at("expected { date = \"YYYY-MM-DD\", name = \"...\" }".to_owned()))?;
+        let raw_date = table
+            .remove("date")
+            .ok_or_else(|| at("date is missing".to_owned()))?;
+        let date = parse_date(&string(&raw_date)?).map_err(|e| at(format!("date: {}", e.0)))?;
+        if !(FIRST_DAY..=LAST_DAY).contains(&date) {
+            return Err(at(format!(
+                "date: {date} is outside the calendar ({FIRST_DAY} to {LAST_DAY})"
+            )));
+        }
+        if closures.iter().any(|c| c.date == date) {
+            return Err(at(format!("date: {date} is listed more than once")));
+        }
+        let name = match table.remove("name") {
+            Some(v) => string(&v)?.trim().to_owned(),
+            None => "Local closure".to_owned(),
+        };
+        if name.is_empty() {
+            return Err(at("name is empty".to_owned()));
+        }
+        if let Some(other) = table.keys().next() {
+            return Err(at(format!("unknown field {other:?}; use date and name")));
+        }
+        closures.push(LocalClosure { date, name });
+    }
+    closures.sort_by_key(|c| c.date);
+    Ok(closures)
 }
 
 fn parse_categories(value: &Value) -> Result<DelayReasons, String> {

@@ -7,6 +7,7 @@
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
+use crate::calendar::{Calendar, CalendarError};
 use crate::domain::{Kind, Stage};
 
 /// The allowance for one stage of one kind of complaint.
@@ -55,6 +56,36 @@ pub enum Clock {
     OnDate(NaiveDate),
     /// Comments and compliments.
     NoDeadline,
+}
+
+impl Clock {
+    /// The day the response is due, counting `WorkingDays` from
+    /// `received_on` (day 0) on `calendar`; `None` when nothing is due.
+    pub fn due(
+        self,
+        received_on: NaiveDate,
+        calendar: &Calendar,
+    ) -> Result<Option<NaiveDate>, CalendarError> {
+        match self {
+            Clock::WorkingDays { allowed } => {
+                calendar.deadline(received_on, u32::from(allowed)).map(Some)
+            }
+            Clock::OnDate(date) => Ok(Some(date)),
+            Clock::NoDeadline => Ok(None),
+        }
+    }
+}
+
+/// What starts a stage's clock: the event whose date is the stage's
+/// `received_on`. Managers' e-mails and the README quote it.
+pub fn clock_starts(kind: Kind, stage: Stage) -> &'static str {
+    match (kind, stage.number()) {
+        (Kind::Comment | Kind::Compliment, _) => "no deadline",
+        (Kind::Statutory, 2) => "the statement of complaint was agreed",
+        (Kind::Statutory, 3) => "the review panel was requested",
+        (Kind::Corporate, 2..) => "the request to escalate was received",
+        _ => "the complaint was received",
+    }
 }
 
 /// A stage's facts that decide its clock, as loaded from a file or the store.
@@ -209,6 +240,25 @@ impl Timescales {
         Ok(Clock::WorkingDays { allowed: asked })
     }
 
+    /// The clock of a stage as stored: the allowance fixed when it was
+    /// imported or, for adult social care, the agreed date (else the
+    /// configured number of months after receipt).
+    pub fn stored_clock(
+        &self,
+        kind: Kind,
+        received_on: NaiveDate,
+        working_days_allowed: Option<u16>,
+        agreed_response_on: Option<NaiveDate>,
+    ) -> Clock {
+        match (kind, working_days_allowed) {
+            (Kind::Adult, _) => Clock::OnDate(
+                agreed_response_on.unwrap_or_else(|| self.adult_default_due(received_on)),
+            ),
+            (Kind::Comment | Kind::Compliment, _) | (_, None) => Clock::NoDeadline,
+            (_, Some(allowed)) => Clock::WorkingDays { allowed },
+        }
+    }
+
     fn adult_due(
         &self,
         received_on: NaiveDate,
@@ -217,11 +267,15 @@ impl Timescales {
         match agreed {
             Some(date) if date < received_on => Err(TimescaleError::AgreedBeforeReceipt),
             Some(date) => Ok(date),
-            // Calendar months, clamped to the month's end (31 Aug + 6 months = 28/29 Feb).
-            None => Ok(received_on
-                .checked_add_months(Months::new(self.adult_default_months))
-                .unwrap_or(NaiveDate::MAX)),
+            None => Ok(self.adult_default_due(received_on)),
         }
+    }
+
+    /// Calendar months, clamped to the month's end (31 Aug + 6 months = 28/29 Feb).
+    fn adult_default_due(&self, received_on: NaiveDate) -> NaiveDate {
+        received_on
+            .checked_add_months(Months::new(self.adult_default_months))
+            .unwrap_or(NaiveDate::MAX)
     }
 }
 
@@ -297,6 +351,40 @@ mod tests {
         );
         assert!(t.clock(&terms(Kind::Compliment, 1, None)).is_err());
         assert!(t.clock(&terms(Kind::Statutory, 0, None)).is_err());
+    }
+
+    #[test]
+    fn stored_stages_are_due_on_the_calendar() {
+        let t = Timescales::default();
+        let calendar = Calendar::builtin(crate::calendar::Division::EnglandAndWales);
+        // Received Friday 18 Dec 2026: ten working days skip Christmas, Boxing
+        // Day's substitute (Mon 28) and New Year's Day.
+        let received = date(2026, 12, 18);
+        let clock = t.stored_clock(Kind::Statutory, received, Some(10), None);
+        assert_eq!(clock.due(received, &calendar), Ok(Some(date(2027, 1, 6))));
+        let adult = t.stored_clock(Kind::Adult, date(2026, 8, 31), None, None);
+        assert_eq!(adult, Clock::OnDate(date(2027, 2, 28)));
+        let agreed = t.stored_clock(Kind::Adult, received, None, Some(date(2027, 1, 4)));
+        assert_eq!(agreed.due(received, &calendar), Ok(Some(date(2027, 1, 4))));
+        let none = t.stored_clock(Kind::Compliment, received, None, None);
+        assert_eq!(none.due(received, &calendar), Ok(None));
+    }
+
+    #[test]
+    fn each_stage_names_what_starts_its_clock() {
+        assert_eq!(
+            clock_starts(Kind::Statutory, Stage::new(2).unwrap()),
+            "the statement of complaint was agreed"
+        );
+        assert_eq!(
+            clock_starts(Kind::Corporate, Stage::new(2).unwrap()),
+            "the request to escalate was received"
+        );
+        assert_eq!(
+            clock_starts(Kind::Send, Stage::new(1).unwrap()),
+            "the complaint was received"
+        );
+        assert_eq!(clock_starts(Kind::Compliment, Stage::NONE), "no deadline");
     }
 
     #[test]

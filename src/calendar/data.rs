@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::{Division, HolidayDay};
@@ -67,6 +67,18 @@ pub enum GovUkError {
         /// The event's date.
         date: NaiveDate,
     },
+    /// A year is only partly listed: a file's days replace a whole year, so
+    /// a year without its New Year and Christmas holidays would lose the rest.
+    #[error(
+        "{division}: {year} has no holiday on 1-4 January or 25-28 December, so the file does \
+         not list that whole year; a file must list every bank holiday of each year it covers"
+    )]
+    PartialYear {
+        /// The division the events are listed under.
+        division: Division,
+        /// The year.
+        year: i32,
+    },
     /// The same date appears twice in one division.
     #[error("{division}: {date} is listed more than once")]
     DuplicateDate {
@@ -120,7 +132,9 @@ pub fn parse_govuk_json(text: &str) -> Result<Vec<(Division, HolidayDay)>, GovUk
                 inner: body.division,
             });
         }
-        days.extend(parse_events(division, body.events)?);
+        let events = parse_events(division, body.events)?;
+        check_whole_years(division, &events)?;
+        days.extend(events);
     }
     days.sort_by_key(|(division, day)| (*division, day.date));
     Ok(days)
@@ -147,6 +161,29 @@ fn parse_events(
         days.push((division, HolidayDay::new(date, event.title)));
     }
     Ok(days)
+}
+
+/// Every year listed must have its New Year's Day and Christmas Day (or
+/// their substitutes), which every UK division has every year.
+fn check_whole_years(
+    division: Division,
+    days: &[(Division, HolidayDay)],
+) -> Result<(), GovUkError> {
+    let years: BTreeSet<i32> = days.iter().map(|(_, d)| d.date.year()).collect();
+    let near = |year: i32, month: u32, first: u32| {
+        days.iter().any(|(_, d)| {
+            d.date.year() == year
+                && d.date.month() == month
+                && (first..first + 4).contains(&d.date.day())
+        })
+    };
+    match years
+        .into_iter()
+        .find(|&y| !(near(y, 1, 1) && near(y, 12, 25)))
+    {
+        Some(year) => Err(GovUkError::PartialYear { division, year }),
+        None => Ok(()),
+    }
 }
 
 /// Strict `YYYY-MM-DD`: chrono alone would also accept `2024-1-5`.

@@ -31,7 +31,8 @@ pub const FIRST_DAY: NaiveDate = NaiveDate::from_ymd_opt(1995, 1, 1).expect("val
 pub const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2040, 12, 31).expect("valid date");
 
 /// A UK bank-holiday calendar, as GOV.UK divides them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Division {
     /// England and Wales (the default).
     #[default]
@@ -138,6 +139,25 @@ pub enum Source {
     Local,
 }
 
+impl Source {
+    /// How listings name the source.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Builtin => "built-in",
+            Self::Rule => "rule",
+            Self::Imported => "imported",
+            Self::Local => "local closure",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A non-working day (other than an ordinary weekend) in force in a
 /// calendar, with where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,25 +229,25 @@ impl Calendar {
         Self::build(division, &[], &[], &[])
     }
 
-    /// The built-in calendar for `division` plus local non-working dates.
+    /// The built-in calendar for `division` plus local closures.
     #[must_use]
-    pub fn new(division: Division, extra_closed: &[NaiveDate]) -> Self {
-        Self::build(division, &[], &[], extra_closed)
+    pub fn new(division: Division, local_closures: &[HolidayDay]) -> Self {
+        Self::build(division, &[], &[], local_closures)
     }
 
     /// A calendar for `division` where, for each year in `override_years`,
     /// the `overrides` of that year replace the built-in (or rule) days;
-    /// override days in years not listed are ignored. `extra_closed` adds
-    /// local non-working dates. Good Friday, Christmas Day and Boxing Day are
+    /// override days in years not listed are ignored. `local_closures` adds
+    /// the council's own non-working days. Good Friday, Christmas Day and Boxing Day are
     /// always closed whatever the overrides say.
     #[must_use]
     pub fn build(
         division: Division,
         overrides: &[HolidayDay],
         override_years: &[i32],
-        extra_closed: &[NaiveDate],
+        local_closures: &[HolidayDay],
     ) -> Self {
-        let closed = closed_days(division, overrides, override_years, extra_closed);
+        let closed = closed_days(division, overrides, override_years, local_closures);
         let (prefix, by_number) = tables(&closed);
         Self {
             division,
@@ -335,7 +355,7 @@ fn closed_days(
     division: Division,
     overrides: &[HolidayDay],
     override_years: &[i32],
-    extra_closed: &[NaiveDate],
+    local_closures: &[HolidayDay],
 ) -> BTreeMap<NaiveDate, DayInForce> {
     let override_years: BTreeSet<i32> = override_years.iter().copied().collect();
     let builtin = builtin_days(division);
@@ -368,8 +388,8 @@ fn closed_days(
             .into_iter()
             .for_each(|d| add(d, Source::Rule));
     }
-    for &date in extra_closed {
-        add(HolidayDay::new(date, "Local closure"), Source::Local);
+    for day in local_closures {
+        add(day.clone(), Source::Local);
     }
     closed
 }

@@ -319,13 +319,15 @@ fn deadlines_running_off_the_end_are_errors() {
 #[test]
 fn days_in_force_name_their_source() {
     let local = date("2030-06-14");
-    let calendar = Calendar::new(Division::EnglandAndWales, &[local]);
+    let closure = HolidayDay::new(local, "Council closure day");
+    let calendar = Calendar::new(Division::EnglandAndWales, &[closure]);
     let year_2025 = calendar.days_in_force(2025);
     assert_eq!(year_2025.len(), 8);
     assert!(year_2025.iter().all(|d| d.source == Source::Builtin));
     let year_2030 = calendar.days_in_force(2030);
     let local_day = year_2030.iter().find(|d| d.day.date == local).unwrap();
     assert_eq!(local_day.source, Source::Local);
+    assert_eq!(local_day.day.title, "Council closure day");
     assert!(
         year_2030
             .iter()
@@ -415,16 +417,18 @@ fn govuk_parser_accepts_the_format() {
     let text = govuk(
         "scotland",
         "scotland",
-        r#"{"title": "St Andrew's Day", "date": "2027-11-30", "notes": "", "bunting": true}"#,
+        r#"{"title": "Christmas Day", "date": "2027-12-27"},
+           {"title": "St Andrew's Day", "date": "2027-11-30", "notes": "", "bunting": true},
+           {"title": "New Year's Day", "date": "2027-01-01"}"#,
     );
     let days = parse_govuk_json(&text).unwrap();
-    assert_eq!(
-        days,
-        vec![(
-            Division::Scotland,
-            HolidayDay::new(date("2027-11-30"), "St Andrew's Day")
-        )]
-    );
+    let expected = [
+        ("2027-01-01", "New Year's Day"),
+        ("2027-11-30", "St Andrew's Day"),
+        ("2027-12-27", "Christmas Day"),
+    ]
+    .map(|(d, title)| (Division::Scotland, HolidayDay::new(date(d), title)));
+    assert_eq!(days, expected);
 }
 
 #[test]
@@ -475,6 +479,14 @@ fn govuk_parser_names_the_problem() {
         (
             r#"{"scotland": {"events": []}}"#.to_owned(),
             "missing field `division`",
+        ),
+        (
+            govuk(
+                "scotland",
+                "scotland",
+                r#"{"title": "St Andrew's Day", "date": "2027-11-30"}"#,
+            ),
+            "2027 has no holiday on 1-4 January or 25-28 December",
         ),
         ("{}".to_owned(), "no divisions"),
         ("not json".to_owned(), "not a valid GOV.UK"),

@@ -1,11 +1,14 @@
 //! `casewatch cases`: the stages as they stood on a date, as a table, CSV or JSON.
 
+use anyhow::Context;
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Format;
+use crate::calendar::Calendar;
 use crate::domain::Outcome;
 use crate::store::StageRow;
+use crate::timescale::Timescales;
 
 /// One listed stage, in the order and with the names of the CSV columns.
 #[derive(Debug, Serialize)]
@@ -17,11 +20,15 @@ struct Listed<'a> {
     manager_email: &'a str,
     manager_name: &'a str,
     received_on: NaiveDate,
+    due_on: Option<NaiveDate>,
     responded_on: Option<NaiveDate>,
     status: &'static str,
+    /// Open stages only: working days from the as-of day to the due day,
+    /// negative once overdue.
+    working_days_left: Option<i64>,
 }
 
-const HEADERS: [&str; 9] = [
+const HEADERS: [&str; 11] = [
     "reference",
     "kind",
     "stage",
@@ -29,8 +36,10 @@ const HEADERS: [&str; 9] = [
     "manager_email",
     "manager_name",
     "received_on",
+    "due_on",
     "responded_on",
     "status",
+    "working_days_left",
 ];
 
 /// Where a stage stood on `as_of`: later responses are not yet known then.
@@ -48,45 +57,70 @@ fn status(row: &StageRow, as_of: NaiveDate) -> (&'static str, Option<NaiveDate>)
     }
 }
 
-pub(super) fn render(
-    rows: &[StageRow],
-    as_of: NaiveDate,
-    only_open: bool,
-    format: Format,
-) -> anyhow::Result<String> {
-    let listed: Vec<Listed<'_>> = rows
-        .iter()
-        .filter(|r| r.received_on <= as_of)
-        .map(|r| {
-            let (status, responded_on) = status(r, as_of);
-            Listed {
-                reference: r.reference.as_str(),
-                kind: r.kind.as_str(),
-                stage: r.stage.to_string(),
-                team: &r.team,
-                manager_email: &r.manager_email,
-                manager_name: &r.manager_name,
-                received_on: r.received_on,
-                responded_on,
-                status,
-            }
-        })
-        .filter(|l| !only_open || l.status == "open")
-        .collect();
+/// What `cases` needs besides the stages: the day, and how to count to it.
+pub(super) struct View<'a> {
+    pub as_of: NaiveDate,
+    pub only_open: bool,
+    pub timescales: &'a Timescales,
+    pub calendar: &'a Calendar,
+}
+
+fn listed<'a>(row: &'a StageRow, view: &View<'_>) -> anyhow::Result<Listed<'a>> {
+    let (status, responded_on) = status(row, view.as_of);
+    let clock = view.timescales.stored_clock(
+        row.kind,
+        row.received_on,
+        row.working_days_allowed,
+        row.agreed_response_on,
+    );
+    let due_on = clock
+        .due(row.received_on, view.calendar)
+        .with_context(|| format!("case {}", row.reference.as_str()))?;
+    let working_days_left = match due_on {
+        Some(due) if status == "open" => Some(
+            view.calendar
+                .working_days_between(view.as_of, due)
+                .with_context(|| format!("case {}", row.reference.as_str()))?,
+        ),
+        _ => None,
+    };
+    Ok(Listed {
+        reference: row.reference.as_str(),
+        kind: row.kind.as_str(),
+        stage: row.stage.to_string(),
+        team: &row.team,
+        manager_email: &row.manager_email,
+        manager_name: &row.manager_name,
+        received_on: row.received_on,
+        due_on,
+        responded_on,
+        status,
+        working_days_left,
+    })
+}
+
+pub(super) fn render(rows: &[StageRow], view: &View<'_>, format: Format) -> anyhow::Result<String> {
+    let mut shown = Vec::new();
+    for row in rows.iter().filter(|r| r.received_on <= view.as_of) {
+        let l = listed(row, view)?;
+        if !view.only_open || l.status == "open" {
+            shown.push(l);
+        }
+    }
     match format {
-        Format::Json => Ok(serde_json::to_string_pretty(&listed)? + "\n"),
+        Format::Json => Ok(serde_json::to_string_pretty(&shown)? + "\n"),
         Format::Csv => {
             // Headers by hand, so an empty listing still has them.
             let mut out = csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(Vec::new());
             out.write_record(HEADERS)?;
-            for l in &listed {
+            for l in &shown {
                 out.serialize(l)?;
             }
             Ok(String::from_utf8(out.into_inner()?)?)
         }
-        Format::Table => Ok(table(&listed)),
+        Format::Table => Ok(table(&shown)),
     }
 }
 
@@ -98,10 +132,13 @@ fn table(listed: &[Listed<'_>]) -> String {
         "TEAM",
         "MANAGER",
         "RECEIVED",
+        "DUE",
         "RESPONDED",
         "STATUS",
+        "WORKING DAYS LEFT",
     ];
-    let cells: Vec<[String; 8]> = listed
+    let date = |d: Option<NaiveDate>| d.map_or_else(|| "-".to_owned(), |d| d.to_string());
+    let cells: Vec<[String; 10]> = listed
         .iter()
         .map(|l| {
             [
@@ -111,30 +148,22 @@ fn table(listed: &[Listed<'_>]) -> String {
                 l.team.to_owned(),
                 l.manager_email.to_owned(),
                 l.received_on.to_string(),
-                l.responded_on
-                    .map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                date(l.due_on),
+                date(l.responded_on),
                 l.status.to_owned(),
+                l.working_days_left.map_or_else(String::new, days_left),
             ]
         })
         .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &cells {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |row: &[String]| -> String {
-        let padded: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        padded.join("  ").trim_end().to_owned() + "\n"
-    };
-    let mut out = line(&header.map(str::to_owned));
-    for row in &cells {
-        out.push_str(&line(row));
-    }
+    let mut out = super::table::render(header, &cells);
     out.push_str(&format!("{} stage(s)\n", listed.len()));
     out
+}
+
+fn days_left(n: i64) -> String {
+    match n {
+        0 => "due today".to_owned(),
+        n if n < 0 => format!("{} overdue", -n),
+        n => n.to_string(),
+    }
 }

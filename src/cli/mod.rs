@@ -3,19 +3,23 @@
 //! then calls into the library.
 
 mod cases;
+mod holidays;
+mod table;
 mod workdays;
 
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::calendar::{Calendar, Division};
+use crate::calendar::{Division, parse_govuk_json};
 use crate::domain::{parse_date, today_in_london};
 use crate::import::{self, CaseContext, ImportError};
-use crate::settings::{Settings, settings_file};
+use crate::settings::{CalendarSettings, Settings, settings_file};
 use crate::store::{ImportCounts, Store};
 use crate::{demo, telemetry};
 
@@ -53,9 +57,11 @@ pub enum Command {
     #[command(subcommand)]
     Import(ImportCommand),
 
-    /// List complaint stages and whether each has been answered.
+    /// List complaint stages: when each is due, whether it has been answered, and the working days left.
     #[command(
-        after_help = "Example:\n  casewatch cases --open --as-of 2026-11-30 --format csv > open.csv"
+        after_help = "Example:\n  casewatch cases --open --as-of 2026-11-30 --format csv > open.csv\n\n\
+        working_days_left counts working days after the as-of day up to the due day: 0 means \
+        due that day, -2 means two working days overdue."
     )]
     Cases {
         /// Only stages still waiting for a response.
@@ -85,8 +91,9 @@ pub enum Command {
         /// Read start,N rows as CSV on standard input.
         #[arg(long)]
         batch: bool,
-        #[arg(long, value_name = "NAME", default_value = "england-and-wales", value_parser = division_arg)]
-        calendar: Division,
+        /// england-and-wales, scotland or northern-ireland (default: the calendar.division setting).
+        #[arg(long, value_name = "NAME", value_parser = division_arg)]
+        calendar: Option<Division>,
     },
 
     /// Print the working days from START to END: days d with START < d <= END (negative if END is earlier).
@@ -107,9 +114,14 @@ pub enum Command {
         /// Read start,end rows as CSV on standard input.
         #[arg(long)]
         batch: bool,
-        #[arg(long, value_name = "NAME", default_value = "england-and-wales", value_parser = division_arg)]
-        calendar: Division,
+        /// england-and-wales, scotland or northern-ireland (default: the calendar.division setting).
+        #[arg(long, value_name = "NAME", value_parser = division_arg)]
+        calendar: Option<Division>,
     },
+
+    /// Load a newer GOV.UK bank-holidays file, or list the non-working days in force.
+    #[command(subcommand)]
+    Holidays(HolidaysCommand),
 
     /// Write a synthetic council year (settings, CSV files, a SQLite database) to try casewatch on.
     #[command(after_help = "Example:\n  casewatch demo --dir ./casewatch-demo\n  \
@@ -140,6 +152,36 @@ pub enum ImportCommand {
         /// Treat this date as today when refusing dates in the future.
         #[arg(long, value_name = "DATE", value_parser = date_arg)]
         as_of: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HolidaysCommand {
+    /// Merge a GOV.UK bank-holidays.json: its days replace the built-in ones for the years it covers.
+    #[command(after_help = "Example:\n  \
+        curl -o bank-holidays.json https://www.gov.uk/bank-holidays.json\n  \
+        casewatch holidays import bank-holidays.json\n\n\
+        A malformed file is refused with the reason and changes nothing. The command prints \
+        the days added (+) and removed (-) for each calendar.")]
+    Import {
+        /// The file, in GOV.UK's format.
+        file: PathBuf,
+    },
+    /// List the bank holidays and local closures in force, and where each comes from.
+    #[command(
+        after_help = "Example:\n  casewatch holidays list --year 2027 --calendar scotland\n\n\
+        Sources: built-in (shipped with casewatch), rule (worked out from the statutory rules), \
+        imported (holidays import), local closure (the calendar.local_closures setting)."
+    )]
+    List {
+        /// The year (default: this year in Europe/London).
+        #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1995..=2040))]
+        year: Option<i32>,
+        /// england-and-wales, scotland or northern-ireland (default: the calendar.division setting).
+        #[arg(long, value_name = "NAME", value_parser = division_arg)]
+        calendar: Option<Division>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
 }
 
@@ -236,9 +278,17 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
             format,
         } => {
             let store = Store::open(&settings.database).await?;
-            let today = as_of.unwrap_or_else(today_in_london);
+            let calendar = store
+                .calendar(&settings.calendar, settings.calendar.division)
+                .await?;
+            let view = cases::View {
+                as_of: as_of.unwrap_or_else(today_in_london),
+                only_open: open,
+                timescales: &settings.timescales,
+                calendar: &calendar,
+            };
             let stages = store.stages().await?;
-            print!("{}", cases::render(&stages, today, open, format)?);
+            print!("{}", cases::render(&stages, &view, format)?);
             Ok(())
         }
         Command::Deadline {
@@ -246,30 +296,55 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
             n,
             batch,
             calendar,
-        } => calendar_query(workdays::Batch::Deadline, start.zip(n), batch, calendar),
+        } => {
+            let question = workdays::Batch::Deadline;
+            calendar_query(&settings, question, start.zip(n), batch, calendar).await
+        }
         Command::WorkingDays {
             start,
             end,
             batch,
             calendar,
-        } => calendar_query(
-            workdays::Batch::WorkingDays,
-            start.zip(end),
-            batch,
+        } => {
+            let question = workdays::Batch::WorkingDays;
+            calendar_query(&settings, question, start.zip(end), batch, calendar).await
+        }
+        Command::Holidays(HolidaysCommand::Import { file }) => {
+            let store = Store::open(&settings.database).await?;
+            import_holidays_file(&store, &file).await
+        }
+        Command::Holidays(HolidaysCommand::List {
+            year,
             calendar,
-        ),
+            format,
+        }) => {
+            let store = Store::open(&settings.database).await?;
+            let division = calendar.unwrap_or(settings.calendar.division);
+            let calendar = store.calendar(&settings.calendar, division).await?;
+            let year = year.unwrap_or_else(|| today_in_london().year());
+            print!(
+                "{}",
+                holidays::render(&calendar.days_in_force(year), format)?
+            );
+            Ok(())
+        }
         Command::Demo { dir, as_of } => run_demo(&dir, as_of.unwrap_or_else(today_in_london)).await,
     }
 }
 
-/// One question from the arguments, or a batch streamed from standard input.
-fn calendar_query(
+/// One question from the arguments, or a batch streamed from standard input,
+/// on the calendar in force (imported holidays and local closures included).
+async fn calendar_query(
+    settings: &Settings,
     batch: workdays::Batch,
     args: Option<(String, String)>,
     streamed: bool,
-    division: Division,
+    division: Option<Division>,
 ) -> Result<(), Failure> {
-    let calendar = Calendar::builtin(division);
+    let store = Store::open(&settings.database).await?;
+    let division = division.unwrap_or(settings.calendar.division);
+    let calendar = store.calendar(&settings.calendar, division).await?;
+    store.close().await;
     match args {
         Some((first, second)) if !streamed => {
             let answer = batch
@@ -366,6 +441,44 @@ async fn import_cases_file(
         counts("stages", s.stages),
         s.reasons_added
     );
+    Ok(())
+}
+
+/// Parses the whole file before storing anything, so a malformed file
+/// changes nothing; then reports what changed in each calendar.
+async fn import_holidays_file(store: &Store, path: &Path) -> Result<(), Failure> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::bad_input(anyhow!("{name}: cannot read: {e}")))?;
+    let days = parse_govuk_json(&text)
+        .map_err(|e| Failure::bad_input(anyhow!("{name}: {e}; nothing was imported")))?;
+    // Compared without local closures: the import does not change them.
+    let plain = CalendarSettings::default();
+    let mut before = BTreeMap::new();
+    for &(division, _) in &days {
+        if let Entry::Vacant(slot) = before.entry(division) {
+            slot.insert(store.calendar(&plain, division).await?);
+        }
+    }
+    let imports = store.import_holidays(&days, &name, Utc::now()).await?;
+    for (import, before) in imports
+        .iter()
+        .filter_map(|i| Some((i, before.get(&i.division)?)))
+    {
+        let after = store.calendar(&plain, import.division).await?;
+        let changes = holidays::changes(before, &after, &import.years);
+        println!(
+            "{name}: {}: {} day(s) stored for {}-{}; {} change(s) to the days in force",
+            import.division,
+            import.days,
+            import.years.first().unwrap_or(&0),
+            import.years.last().unwrap_or(&0),
+            changes.len()
+        );
+        for line in changes {
+            println!("  {line}");
+        }
+    }
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 //! `sqlite.rs`, `postgres.rs` and `migrations/<backend>`.
 
 mod cases;
+mod holidays;
 mod postgres;
 mod sqlite;
 
@@ -15,6 +16,7 @@ use sqlx::{PgPool, SqlitePool};
 use crate::settings::{DatabaseSettings, DatabaseUrl};
 
 pub use cases::{ImportCounts, ImportSummary, StageRow};
+pub use holidays::{DivisionImport, StoredHolidays};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! with_pool {

@@ -1,6 +1,8 @@
 //! The `casewatch` binary, run as the complaints team and admins run it.
 
-use crate::helpers::{CASES_CSV, STAFF_CSV, TestDb, casewatch, stderr, stdout, write};
+use crate::helpers::{
+    CASES_CSV, STAFF_CSV, TestDb, casewatch, casewatch_with_input, stderr, stdout, write,
+};
 
 #[test]
 fn check_config_names_every_bad_key_and_where_it_came_from() {
@@ -192,6 +194,31 @@ async fn import_round_trip(db: TestDb) {
         })
         .collect();
     assert_eq!(refs, ["ASC-3 1", "CSC-1 2", "CORP-2 1"]);
+    // CSC-1 stage 2: 25 working days from 12 October; adult cases are due on
+    // the agreed date.
+    let due: Vec<(&str, i64)> = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["due_on"].as_str().unwrap(),
+                s["working_days_left"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        due,
+        [("2026-12-15", 31), ("2026-11-16", 10), ("2026-11-16", 10)]
+    );
+
+    // By 25 November CORP-2 is seven working days overdue.
+    let table = stdout(&run(&["cases", "--open", "--as-of", "2026-11-25"]));
+    let corp = table.lines().find(|l| l.starts_with("CORP-2")).unwrap();
+    assert!(
+        corp.contains("2026-11-16") && corp.ends_with("7 overdue"),
+        "{table}"
+    );
 }
 
 crate::helpers::on_both_backends!(import_round_trip);
@@ -280,24 +307,9 @@ fn deadline_and_working_days_answer_one_question() {
 
 #[test]
 fn batches_answer_every_row_in_order_and_report_bad_ones() {
-    use std::io::Write;
-    use std::process::Stdio;
-
+    let dir = tempfile::TempDir::new().unwrap();
     let input = "start,n,note\n2026-12-18,10,x\n2026-02-30,3,y\n2026-01-05,-1,z\n2040-12-01,100,q\n18/12/2026,0,\n";
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_casewatch"))
-        .args(["deadline", "--batch"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = casewatch_with_input(dir.path(), &[], &["deadline", "--batch"], input);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stdout(&out),
@@ -316,6 +328,201 @@ fn batches_answer_every_row_in_order_and_report_bad_ones() {
         err.contains(
             "line 5: the deadline 100 working days after 2040-12-01 falls after 2040-12-31"
         ),
+        "{err}"
+    );
+}
+
+/// England and Wales 2027 as GOV.UK would publish it, plus `extra` events.
+fn govuk_2027(extra: &str) -> String {
+    let events = [
+        ("2027-01-01", "New Year’s Day"),
+        ("2027-03-26", "Good Friday"),
+        ("2027-03-29", "Easter Monday"),
+        ("2027-05-03", "Early May bank holiday"),
+        ("2027-05-31", "Spring bank holiday"),
+        ("2027-08-30", "Summer bank holiday"),
+        ("2027-12-27", "Christmas Day (substitute day)"),
+        ("2027-12-28", "Boxing Day (substitute day)"),
+    ]
+    .map(|(date, title)| {
+        format!(r#"{{"title": "{title}", "date": "{date}", "notes": "", "bunting": true}}"#)
+    })
+    .join(", ");
+    format!(
+        r#"{{"england-and-wales": {{"division": "england-and-wales", "events": [{events}{extra}]}}}}"#
+    )
+}
+
+/// A one-off holiday announced after release: importing GOV.UK's file moves
+/// deadlines; a malformed file is refused and changes nothing.
+async fn holidays_import_and_list(db: TestDb) {
+    let dir = db.dir.path();
+    let url = db.url();
+    let env = [("CASEWATCH__DATABASE__URL", url.as_str())];
+    let run = |args: &[&str]| casewatch(dir, &env, args);
+    let list_2027 = || {
+        stdout(&run(&[
+            "holidays", "list", "--year", "2027", "--format", "csv",
+        ]))
+    };
+
+    let before = list_2027();
+    assert!(
+        before.starts_with("date,weekday,title,source\n"),
+        "{before}"
+    );
+    assert!(
+        before.contains("2027-05-31,Monday,Spring bank holiday,rule"),
+        "{before}"
+    );
+    assert_eq!(
+        stdout(&run(&["deadline", "2027-06-04", "1"])).trim(),
+        "2027-06-07"
+    );
+
+    let one_off = r#", {"title": "Special bank holiday", "date": "2027-06-07"}"#;
+    let file = write(dir, "bank-holidays.json", &govuk_2027(one_off));
+    let out = run(&["holidays", "import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains("england-and-wales: 9 day(s) stored for 2027-2027"),
+        "{said}"
+    );
+    assert!(
+        said.contains("+ 2027-06-07 Mon Special bank holiday"),
+        "{said}"
+    );
+
+    let after = list_2027();
+    assert!(
+        after.contains("2027-06-07,Monday,Special bank holiday,imported"),
+        "{after}"
+    );
+    assert!(
+        after.contains("2027-03-26,Friday,Good Friday,imported"),
+        "{after}"
+    );
+    // The ordinary weekend Christmas Day is not in GOV.UK's list; the rule keeps it.
+    assert!(
+        after.contains("2027-12-25,Saturday,Christmas Day,rule"),
+        "{after}"
+    );
+    assert_eq!(
+        stdout(&run(&["deadline", "2027-06-04", "1"])).trim(),
+        "2027-06-08"
+    );
+    let counts = casewatch_with_input(
+        dir,
+        &env,
+        &["working-days", "--batch"],
+        "start,end\n2027-06-04,2027-06-08\n2027-06-08,2027-06-04\n",
+    );
+    assert_eq!(
+        stdout(&counts),
+        "start,end,working_days\n2027-06-04,2027-06-08,1\n2027-06-08,2027-06-04,-1\n"
+    );
+    // Other divisions and years are untouched.
+    let scotland = stdout(&run(&[
+        "holidays",
+        "list",
+        "--year",
+        "2027",
+        "--calendar",
+        "scotland",
+    ]));
+    assert!(
+        !scotland.contains("imported") && scotland.contains("rule"),
+        "{scotland}"
+    );
+
+    let refused = [
+        ("cut.json", govuk_2027("")[..200].to_owned(), "EOF while parsing"),
+        (
+            "partial.json",
+            r#"{"england-and-wales": {"division": "england-and-wales", "events": [{"title": "Summer bank holiday", "date": "2028-08-28"}]}}"#.to_owned(),
+            "2028 has no holiday on 1-4 January or 25-28 December",
+        ),
+        (
+            "bad-date.json",
+            govuk_2027(r#", {"title": "Typo", "date": "2027-06-31"}"#),
+            "\"2027-06-31\", which is not a YYYY-MM-DD date",
+        ),
+    ];
+    for (name, text, reason) in refused {
+        let path = write(dir, name, &text);
+        let out = run(&["holidays", "import", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = stderr(&out);
+        assert!(err.contains(&format!("{}: ", path.display())), "{err}");
+        assert!(
+            err.contains(reason) && err.contains("nothing was imported"),
+            "{err}"
+        );
+        assert_eq!(list_2027(), after, "{name} changed the calendar");
+    }
+}
+
+crate::helpers::on_both_backends!(holidays_import_and_list);
+
+#[test]
+fn local_closures_move_deadlines_and_are_listed_as_local_policy() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let settings = write(
+        dir.path(),
+        "casewatch.toml",
+        "[calendar]\nlocal_closures = [{ date = \"29/12/2026\", name = \"Council closure day\" }]\n",
+    );
+    let config = settings.to_str().unwrap();
+    let run = |args: &[&str]| casewatch(dir.path(), &[], &[&["--config", config], args].concat());
+    // Thursday 24 December + 1: Christmas, the weekend, Boxing Day's
+    // substitute and now the closure day all pass.
+    assert_eq!(
+        stdout(&run(&["deadline", "2026-12-24", "1"])).trim(),
+        "2026-12-30"
+    );
+    assert_eq!(
+        stdout(&casewatch(
+            dir.path(),
+            &[],
+            &["deadline", "2026-12-24", "1"]
+        ))
+        .trim(),
+        "2026-12-29"
+    );
+    let listed = stdout(&run(&["holidays", "list", "--year", "2026"]));
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with("2026-12-29"))
+        .unwrap();
+    assert!(
+        line.contains("Council closure day") && line.ends_with("local closure"),
+        "{listed}"
+    );
+
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        "[calendar]\ndivision = \"wales\"\nlocal_closures = [{ date = \"2026-12-32\" }]\n",
+    );
+    let out = casewatch(
+        dir.path(),
+        &[],
+        &["--config", bad.to_str().unwrap(), "check-config"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    let file = bad.display().to_string();
+    assert!(
+        err.contains(&format!(
+            "calendar.division (from {file}): unknown division \"wales\""
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "calendar.local_closures (from {file}): item 1: date: \"2026-12-32\" is not a date"
+        )),
         "{err}"
     );
 }

@@ -2,7 +2,7 @@
 //! files, and a way to run the `casewatch` binary in a scratch folder.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use casewatch::settings::{DatabaseSettings, DatabaseUrl};
 use casewatch::store::Store;
@@ -153,6 +153,30 @@ pub fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
 
 /// Runs the binary in `dir` with only the given `CASEWATCH*` variables set.
 pub fn casewatch(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    command(dir, env, args).output().unwrap()
+}
+
+/// As [`casewatch`], with `input` on standard input.
+pub fn casewatch_with_input(
+    dir: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    input: &str,
+) -> Output {
+    use std::io::Write;
+    let mut child = command(dir, env, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+fn command(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_casewatch"));
     command.current_dir(dir).args(args).env("NO_COLOR", "1");
     for (key, _) in std::env::vars() {
@@ -161,7 +185,7 @@ pub fn casewatch(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
         }
     }
     command.envs(env.iter().copied());
-    command.output().unwrap()
+    command
 }
 
 pub fn stdout(output: &Output) -> String {
