@@ -7,11 +7,11 @@
 //! key and the source it came from, so one run of `check-config` shows them
 //! all. Nothing past this module handles a raw setting.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use config::{Config, Environment, File, FileFormat, Value, ValueKind};
+use config::{Config, Environment, File, FileFormat, Value};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Serialize, Serializer};
 
@@ -21,8 +21,14 @@ use crate::calendar::{Division, FIRST_DAY, HolidayDay, LAST_DAY};
 use crate::domain::{normalise_word, parse_date};
 use crate::timescale::{StageRule, Timescales};
 
+mod reader;
+#[cfg(test)]
+mod tests;
+
+use reader::{Reader, int_in, string};
+
 /// The defaults, compiled in so the binary runs with no settings file at all.
-pub const DEFAULTS: &str = include_str!("../config/default.toml");
+pub const DEFAULTS: &str = include_str!("../../config/default.toml");
 
 /// Where an installed service keeps its settings.
 pub const SYSTEM_FILE: &str = "/etc/casewatch/casewatch.toml";
@@ -384,151 +390,6 @@ fn serialize_timescales<S: Serializer>(t: &Timescales, s: S) -> Result<S::Ok, S:
     .serialize(s)
 }
 
-/// Reads merged settings key by key, remembering which keys were used (the
-/// rest are unknown) and every problem met on the way.
-struct Reader {
-    values: BTreeMap<String, Value>,
-    /// The settings file's full path (the config crate keeps only its name).
-    file: String,
-    used: BTreeSet<String>,
-    problems: Vec<Problem>,
-}
-
-impl Reader {
-    fn new(table: config::Map<String, Value>, file: String) -> Self {
-        let mut values = BTreeMap::new();
-        flatten("", table, &mut values);
-        Self {
-            values,
-            file,
-            used: BTreeSet::new(),
-            problems: Vec::new(),
-        }
-    }
-
-    fn has_prefix(&self, prefix: &str) -> bool {
-        let dotted = format!("{prefix}.");
-        self.values.keys().any(|k| k.starts_with(&dotted))
-    }
-
-    /// Parses a key that the defaults always provide. On a problem the
-    /// fallback `T::default()` is returned; `finish` then fails, so the
-    /// fallback never escapes.
-    fn get<T: Default>(&mut self, key: &str, parse: impl FnOnce(&Value) -> Result<T, String>) -> T {
-        match self.optional(key, parse) {
-            Some(value) => value,
-            None => {
-                if !self.problems.iter().any(|p| p.key == key) {
-                    self.problem(key, "is missing".to_owned());
-                }
-                T::default()
-            }
-        }
-    }
-
-    fn optional<T>(
-        &mut self,
-        key: &str,
-        parse: impl FnOnce(&Value) -> Result<T, String>,
-    ) -> Option<T> {
-        let value = self.values.get(key)?;
-        self.used.insert(key.to_owned());
-        match parse(value) {
-            Ok(parsed) => Some(parsed),
-            Err(message) => {
-                let origin = self.origin_of(key, value);
-                self.problems.push(Problem {
-                    key: key.to_owned(),
-                    origin,
-                    message,
-                });
-                None
-            }
-        }
-    }
-
-    fn problem(&mut self, key: &str, message: String) {
-        let origin = self
-            .values
-            .get(key)
-            .map_or_else(|| "the settings".to_owned(), |v| self.origin_of(key, v));
-        self.problems.push(Problem {
-            key: key.to_owned(),
-            origin,
-            message,
-        });
-    }
-
-    /// Describes where a value came from in words an admin can act on.
-    fn origin_of(&self, key: &str, value: &Value) -> String {
-        match value.origin() {
-            None => "built-in defaults".to_owned(),
-            Some("the environment") => format!(
-                "environment variable {ENV_PREFIX}__{}",
-                key.replace('.', "__").to_uppercase()
-            ),
-            Some(_) => self.file.clone(),
-        }
-    }
-
-    fn finish(mut self) -> Result<(), SettingsError> {
-        let unknown: Vec<Problem> = self
-            .values
-            .iter()
-            .filter(|(key, _)| !self.used.contains(*key))
-            .map(|(key, value)| Problem {
-                key: key.clone(),
-                origin: self.origin_of(key, value),
-                message: "unknown setting (check the spelling against config/default.toml)"
-                    .to_owned(),
-            })
-            .collect();
-        self.problems.extend(unknown);
-        if self.problems.is_empty() {
-            Ok(())
-        } else {
-            Err(SettingsError {
-                problems: self.problems,
-            })
-        }
-    }
-}
-
-fn flatten(prefix: &str, table: config::Map<String, Value>, out: &mut BTreeMap<String, Value>) {
-    for (key, value) in table {
-        let full = if prefix.is_empty() {
-            key
-        } else {
-            format!("{prefix}.{key}")
-        };
-        match value.kind {
-            ValueKind::Table(inner) => flatten(&full, inner, out),
-            _ => {
-                out.insert(full, value);
-            }
-        }
-    }
-}
-
-fn string(value: &Value) -> Result<String, String> {
-    match &value.kind {
-        ValueKind::String(s) => Ok(s.clone()),
-        ValueKind::Table(_) | ValueKind::Array(_) => Err("expected a single value".to_owned()),
-        other => Ok(other.to_string()),
-    }
-}
-
-fn int_in<T: TryFrom<i64> + Default>(value: &Value, min: i64, max: i64) -> Result<T, String> {
-    let n = value
-        .clone()
-        .into_int()
-        .map_err(|_| format!("expected a whole number from {min} to {max}"))?;
-    if !(min..=max).contains(&n) {
-        return Err(format!("{n} is outside {min}-{max}"));
-    }
-    T::try_from(n).map_err(|_| format!("{n} is outside {min}-{max}"))
-}
-
 fn parse_path(value: &Value) -> Result<PathBuf, String> {
     let raw = string(value)?;
     if raw.trim().is_empty() {
@@ -647,137 +508,4 @@ fn parse_categories(value: &Value) -> Result<DelayReasons, String> {
         categories.push(ReasonCategory { name, label });
     }
     Ok(DelayReasons { categories })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
-        Some(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
-    }
-
-    #[test]
-    fn defaults_alone_are_valid() {
-        let s = Settings::load_from(None, env(&[])).unwrap();
-        assert_eq!(s.data_dir, PathBuf::from("./data"));
-        assert!(
-            matches!(&s.database.url, DatabaseUrl::Sqlite(p) if p == Path::new("./data/casewatch.db"))
-        );
-        assert_eq!(s.timescales, Timescales::default());
-        assert_eq!(s.delay_reasons.categories.len(), 7);
-        assert_eq!(
-            s.delay_reasons.find("Sign-off").unwrap().label,
-            "Sign-off delay"
-        );
-    }
-
-    #[test]
-    fn environment_overrides_and_strings_become_numbers() {
-        let s = Settings::load_from(
-            None,
-            env(&[
-                ("CASEWATCH__DATABASE__MAX_CONNECTIONS", "12"),
-                (
-                    "CASEWATCH__TIMESCALES__CORPORATE__STAGE3__WORKING_DAYS",
-                    "15",
-                ),
-                ("CASEWATCH__DATA_DIR", "/var/lib/casewatch"),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(s.database.max_connections, 12);
-        assert_eq!(s.timescales.corporate[2].unwrap().working_days, 15);
-        assert_eq!(s.data_dir, PathBuf::from("/var/lib/casewatch"));
-    }
-
-    #[test]
-    fn every_problem_is_reported_with_key_and_origin() {
-        let err = Settings::load_from(
-            None,
-            env(&[
-                ("CASEWATCH__LOG__FORMAT", "xml"),
-                ("CASEWATCH__LOG__LEVELL", "debug"),
-                ("CASEWATCH__DATABASE__MAX_CONNECTIONS", "many"),
-                (
-                    "CASEWATCH__TIMESCALES__STATUTORY__STAGE1__EXTENDABLE_TO",
-                    "5",
-                ),
-            ]),
-        )
-        .unwrap_err();
-        let text = err.to_string();
-        assert_eq!(err.problems.len(), 4, "{text}");
-        assert!(
-            text.contains("log.format (from environment variable CASEWATCH__LOG__FORMAT)"),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "log.levell (from environment variable CASEWATCH__LOG__LEVELL): unknown setting"
-            ),
-            "{text}"
-        );
-        assert!(text.contains("database.max_connections"), "{text}");
-        assert!(
-            text.contains("timescales.statutory.stage1.extendable_to"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn database_passwords_never_show() {
-        let secret = "s3cr3t-pw";
-        let s = Settings::load_from(
-            None,
-            env(&[(
-                "CASEWATCH__DATABASE__URL",
-                &format!("postgres://cw:{secret}@db.example.org:5433/cw"),
-            )]),
-        )
-        .unwrap();
-        let shown = s.to_toml();
-        assert!(!shown.contains(secret), "{shown}");
-        assert!(
-            shown.contains("postgres://cw:[redacted]@db.example.org:5433/cw"),
-            "{shown}"
-        );
-        assert!(!format!("{s:?}").contains(secret));
-
-        let err = Settings::load_from(
-            None,
-            env(&[(
-                "CASEWATCH__DATABASE__URL",
-                &format!("mysql://cw:{secret}@db/cw"),
-            )]),
-        )
-        .unwrap_err();
-        assert!(!err.to_string().contains(secret), "{err}");
-        assert!(err.to_string().contains("database.url"), "{err}");
-    }
-
-    #[test]
-    fn syntax_errors_name_the_place_but_do_not_quote_the_line() {
-        let dir = tempfile::TempDir::new().unwrap();
-        let path = dir.path().join("bad.toml");
-        std::fs::write(&path, "[database]\nurl = \"postgres://u:pw-in-file@h/db\n").unwrap();
-        let err = Settings::load_from(Some(&path), env(&[]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("line 2"), "{err}");
-        assert!(!err.contains("pw-in-file"), "{err}");
-    }
-
-    #[test]
-    fn a_missing_settings_file_is_an_error() {
-        let err = settings_file(Some(PathBuf::from("/nonexistent/cw.toml")), None).unwrap_err();
-        assert!(err.to_string().contains("--config"), "{err}");
-        let err = settings_file(None, Some(PathBuf::from("/nonexistent/cw.toml"))).unwrap_err();
-        assert!(err.to_string().contains("CASEWATCH_CONFIG"), "{err}");
-    }
 }

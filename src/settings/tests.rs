@@ -1,0 +1,129 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
+    Some(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+#[test]
+fn defaults_alone_are_valid() {
+    let s = Settings::load_from(None, env(&[])).unwrap();
+    assert_eq!(s.data_dir, PathBuf::from("./data"));
+    assert!(
+        matches!(&s.database.url, DatabaseUrl::Sqlite(p) if p == Path::new("./data/casewatch.db"))
+    );
+    assert_eq!(s.timescales, Timescales::default());
+    assert_eq!(s.delay_reasons.categories.len(), 7);
+    assert_eq!(
+        s.delay_reasons.find("Sign-off").unwrap().label,
+        "Sign-off delay"
+    );
+}
+
+#[test]
+fn environment_overrides_and_strings_become_numbers() {
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("CASEWATCH__DATABASE__MAX_CONNECTIONS", "12"),
+            (
+                "CASEWATCH__TIMESCALES__CORPORATE__STAGE3__WORKING_DAYS",
+                "15",
+            ),
+            ("CASEWATCH__DATA_DIR", "/var/lib/casewatch"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(s.database.max_connections, 12);
+    assert_eq!(s.timescales.corporate[2].unwrap().working_days, 15);
+    assert_eq!(s.data_dir, PathBuf::from("/var/lib/casewatch"));
+}
+
+#[test]
+fn every_problem_is_reported_with_key_and_origin() {
+    let err = Settings::load_from(
+        None,
+        env(&[
+            ("CASEWATCH__LOG__FORMAT", "xml"),
+            ("CASEWATCH__LOG__LEVELL", "debug"),
+            ("CASEWATCH__DATABASE__MAX_CONNECTIONS", "many"),
+            (
+                "CASEWATCH__TIMESCALES__STATUTORY__STAGE1__EXTENDABLE_TO",
+                "5",
+            ),
+        ]),
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.problems.len(), 4, "{text}");
+    assert!(
+        text.contains("log.format (from environment variable CASEWATCH__LOG__FORMAT)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "log.levell (from environment variable CASEWATCH__LOG__LEVELL): unknown setting"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("database.max_connections"), "{text}");
+    assert!(
+        text.contains("timescales.statutory.stage1.extendable_to"),
+        "{text}"
+    );
+}
+
+#[test]
+fn database_passwords_never_show() {
+    let secret = "s3cr3t-pw";
+    let s = Settings::load_from(
+        None,
+        env(&[(
+            "CASEWATCH__DATABASE__URL",
+            &format!("postgres://cw:{secret}@db.example.org:5433/cw"),
+        )]),
+    )
+    .unwrap();
+    let shown = s.to_toml();
+    assert!(!shown.contains(secret), "{shown}");
+    assert!(
+        shown.contains("postgres://cw:[redacted]@db.example.org:5433/cw"),
+        "{shown}"
+    );
+    assert!(!format!("{s:?}").contains(secret));
+
+    let err = Settings::load_from(
+        None,
+        env(&[(
+            "CASEWATCH__DATABASE__URL",
+            &format!("mysql://cw:{secret}@db/cw"),
+        )]),
+    )
+    .unwrap_err();
+    assert!(!err.to_string().contains(secret), "{err}");
+    assert!(err.to_string().contains("database.url"), "{err}");
+}
+
+#[test]
+fn syntax_errors_name_the_place_but_do_not_quote_the_line() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "[database]\nurl = \"postgres://u:pw-in-file@h/db\n").unwrap();
+    let err = Settings::load_from(Some(&path), env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 2"), "{err}");
+    assert!(!err.contains("pw-in-file"), "{err}");
+}
+
+#[test]
+fn a_missing_settings_file_is_an_error() {
+    let err = settings_file(Some(PathBuf::from("/nonexistent/cw.toml")), None).unwrap_err();
+    assert!(err.to_string().contains("--config"), "{err}");
+    let err = settings_file(None, Some(PathBuf::from("/nonexistent/cw.toml"))).unwrap_err();
+    assert!(err.to_string().contains("CASEWATCH_CONFIG"), "{err}");
+}
