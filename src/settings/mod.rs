@@ -21,11 +21,17 @@ use crate::calendar::{Division, FIRST_DAY, HolidayDay, LAST_DAY};
 use crate::domain::{normalise_word, parse_date};
 use crate::timescale::{StageRule, Timescales};
 
+mod mail;
 mod reader;
 #[cfg(test)]
 mod tests;
 
 use reader::{Reader, int_in, string};
+
+pub use mail::{
+    Batching, MailSettings, ReminderSettings, ScheduleSettings, Security, SendingWindow,
+    SmtpSettings, TransportKind,
+};
 
 /// The defaults, compiled in so the binary runs with no settings file at all.
 pub const DEFAULTS: &str = include_str!("../../config/default.toml");
@@ -44,6 +50,9 @@ pub struct Settings {
     #[serde(serialize_with = "serialize_timescales")]
     pub timescales: Timescales,
     pub delay_reasons: DelayReasons,
+    pub reminders: ReminderSettings,
+    pub mail: MailSettings,
+    pub schedule: ScheduleSettings,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -295,6 +304,9 @@ impl Settings {
             },
             timescales: read_timescales(r),
             delay_reasons: r.get("delay_reasons.categories", parse_categories),
+            reminders: mail::read_reminders(r),
+            mail: mail::read_mail(r, &data_dir),
+            schedule: mail::read_schedule(r),
             data_dir,
         }
     }

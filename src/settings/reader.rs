@@ -30,6 +30,10 @@ impl Reader {
         }
     }
 
+    pub(super) fn has_problem(&self, key: &str) -> bool {
+        self.problems.iter().any(|p| p.key == key)
+    }
+
     pub(super) fn has_prefix(&self, prefix: &str) -> bool {
         let dotted = format!("{prefix}.");
         self.values.keys().any(|k| k.starts_with(&dotted))
