@@ -1,0 +1,6 @@
+//! Reminders: the pure policy deciding what each open stage needs today,
+//! and the poll that turns the store's open stages into outbox messages.
+
+pub mod policy;
+
+pub use policy::{OpenStage, Reminder, reminders_due};

@@ -1,0 +1,287 @@
+//! Which reminders an open stage needs on a given day. Pure: the day, the
+//! calendar and the rules are all arguments.
+//!
+//! The policy looks only at where the stage stands today, never at the days
+//! before. A reminder is identified by its kind and the deadline it refers
+//! to, so the poll can record it once: polling again the same day, or after
+//! the service was down for a week, yields the reminder that fits today and
+//! nothing it missed (a stage first seen overdue gets one overdue notice, and
+//! a "due soon" reminder is never sent after the deadline). An extension or
+//! an agreed date changes the deadline, and so starts a fresh schedule.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::calendar::{Calendar, CalendarError};
+use crate::settings::ReminderSettings;
+
+/// One kind of reminder about one deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reminder {
+    /// The deadline is at most `days` working days away (and more than the
+    /// next smaller threshold).
+    DueSoon { days: u32 },
+    /// The deadline is today.
+    DueToday,
+    /// The `notice`-th request for the reason for the delay (1, 2, ...).
+    Overdue { notice: u32 },
+    /// The stage is still open `escalate_after_days` after the deadline.
+    Escalation,
+}
+
+impl Reminder {
+    /// Parses the form written by `Display`, as stored by the outbox.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "due_today" => Some(Self::DueToday),
+            "escalation" => Some(Self::Escalation),
+            _ => {
+                if let Some(days) = text.strip_prefix("due_soon_") {
+                    days.parse().ok().map(|days| Self::DueSoon { days })
+                } else {
+                    let notice = text.strip_prefix("overdue_")?.parse().ok()?;
+                    Some(Self::Overdue { notice })
+                }
+            }
+        }
+    }
+
+    /// Whether the reminder asks for the reason for a delay.
+    pub const fn is_overdue(self) -> bool {
+        matches!(self, Self::Overdue { .. } | Self::Escalation)
+    }
+}
+
+/// `due_soon_5`, `due_today`, `overdue_2`, `escalation`: stored in the
+/// outbox's uniqueness key.
+impl fmt::Display for Reminder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::DueSoon { days } => write!(f, "due_soon_{days}"),
+            Self::DueToday => f.write_str("due_today"),
+            Self::Overdue { notice } => write!(f, "overdue_{notice}"),
+            Self::Escalation => f.write_str("escalation"),
+        }
+    }
+}
+
+/// What the policy needs to know about an open stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenStage {
+    pub due_on: NaiveDate,
+    /// A reason for the delay has been given for this deadline.
+    pub reason_given: bool,
+}
+
+/// The reminders `stage` needs on `today`, with the working days left
+/// (negative when overdue). Nothing is due on a non-working day: the next
+/// working day's poll catches up.
+///
+/// # Errors
+/// When `today` or the deadline is outside the calendar.
+pub fn reminders_due(
+    stage: OpenStage,
+    today: NaiveDate,
+    calendar: &Calendar,
+    rules: &ReminderSettings,
+) -> Result<(i64, Vec<Reminder>), CalendarError> {
+    let left = calendar.working_days_between(today, stage.due_on)?;
+    if !calendar.is_working_day(today)? {
+        return Ok((left, Vec::new()));
+    }
+    let mut due = Vec::new();
+    if left > 0 {
+        // The tightest threshold the stage is within: at 4 days left with
+        // thresholds [5, 2], the 5-day reminder.
+        let threshold = rules
+            .due_soon_days
+            .iter()
+            .copied()
+            .filter(|&d| i64::from(d) >= left)
+            .min();
+        due.extend(threshold.map(|days| Reminder::DueSoon { days }));
+    } else if left == 0 {
+        if rules.due_today {
+            due.push(Reminder::DueToday);
+        }
+    } else {
+        let overdue = -left;
+        if !stage.reason_given {
+            let every = i64::from(rules.overdue_repeat_days.max(1));
+            let notice = u32::try_from((overdue - 1) / every + 1).unwrap_or(u32::MAX);
+            due.push(Reminder::Overdue { notice });
+        }
+        if overdue >= i64::from(rules.escalate_after_days) {
+            due.push(Reminder::Escalation);
+        }
+    }
+    Ok((left, due))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::calendar::Division;
+    use crate::settings::Batching;
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn rules() -> ReminderSettings {
+        ReminderSettings {
+            due_soon_days: vec![5, 2],
+            due_today: true,
+            overdue_repeat_days: 5,
+            escalate_after_days: 10,
+            batch: Batching::Recipient,
+        }
+    }
+
+    /// Every reminder the poll would record if it ran on each of `days`.
+    fn recorded(
+        stage: OpenStage,
+        days: impl Iterator<Item = NaiveDate>,
+    ) -> Vec<(NaiveDate, Reminder)> {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for day in days {
+            let (_, due) = reminders_due(stage, day, &calendar, &rules()).unwrap();
+            for r in due {
+                if seen.insert(r) {
+                    out.push((day, r));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_stage_polled_every_day_gets_each_reminder_once_on_its_day() {
+        // Due Wednesday 6 January 2027 (10 working days from Friday 18
+        // December 2026, over Christmas).
+        let stage = OpenStage {
+            due_on: date("2027-01-06"),
+            reason_given: false,
+        };
+        let days = date("2026-12-18")
+            .iter_days()
+            .take_while(|d| *d <= date("2027-02-10"));
+        let got: Vec<(String, String)> = recorded(stage, days)
+            .into_iter()
+            .map(|(d, r)| (d.to_string(), r.to_string()))
+            .collect();
+        let want = [
+            // 29, 30, 31 December, 4, 5, 6 January: five working days left.
+            ("2026-12-29", "due_soon_5"),
+            ("2027-01-04", "due_soon_2"),
+            ("2027-01-06", "due_today"),
+            ("2027-01-07", "overdue_1"),
+            ("2027-01-14", "overdue_2"),
+            ("2027-01-20", "escalation"),
+            ("2027-01-21", "overdue_3"),
+            ("2027-01-28", "overdue_4"),
+            ("2027-02-04", "overdue_5"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(d, r)| ((*d).to_owned(), (*r).to_owned()))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn nothing_is_due_on_weekends_and_bank_holidays() {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        let stage = OpenStage {
+            due_on: date("2026-12-29"),
+            reason_given: false,
+        };
+        for day in ["2026-12-25", "2026-12-26", "2026-12-27", "2026-12-28"] {
+            let (_, due) = reminders_due(stage, date(day), &calendar, &rules()).unwrap();
+            assert!(due.is_empty(), "{day}: {due:?}");
+        }
+        let (left, due) = reminders_due(stage, date("2026-12-24"), &calendar, &rules()).unwrap();
+        assert_eq!((left, due), (1, vec![Reminder::DueSoon { days: 2 }]));
+    }
+
+    #[test]
+    fn a_stage_first_seen_overdue_gets_one_notice_not_a_back_fill() {
+        let stage = OpenStage {
+            due_on: date("2026-11-02"),
+            reason_given: false,
+        };
+        let got = recorded(stage, std::iter::once(date("2026-11-25")));
+        // 17 working days overdue: the fourth notice and the escalation.
+        assert_eq!(
+            got.iter().map(|(_, r)| *r).collect::<Vec<_>>(),
+            [Reminder::Overdue { notice: 4 }, Reminder::Escalation]
+        );
+    }
+
+    #[test]
+    fn a_missed_due_soon_reminder_is_not_sent_after_the_deadline() {
+        let stage = OpenStage {
+            due_on: date("2026-11-20"),
+            reason_given: false,
+        };
+        // Down from the Friday a week before to the Monday after the deadline.
+        let days = [date("2026-11-13"), date("2026-11-23")];
+        let got = recorded(stage, days.into_iter());
+        assert_eq!(
+            got,
+            [
+                (date("2026-11-13"), Reminder::DueSoon { days: 5 }),
+                (date("2026-11-23"), Reminder::Overdue { notice: 1 }),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_reason_stops_the_notices_but_not_the_escalation() {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        let stage = OpenStage {
+            due_on: date("2026-11-02"),
+            reason_given: true,
+        };
+        let (left, due) = reminders_due(stage, date("2026-11-03"), &calendar, &rules()).unwrap();
+        assert_eq!((left, due), (-1, vec![]));
+        let (_, due) = reminders_due(stage, date("2026-11-16"), &calendar, &rules()).unwrap();
+        assert_eq!(due, [Reminder::Escalation]);
+    }
+
+    #[test]
+    fn rules_come_from_the_settings() {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        let stage = OpenStage {
+            due_on: date("2026-11-30"),
+            reason_given: false,
+        };
+        let mut custom = rules();
+        custom.due_soon_days = vec![10];
+        custom.due_today = false;
+        let (_, due) = reminders_due(stage, date("2026-11-16"), &calendar, &custom).unwrap();
+        assert_eq!(due, [Reminder::DueSoon { days: 10 }]);
+        let (_, due) = reminders_due(stage, date("2026-11-30"), &calendar, &custom).unwrap();
+        assert!(due.is_empty());
+    }
+
+    #[test]
+    fn reminder_names_round_trip() {
+        for r in [
+            Reminder::DueSoon { days: 5 },
+            Reminder::DueToday,
+            Reminder::Overdue { notice: 12 },
+            Reminder::Escalation,
+        ] {
+            assert_eq!(Reminder::parse(&r.to_string()), Some(r));
+        }
+        assert_eq!(Reminder::parse("overdue_x"), None);
+    }
+}
