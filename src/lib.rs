@@ -29,6 +29,7 @@ pub mod cli;
 pub mod demo;
 pub mod domain;
 pub mod import;
+pub mod mail;
 pub mod remind;
 pub mod settings;
 pub mod store;

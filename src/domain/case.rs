@@ -132,6 +132,18 @@ impl Kind {
     pub fn is_complaint(self) -> bool {
         !matches!(self, Kind::Comment | Kind::Compliment)
     }
+
+    /// How e-mails and trackers name the kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Statutory => "Children's social care (statutory)",
+            Kind::Corporate => "Corporate",
+            Kind::Send => "Special educational needs (SEND)",
+            Kind::Adult => "Adult social care",
+            Kind::Comment => "Comment",
+            Kind::Compliment => "Compliment",
+        }
+    }
 }
 
 word_enum!(

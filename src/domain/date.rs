@@ -1,4 +1,5 @@
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Europe::London;
 
 use super::ParseError;
 
@@ -24,9 +25,31 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, ParseError> {
 /// Today's civil date in Europe/London. Only the command-line edge calls
 /// this; the core always receives "today" as an argument.
 pub fn today_in_london() -> NaiveDate {
-    Utc::now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive()
+    london_time(Utc::now()).0
+}
+
+/// The Europe/London civil date and wall-clock time at `instant`.
+pub fn london_time(instant: DateTime<Utc>) -> (NaiveDate, NaiveTime) {
+    let local = instant.with_timezone(&London).naive_local();
+    (local.date(), local.time())
+}
+
+/// The instant the Europe/London clocks show `time` on `day`. In the hour
+/// skipped in spring the clocks have not reached it, so the instant they
+/// jump past it is used; in the hour repeated in autumn, the first.
+pub fn london_instant(day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let local = day.and_time(time);
+    match London.from_local_datetime(&local) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        // The gap is one hour; an hour later is past it.
+        LocalResult::None => {
+            let later = local + chrono::Duration::hours(1);
+            London
+                .from_local_datetime(&later)
+                .earliest()
+                .map_or_else(|| Utc.from_utc_datetime(&local), |t| t.with_timezone(&Utc))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -38,6 +61,30 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2026, 3, 9).unwrap();
         assert_eq!(parse_date("2026-03-09").unwrap(), d);
         assert_eq!(parse_date(" 09/03/2026 ").unwrap(), d);
+    }
+
+    #[test]
+    fn london_wall_clock_follows_summer_time() {
+        let eight = NaiveTime::from_hms_opt(8, 0, 0).unwrap();
+        // A Monday in GMT and a Monday in BST.
+        let winter = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let summer = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        assert_eq!(
+            london_instant(winter, eight).to_rfc3339(),
+            "2026-11-30T08:00:00+00:00"
+        );
+        assert_eq!(
+            london_instant(summer, eight).to_rfc3339(),
+            "2026-06-01T07:00:00+00:00"
+        );
+        assert_eq!(london_time(london_instant(summer, eight)), (summer, eight));
+        // 01:30 on 29 March 2026 never happened in London.
+        let spring = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
+        let half_past_one = NaiveTime::from_hms_opt(1, 30, 0).unwrap();
+        assert_eq!(
+            london_instant(spring, half_past_one).to_rfc3339(),
+            "2026-03-29T01:30:00+00:00"
+        );
     }
 
     #[test]

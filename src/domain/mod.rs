@@ -10,7 +10,7 @@ mod email;
 mod records;
 
 pub use case::{Kind, Outcome, ParseError, Reference, Stage, Team, Via};
-pub use date::{parse_date, today_in_london};
+pub use date::{london_instant, london_time, parse_date, today_in_london};
 pub use email::Email;
 pub use records::{CaseRecord, Staff, StageRecord};
 

@@ -101,7 +101,7 @@ impl From<&StageRecord> for StageStored {
 }
 
 #[derive(sqlx::FromRow)]
-struct StageListed {
+pub(super) struct StageListed {
     stage_id: i64,
     reference: String,
     kind: String,

@@ -8,6 +8,7 @@
 
 mod cases;
 mod holidays;
+mod outbox;
 mod postgres;
 mod sqlite;
 
@@ -17,6 +18,7 @@ use crate::settings::{DatabaseSettings, DatabaseUrl};
 
 pub use cases::{ImportCounts, ImportSummary, StageRow};
 pub use holidays::{DivisionImport, StoredHolidays};
+pub use outbox::{NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome, UnsentReminder};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! with_pool {

@@ -1,0 +1,268 @@
+//! Turning the day's recorded reminders into e-mails: who gets what, in
+//! which order, under which subject. Pure: the day and the calendar are given.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::ics;
+use super::templates::{Item, Notice, Section, TemplateError, Templates};
+use crate::calendar::{Calendar, CalendarError};
+use crate::remind::Reminder;
+use crate::settings::{Batching, MailSettings};
+use crate::store::{NewMessage, UnsentReminder};
+use crate::timescale::clock_starts;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("case {reference}: {source}")]
+    Calendar {
+        reference: String,
+        source: CalendarError,
+    },
+    #[error("reminder {id} has an unknown kind {kind:?}")]
+    UnknownKind { id: i64, kind: String },
+}
+
+/// Everything composing needs besides the reminders.
+pub struct Composer<'a> {
+    pub templates: &'a Templates,
+    pub calendar: &'a Calendar,
+    pub mail: &'a MailSettings,
+    pub batching: Batching,
+    pub escalate_after_days: u32,
+    pub today: NaiveDate,
+    pub now: DateTime<Utc>,
+}
+
+/// The sections of a notice, most urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Urgency {
+    Escalated,
+    Overdue,
+    DueToday,
+    DueSoon,
+}
+
+impl Urgency {
+    fn of(reminder: Reminder) -> Self {
+        match reminder {
+            Reminder::Escalation => Self::Escalated,
+            Reminder::Overdue { .. } => Self::Overdue,
+            Reminder::DueToday => Self::DueToday,
+            Reminder::DueSoon { .. } => Self::DueSoon,
+        }
+    }
+
+    /// The word after the count in a subject: "2 overdue".
+    const fn counted(self) -> &'static str {
+        match self {
+            Self::Escalated => "escalated",
+            Self::Overdue => "overdue",
+            Self::DueToday => "due today",
+            Self::DueSoon => "due soon",
+        }
+    }
+}
+
+/// One reminder, placed.
+struct Placed<'r> {
+    reminder: &'r UnsentReminder,
+    urgency: Urgency,
+    left: i64,
+}
+
+impl Composer<'_> {
+    /// One e-mail per recipient (or per reminder, with `batch = "case"`).
+    pub fn compose(&self, unsent: &[UnsentReminder]) -> Result<Vec<NewMessage>, ComposeError> {
+        let mut groups: BTreeMap<(String, i64), Vec<Placed<'_>>> = BTreeMap::new();
+        for r in unsent {
+            let reminder = Reminder::parse(&r.kind).ok_or_else(|| ComposeError::UnknownKind {
+                id: r.id,
+                kind: r.kind.clone(),
+            })?;
+            let left = self
+                .calendar
+                .working_days_between(self.today, r.due_on)
+                .map_err(|source| ComposeError::Calendar {
+                    reference: r.stage.reference.as_str().to_owned(),
+                    source,
+                })?;
+            let apart = match self.batching {
+                Batching::Recipient => 0,
+                Batching::Case => r.id,
+            };
+            groups
+                .entry((r.recipient.clone(), apart))
+                .or_default()
+                .push(Placed {
+                    reminder: r,
+                    urgency: Urgency::of(reminder),
+                    left,
+                });
+        }
+        groups
+            .into_values()
+            .map(|placed| self.message(placed))
+            .collect()
+    }
+
+    fn message(&self, mut placed: Vec<Placed<'_>>) -> Result<NewMessage, ComposeError> {
+        placed.sort_by(|a, b| {
+            (a.urgency, a.left, a.reminder.stage.reference.as_str()).cmp(&(
+                b.urgency,
+                b.left,
+                b.reminder.stage.reference.as_str(),
+            ))
+        });
+        let first = placed[0].reminder;
+        let recipient = first.recipient.clone();
+        let escalated = placed.iter().any(|p| p.urgency == Urgency::Escalated);
+        let team = self.mail.complaints_team.email.to_string();
+        let cc = (escalated && !recipient.eq_ignore_ascii_case(&team)).then_some(team);
+        let summary = subject(&placed);
+        let notice = Notice {
+            recipient_name: first.recipient_name.clone(),
+            summary: summary.clone(),
+            day: long_date(self.today),
+            sections: self.sections(&placed),
+            complaints_team: self.mail.complaints_team.to_string(),
+        };
+        let rendered = self.templates.reminder(&notice)?;
+        let soon: Vec<&UnsentReminder> = placed
+            .iter()
+            .filter(|p| p.urgency == Urgency::DueSoon)
+            .map(|p| p.reminder)
+            .collect();
+        let ics = (!soon.is_empty())
+            .then(|| ics::deadlines(&soon, self.mail.from.email.domain(), self.now));
+        Ok(NewMessage {
+            recipient,
+            cc,
+            subject: summary,
+            body_text: rendered.text,
+            body_html: rendered.html,
+            ics,
+            reminder_ids: placed.iter().map(|p| p.reminder.id).collect(),
+        })
+    }
+
+    fn sections(&self, placed: &[Placed<'_>]) -> Vec<Section> {
+        let mut sections: Vec<Section> = Vec::new();
+        let mut current = None;
+        for p in placed {
+            if current != Some(p.urgency) {
+                current = Some(p.urgency);
+                let (heading, action) = self.words(p.urgency);
+                sections.push(Section {
+                    heading,
+                    action,
+                    items: Vec::new(),
+                });
+            }
+            if let Some(section) = sections.last_mut() {
+                section.items.push(item(p));
+            }
+        }
+        sections
+    }
+
+    fn words(&self, urgency: Urgency) -> (String, String) {
+        let (heading, action) = match urgency {
+            Urgency::Escalated => (
+                format!(
+                    "Escalated to you: still open {} or more working days after the deadline",
+                    self.escalate_after_days
+                ),
+                "Please make sure a response is sent, and that the complaints team knows why it is late.",
+            ),
+            Urgency::Overdue => (
+                "Overdue: please tell us why".to_owned(),
+                "The response deadline has passed. Please reply to this e-mail with the reason for \
+                 the delay and the date the response will be sent.",
+            ),
+            Urgency::DueToday => (
+                "Due today".to_owned(),
+                "Please send the response today, or speak to the complaints team about an extension.",
+            ),
+            Urgency::DueSoon => (
+                "Due soon".to_owned(),
+                "Please make sure the response is sent by the date shown. The attached calendar \
+                 entry holds the deadline.",
+            ),
+        };
+        (heading, action.to_owned())
+    }
+}
+
+fn item(p: &Placed<'_>) -> Item {
+    let stage = &p.reminder.stage;
+    Item {
+        reference: stage.reference.as_str().to_owned(),
+        kind: stage.kind.label().to_owned(),
+        stage: stage.stage.number(),
+        team: stage.team.clone(),
+        manager_name: (p.urgency == Urgency::Escalated).then(|| stage.manager_name.clone()),
+        received_on: long_date(stage.received_on),
+        clock_starts: clock_starts(stage.kind, stage.stage).to_owned(),
+        due_on: long_date(p.reminder.due_on),
+        status: status(p.left),
+    }
+}
+
+/// "3 working days overdue", "Due today", "Due in 1 working day".
+fn status(left: i64) -> String {
+    let days = |n: i64| {
+        if n == 1 {
+            "1 working day".to_owned()
+        } else {
+            format!("{n} working days")
+        }
+    };
+    match left {
+        0 => "Due today".to_owned(),
+        n if n < 0 => format!("{} overdue", days(-n)),
+        n => format!("Due in {}", days(n)),
+    }
+}
+
+/// "2 complaint responses overdue, 1 due today"; a single reminder names
+/// its case: "Complaint response overdue: CSC-1 stage 1".
+fn subject(placed: &[Placed<'_>]) -> String {
+    if let [only] = placed {
+        let stage = &only.reminder.stage;
+        return format!(
+            "Complaint response {}: {} stage {}",
+            only.urgency.counted(),
+            stage.reference.as_str(),
+            stage.stage.number()
+        );
+    }
+    let mut counts: Vec<(Urgency, usize)> = Vec::new();
+    for p in placed {
+        match counts.last_mut() {
+            Some((u, n)) if *u == p.urgency => *n += 1,
+            _ => counts.push((p.urgency, 1)),
+        }
+    }
+    counts
+        .iter()
+        .enumerate()
+        .map(|(i, (urgency, n))| match (i, n) {
+            (0, 1) => format!("1 complaint response {}", urgency.counted()),
+            (0, n) => format!("{n} complaint responses {}", urgency.counted()),
+            (_, n) => format!("{n} {}", urgency.counted()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "Wednesday 25 November 2026": unambiguous to every reader.
+pub fn long_date(date: NaiveDate) -> String {
+    date.format("%A %-d %B %Y").to_string()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,121 @@
+use super::*;
+use crate::calendar::Division;
+use crate::domain::{Kind, Reference, Stage};
+use crate::settings::Settings;
+use crate::store::StageRow;
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+fn unsent(id: i64, reference: &str, kind: &str, due_on: &str, recipient: &str) -> UnsentReminder {
+    UnsentReminder {
+        id,
+        kind: kind.to_owned(),
+        due_on: date(due_on),
+        recipient: recipient.to_owned(),
+        recipient_name: Some("Ann Lee".to_owned()),
+        stage: StageRow {
+            stage_id: id * 10,
+            reference: Reference::parse(reference).unwrap(),
+            kind: Kind::Statutory,
+            category: None,
+            team: "Fostering".to_owned(),
+            manager_email: "ann.lee@example.org".to_owned(),
+            manager_name: "Ann Lee".to_owned(),
+            stage: Stage::new(1).unwrap(),
+            received_on: date("2026-11-02"),
+            working_days_allowed: Some(10),
+            agreed_response_on: None,
+            responded_on: None,
+            outcome: None,
+        },
+    }
+}
+
+fn compose(batching: Batching, unsent: &[UnsentReminder]) -> Vec<NewMessage> {
+    let settings = Settings::load_from(None, Some(Default::default())).unwrap();
+    let templates = Templates::load(None).unwrap();
+    let calendar = Calendar::builtin(Division::EnglandAndWales);
+    let composer = Composer {
+        templates: &templates,
+        calendar: &calendar,
+        mail: &settings.mail,
+        batching,
+        escalate_after_days: 10,
+        today: date("2026-11-25"),
+        now: "2026-11-25T08:00:00Z".parse().unwrap(),
+    };
+    composer.compose(unsent).unwrap()
+}
+
+#[test]
+fn one_email_per_recipient_lists_the_most_urgent_first() {
+    let ann = "ann.lee@example.org";
+    let messages = compose(
+        Batching::Recipient,
+        &[
+            unsent(1, "CSC-1", "due_soon_5", "2026-12-01", ann),
+            unsent(2, "CSC-2", "overdue_1", "2026-11-24", ann),
+            unsent(3, "CSC-3", "overdue_2", "2026-11-13", ann),
+            unsent(4, "CSC-4", "escalation", "2026-11-02", "head@example.org"),
+        ],
+    );
+    assert_eq!(messages.len(), 2);
+    let to_ann = messages.iter().find(|m| m.recipient == ann).unwrap();
+    assert_eq!(to_ann.subject, "2 complaint responses overdue, 1 due soon");
+    assert_eq!(to_ann.reminder_ids, [3, 2, 1]);
+    assert_eq!(to_ann.cc, None);
+    let text = &to_ann.body_text;
+    let order: Vec<usize> = ["CSC-3", "CSC-2", "CSC-1"]
+        .iter()
+        .map(|r| text.find(r).unwrap())
+        .collect();
+    assert!(order.is_sorted(), "{text}");
+    assert!(
+        text.contains("8 working days overdue") && text.contains("Due in 4 working days"),
+        "{text}"
+    );
+    let ics = to_ann.ics.as_deref().unwrap();
+    assert!(
+        ics.contains("DTSTART;VALUE=DATE:20261201\r\n")
+            && ics.contains("UID:casewatch-stage-10-due-20261201@council.example"),
+        "{ics}"
+    );
+
+    let to_head = messages
+        .iter()
+        .find(|m| m.recipient == "head@example.org")
+        .unwrap();
+    assert_eq!(
+        to_head.subject,
+        "Complaint response escalated: CSC-4 stage 1"
+    );
+    assert_eq!(to_head.cc.as_deref(), Some("complaints@council.example"));
+    assert!(
+        to_head.body_text.contains("Responsible manager: Ann Lee."),
+        "{}",
+        to_head.body_text
+    );
+    assert_eq!(to_head.ics, None);
+}
+
+#[test]
+fn one_email_per_case_when_batching_is_off() {
+    let ann = "ann.lee@example.org";
+    let messages = compose(
+        Batching::Case,
+        &[
+            unsent(1, "CSC-1", "due_today", "2026-11-25", ann),
+            unsent(2, "CSC-2", "overdue_1", "2026-11-24", ann),
+        ],
+    );
+    let subjects: Vec<&str> = messages.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(
+        subjects,
+        [
+            "Complaint response due today: CSC-1 stage 1",
+            "Complaint response overdue: CSC-2 stage 1"
+        ]
+    );
+}

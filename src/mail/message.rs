@@ -1,0 +1,73 @@
+//! An outbox row as an Internet message: headers that keep auto-replies
+//! away and make retries recognisable, text and HTML bodies, and the
+//! calendar entry when there is one.
+
+use lettre::Message;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+
+use crate::settings::MailSettings;
+use crate::store::OutboxMessage;
+
+/// Why a row cannot become a message; no attempt will fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("message {id} cannot be built: {reason}")]
+pub struct BuildError {
+    pub id: i64,
+    pub reason: String,
+}
+
+/// The same Message-ID on every attempt, so a message repeated after a crash
+/// is recognisable as the same one.
+pub fn message_id(row: &OutboxMessage, settings: &MailSettings) -> String {
+    format!(
+        "<casewatch.{}.{}@{}>",
+        row.id,
+        row.for_day.format("%Y%m%d"),
+        settings.from.email.domain()
+    )
+}
+
+pub fn build(row: &OutboxMessage, settings: &MailSettings) -> Result<Message, BuildError> {
+    let fail = |reason: String| BuildError { id: row.id, reason };
+    let mailbox = |raw: &str| -> Result<Mailbox, BuildError> {
+        raw.parse()
+            .map_err(|e| fail(format!("bad address {raw:?}: {e}")))
+    };
+    let mut builder = Message::builder()
+        .from(settings.from.clone())
+        .reply_to(settings.reply_to.clone())
+        .to(mailbox(&row.recipient)?)
+        .subject(row.subject.clone())
+        .message_id(Some(message_id(row, settings)))
+        .date_now()
+        // RFC 3834: out-of-office replies must not answer this.
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".to_owned(),
+        ))
+        // Exchange ignores Auto-Submitted but honours this.
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("X-Auto-Response-Suppress"),
+            "All".to_owned(),
+        ));
+    if let Some(cc) = &row.cc {
+        builder = builder.cc(mailbox(cc)?);
+    }
+    let bodies = MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone());
+    let body = match &row.ics {
+        None => bodies,
+        Some(ics) => {
+            let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                .map_err(|e| fail(e.to_string()))?;
+            MultiPart::mixed()
+                .multipart(bodies)
+                .singlepart(attach(ics, calendar))
+        }
+    };
+    builder.multipart(body).map_err(|e| fail(e.to_string()))
+}
+
+fn attach(ics: &str, content_type: ContentType) -> SinglePart {
+    Attachment::new("deadline.ics".to_owned()).body(ics.to_owned(), content_type)
+}

@@ -1,0 +1,167 @@
+//! The outbox sender: claims the day's messages, hands them to the
+//! transport, and records each server's reply. Time is always given, so
+//! tests drive it step by step instead of sleeping.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::StreamExt;
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::message::{self, BuildError};
+use super::transport::{SendError, Transport};
+use crate::calendar::Calendar;
+use crate::domain::london_time;
+use crate::settings::{MailSettings, SendingWindow};
+use crate::store::{OutboxMessage, Outcome, Store, StoreError};
+
+/// What one drain of the outbox did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SendReport {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+    /// Messages whose day passed unsent; their reminders are decided afresh.
+    pub expired: usize,
+    /// Nothing was sent: `now` is outside the sending window.
+    pub outside_window: bool,
+}
+
+pub struct Sender {
+    store: Store,
+    transport: Transport,
+    settings: MailSettings,
+    /// Names this process in claims, so two senders never send one message.
+    worker: String,
+}
+
+impl Sender {
+    pub fn new(store: Store, transport: Transport, settings: MailSettings) -> Self {
+        let worker = format!("{}-{}", std::process::id(), fastrand::u64(..));
+        Self {
+            store,
+            transport,
+            settings,
+            worker,
+        }
+    }
+
+    /// Sends every message due at `now`, a few at a time, until none is
+    /// left or `stop` turns true (then it finishes what is in flight and
+    /// starts nothing more).
+    pub async fn drain(
+        &self,
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+        stop: &watch::Receiver<bool>,
+    ) -> Result<SendReport, StoreError> {
+        let (today, _) = london_time(now);
+        let mut report = SendReport {
+            expired: self.store.expire_before(today).await?,
+            ..SendReport::default()
+        };
+        if !in_window(calendar, &self.settings.window, now) {
+            report.outside_window = true;
+            return Ok(report);
+        }
+        let batch = i64::from(self.settings.smtp.pool_size.max(1)) * 4;
+        // Long enough for the whole batch to go through the pool.
+        let hold = self.settings.send_timeout * u32::try_from(batch).unwrap_or(u32::MAX);
+        while !*stop.borrow() {
+            let until = now + chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::MAX);
+            let claimed = self
+                .store
+                .claim_messages(&self.worker, today, now, until, batch)
+                .await?;
+            if claimed.is_empty() {
+                break;
+            }
+            let concurrency = usize::try_from(self.settings.smtp.pool_size.max(1)).unwrap_or(1);
+            let outcomes: Vec<(i64, Outcome)> = futures_util::stream::iter(claimed)
+                .map(|row| async move {
+                    let outcome = self.attempt(&row, now).await;
+                    (row.id, outcome)
+                })
+                .buffer_unordered(concurrency)
+                .collect()
+                .await;
+            for (id, outcome) in outcomes {
+                match &outcome {
+                    Outcome::Sent { .. } => report.sent += 1,
+                    Outcome::Retry { .. } => report.retrying += 1,
+                    Outcome::Failed { .. } => report.failed += 1,
+                }
+                self.store
+                    .record_attempt(id, &self.worker, &outcome, now)
+                    .await?;
+            }
+        }
+        Ok(report)
+    }
+
+    async fn attempt(&self, row: &OutboxMessage, now: DateTime<Utc>) -> Outcome {
+        let built = message::build(row, &self.settings);
+        let result = match &built {
+            Ok(m) => {
+                let name = format!("{}-{:08}", row.for_day, row.id);
+                self.transport
+                    .send(&name, m, self.settings.send_timeout)
+                    .await
+            }
+            Err(BuildError { reason, .. }) => Err(SendError::Permanent(reason.clone())),
+        };
+        let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
+        match result {
+            Ok(reply) => {
+                tracing::info!(message = row.id, %reply, "sent");
+                Outcome::Sent { reply }
+            }
+            Err(SendError::Temporary(reply)) if attempts < self.settings.max_attempts => {
+                let wait = backoff(self.settings.retry_delay, attempts);
+                tracing::warn!(message = row.id, attempts, %reply, retry_in_seconds = wait.as_secs(), "temporary failure");
+                Outcome::Retry {
+                    reply,
+                    at: now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX),
+                }
+            }
+            Err(SendError::Temporary(reply) | SendError::Permanent(reply)) => {
+                tracing::error!(message = row.id, attempts, %reply, "not delivered; marked failed");
+                Outcome::Failed { reply }
+            }
+        }
+    }
+}
+
+/// The first retry after `first`, doubling with each attempt, at most a day.
+fn backoff(first: Duration, attempts: u32) -> Duration {
+    let factor = 2_u32.saturating_pow(attempts.saturating_sub(1));
+    first
+        .saturating_mul(factor)
+        .min(Duration::from_secs(86_400))
+}
+
+/// Working days only, between the window's Europe/London times.
+pub fn in_window(calendar: &Calendar, window: &SendingWindow, now: DateTime<Utc>) -> bool {
+    let (day, time) = london_time(now);
+    calendar.is_working_day(day).unwrap_or(false) && window.start <= time && time < window.end
+}
+
+/// The first moment of the sending window on `day`, as UTC.
+pub fn window_opens(window: &SendingWindow, day: NaiveDate) -> DateTime<Utc> {
+    crate::domain::london_instant(day, window.start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_a_day() {
+        let first = Duration::from_secs(60);
+        assert_eq!(backoff(first, 1), Duration::from_secs(60));
+        assert_eq!(backoff(first, 2), Duration::from_secs(120));
+        assert_eq!(backoff(first, 4), Duration::from_secs(480));
+        assert_eq!(backoff(first, 40), Duration::from_secs(86_400));
+    }
+}

@@ -1,0 +1,256 @@
+//! E-mail templates: built in from `templates/`, each replaceable by a file
+//! of the same name in `mail.templates_dir`, and all rendered against sample
+//! data when loaded, so a broken template stops start-up, naming the
+//! template and line, instead of failing on the first overdue case.
+
+use std::path::Path;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+
+/// Every template casewatch renders, with its built-in text. The extension
+/// picks the escaping: `.html` is auto-escaped, `.txt` is not.
+const BUILT_IN: [(&str, &str); 2] = [
+    ("reminder.txt", include_str!("../../templates/reminder.txt")),
+    (
+        "reminder.html",
+        include_str!("../../templates/reminder.html"),
+    ),
+];
+
+/// What the reminder templates are given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub recipient_name: Option<String>,
+    /// The subject line, e.g. "2 complaint responses overdue, 1 due today".
+    pub summary: String,
+    /// The day the notice describes, e.g. "Wednesday 25 November 2026".
+    pub day: String,
+    /// Most urgent first; empty sections are left out.
+    pub sections: Vec<Section>,
+    pub complaints_team: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Section {
+    pub heading: String,
+    /// What the recipient should do.
+    pub action: String,
+    pub items: Vec<Item>,
+}
+
+/// One stage in a notice: nothing here identifies the complainant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    pub reference: String,
+    pub kind: String,
+    pub stage: u8,
+    pub team: String,
+    /// Shown on escalations, where the reader is not the manager.
+    pub manager_name: Option<String>,
+    pub received_on: String,
+    pub clock_starts: String,
+    pub due_on: String,
+    /// E.g. "3 working days overdue", "Due today".
+    pub status: String,
+}
+
+/// A template that failed to load or to render the sample notice.
+#[derive(Debug, thiserror::Error)]
+#[error("e-mail template {name}{}: {message}", source_file.as_deref().map(|f| format!(" ({f})")).unwrap_or_default())]
+pub struct TemplateError {
+    pub name: String,
+    pub source_file: Option<String>,
+    pub message: String,
+}
+
+/// The loaded, checked templates.
+#[derive(Debug)]
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+/// A rendered reminder: plain text and HTML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub text: String,
+    pub html: String,
+}
+
+impl Templates {
+    /// Loads the templates, taking each from `dir` when it holds a file of
+    /// that name, and renders the sample notice through every one.
+    pub fn load(dir: Option<&Path>) -> Result<Self, TemplateError> {
+        let mut env = Environment::new();
+        // Block tags on their own lines leave no blank lines behind.
+        let syntax = SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .expect("the default delimiters are valid");
+        env.set_syntax(syntax);
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        for (name, built_in) in BUILT_IN {
+            let file = dir.map(|d| d.join(name)).filter(|f| f.is_file());
+            let source = match &file {
+                Some(path) => std::fs::read_to_string(path).map_err(|e| TemplateError {
+                    name: name.to_owned(),
+                    source_file: Some(path.display().to_string()),
+                    message: format!("cannot read: {e}"),
+                })?,
+                None => built_in.to_owned(),
+            };
+            env.add_template_owned(name, source)
+                .map_err(|e| template_error(name, file.as_deref(), &e))?;
+        }
+        let templates = Self { env };
+        for (name, _) in BUILT_IN {
+            let file = dir.map(|d| d.join(name)).filter(|f| f.is_file());
+            templates
+                .render_one(name, &Notice::sample())
+                .map_err(|e| template_error(name, file.as_deref(), &e))?;
+        }
+        Ok(templates)
+    }
+
+    /// Renders a reminder notice in both variants.
+    pub fn reminder(&self, notice: &Notice) -> Result<Rendered, TemplateError> {
+        let render = |name: &str| {
+            self.render_one(name, notice)
+                .map_err(|e| template_error(name, None, &e))
+        };
+        Ok(Rendered {
+            text: render("reminder.txt")?,
+            html: render("reminder.html")?,
+        })
+    }
+
+    fn render_one(&self, name: &str, notice: &Notice) -> Result<String, minijinja::Error> {
+        self.env
+            .get_template(name)?
+            .render(minijinja::value::Serde(notice))
+    }
+}
+
+/// minijinja's message names the template and line; keep that, in our words.
+fn template_error(name: &str, file: Option<&Path>, error: &minijinja::Error) -> TemplateError {
+    let line = error
+        .line()
+        .map(|l| format!(" at line {l}"))
+        .unwrap_or_default();
+    TemplateError {
+        name: name.to_owned(),
+        source_file: file.map(|f| f.display().to_string()),
+        message: format!("{}{line}", error.detail().unwrap_or(&error.to_string())),
+    }
+}
+
+impl Notice {
+    /// A notice with every section and field filled in, to check templates.
+    pub fn sample() -> Self {
+        let item = |reference: &str, status: &str, manager: Option<&str>| Item {
+            reference: reference.to_owned(),
+            kind: "Children's social care (statutory)".to_owned(),
+            stage: 1,
+            team: "Fostering".to_owned(),
+            manager_name: manager.map(str::to_owned),
+            received_on: "Monday 2 November 2026".to_owned(),
+            clock_starts: "the complaint was received".to_owned(),
+            due_on: "Monday 16 November 2026".to_owned(),
+            status: status.to_owned(),
+        };
+        let section = |heading: &str, items: Vec<Item>| Section {
+            heading: heading.to_owned(),
+            action: "What to do.".to_owned(),
+            items,
+        };
+        Self {
+            recipient_name: Some("Ann Lee".to_owned()),
+            summary: "1 complaint response escalated, 1 overdue, 1 due today, 1 due soon"
+                .to_owned(),
+            day: "Wednesday 25 November 2026".to_owned(),
+            sections: vec![
+                section(
+                    "Escalated",
+                    vec![item("CSC-1", "10 working days overdue", Some("Bo Khan"))],
+                ),
+                section(
+                    "Overdue",
+                    vec![item("CSC-2", "3 working days overdue", None)],
+                ),
+                section("Due today", vec![item("CSC-3", "Due today", None)]),
+                section(
+                    "Due soon",
+                    vec![item("CSC-4", "Due in 2 working days", None)],
+                ),
+            ],
+            complaints_team: "Complaints team <complaints@council.example>".to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_templates_render_the_sample_and_escape_html() {
+        let templates = Templates::load(None).unwrap();
+        let mut notice = Notice::sample();
+        notice.sections[0].items[0].team = "<b>Parks & Open Spaces</b>".to_owned();
+        let out = templates.reminder(&notice).unwrap();
+        assert!(
+            out.text
+                .starts_with("Dear Ann Lee,\n\n1 complaint response escalated"),
+            "{}",
+            out.text
+        );
+        assert!(out.text.contains("* CSC-2: Children's social care (statutory), stage 1, Fostering\n  3 working days overdue."), "{}", out.text);
+        assert!(out.text.contains("<b>Parks & Open Spaces</b>"));
+        assert!(
+            out.html
+                .contains("&lt;b&gt;Parks &amp; Open Spaces&lt;&#x2f;b&gt;"),
+            "{}",
+            out.html
+        );
+        assert!(!out.text.contains("\n\n\n"), "{}", out.text);
+    }
+
+    #[test]
+    fn a_template_in_the_folder_replaces_the_built_in_one() {
+        let dir = tempfile::TempDir::new().unwrap();
+        std::fs::write(
+            dir.path().join("reminder.txt"),
+            "Hi {{ recipient_name }}: {{ summary }}",
+        )
+        .unwrap();
+        let templates = Templates::load(Some(dir.path())).unwrap();
+        let out = templates.reminder(&Notice::sample()).unwrap();
+        assert!(
+            out.text.starts_with("Hi Ann Lee: 1 complaint response"),
+            "{}",
+            out.text
+        );
+        assert!(out.html.contains("<!DOCTYPE html>"));
+    }
+
+    #[test]
+    fn a_broken_template_is_refused_with_its_name_and_line() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("reminder.html");
+        std::fs::write(&path, "<p>\n{{ summary }}\n{{ no_such_field }}</p>").unwrap();
+        let err = Templates::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(
+            err.contains("reminder.html") && err.contains(&path.display().to_string()),
+            "{err}"
+        );
+        assert!(err.contains("line 3"), "{err}");
+        std::fs::write(&path, "{% for x in %}").unwrap();
+        let err = Templates::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(
+            err.contains("reminder.html") && err.contains("line 1"),
+            "{err}"
+        );
+    }
+}

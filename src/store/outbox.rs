@@ -1,0 +1,392 @@
+//! Reminders and the outbox: what the poll recorded, the e-mails carrying
+//! it, and the sender's claims and results.
+//!
+//! A reminder is recorded once per (stage, kind, deadline). E-mails are
+//! composed from the day's reminders that no e-mail carries yet, and linked
+//! to them in the same transaction; a second poller that composed the same
+//! e-mail finds its reminders taken and rolls back. Every step can be cut
+//! short and run again without losing or doubling anything.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::TryStreamExt;
+
+use super::cases::StageListed;
+use super::{StageRow, Store, StoreError, with_pool};
+
+/// An open stage as the poll reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenStageRow {
+    pub stage: StageRow,
+    pub escalation_email: Option<String>,
+    /// Whether a reason for the delay has been given for this stage.
+    pub reason_given: bool,
+}
+
+/// A reminder the poll found due, before it is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReminder {
+    pub stage_id: i64,
+    /// `Reminder`'s stored name, e.g. `overdue_2`.
+    pub kind: String,
+    pub due_on: NaiveDate,
+    pub recipient: String,
+}
+
+/// A recorded reminder no e-mail carries yet, with what an e-mail says
+/// about its stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsentReminder {
+    pub id: i64,
+    pub kind: String,
+    pub due_on: NaiveDate,
+    pub recipient: String,
+    pub recipient_name: Option<String>,
+    pub stage: StageRow,
+}
+
+/// A composed e-mail, ready to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub recipient: String,
+    pub cc: Option<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub ics: Option<String>,
+    /// The reminders (`UnsentReminder::id`) it carries.
+    pub reminder_ids: Vec<i64>,
+}
+
+/// A claimed e-mail, as the sender needs it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub for_day: NaiveDate,
+    pub recipient: String,
+    pub cc: Option<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub ics: Option<String>,
+    /// Attempts before this one.
+    pub attempts: i32,
+}
+
+/// How one attempt to send ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent {
+        reply: String,
+    },
+    /// Try again at `at`.
+    Retry {
+        reply: String,
+        at: DateTime<Utc>,
+    },
+    Failed {
+        reply: String,
+    },
+}
+
+const OPEN_STAGES: &str = "
+    SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
+           m.name AS manager_name, s.stage, s.received_on, s.working_days_allowed,
+           s.agreed_response_on, s.responded_on, s.outcome, m.escalation_email,
+           EXISTS (SELECT 1 FROM delay_reasons r WHERE r.stage_id = s.id) AS reason_given
+    FROM case_stages s
+    JOIN cases c ON c.id = s.case_id
+    JOIN staff m ON m.email = c.manager_email
+    WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult')
+      AND s.received_on <= $1
+      AND (s.responded_on IS NULL OR s.responded_on > $1)
+      AND NOT (s.outcome = 'withdrawn' AND s.responded_on IS NULL)";
+
+const UNSENT: &str = "
+    SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
+           m.name AS manager_name, s.stage, s.received_on, s.working_days_allowed,
+           s.agreed_response_on, s.responded_on, s.outcome,
+           r.id AS reminder_id, r.kind AS reminder_kind, r.due_on AS reminder_due_on,
+           r.recipient, p.name AS recipient_name
+    FROM reminders r
+    JOIN case_stages s ON s.id = r.stage_id
+    JOIN cases c ON c.id = s.case_id
+    JOIN staff m ON m.email = c.manager_email
+    LEFT JOIN staff p ON p.email = r.recipient
+    WHERE r.outbox_id IS NULL AND r.for_day = $1
+    ORDER BY r.recipient, r.id";
+
+#[derive(sqlx::FromRow)]
+struct OpenListed {
+    #[sqlx(flatten)]
+    stage: StageListed,
+    escalation_email: Option<String>,
+    reason_given: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct UnsentListed {
+    #[sqlx(flatten)]
+    stage: StageListed,
+    reminder_id: i64,
+    reminder_kind: String,
+    reminder_due_on: NaiveDate,
+    recipient: String,
+    recipient_name: Option<String>,
+}
+
+impl Store {
+    /// Calls `each` with every stage open on `as_of` (complaints received by
+    /// then, not answered or withdrawn by then), streaming so that memory
+    /// stays flat however many there are.
+    pub async fn for_each_open_stage(
+        &self,
+        as_of: NaiveDate,
+        mut each: impl FnMut(OpenStageRow),
+    ) -> Result<usize, StoreError> {
+        let mut count = 0;
+        with_pool!(self, |pool| {
+            let mut rows = sqlx::query_as::<_, OpenListed>(OPEN_STAGES)
+                .bind(as_of)
+                .fetch(pool);
+            while let Some(row) = rows.try_next().await? {
+                count += 1;
+                each(OpenStageRow {
+                    stage: StageRow::try_from(row.stage)?,
+                    escalation_email: row.escalation_email,
+                    reason_given: row.reason_given,
+                });
+            }
+        });
+        Ok(count)
+    }
+
+    /// Records the reminders not recorded before, in one transaction, and
+    /// returns how many were new.
+    pub async fn add_reminders(
+        &self,
+        reminders: &[NewReminder],
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let mut added = 0;
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            for r in reminders {
+                let done = sqlx::query(
+                    "INSERT INTO reminders (stage_id, kind, due_on, for_day, recipient, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (stage_id, kind, due_on) DO NOTHING",
+                )
+                .bind(r.stage_id)
+                .bind(&r.kind)
+                .bind(r.due_on)
+                .bind(today)
+                .bind(&r.recipient)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                added += usize::try_from(done.rows_affected()).unwrap_or(0);
+            }
+            tx.commit().await?;
+        });
+        Ok(added)
+    }
+
+    /// Which of `reminders` are recorded already (for `poll --dry-run`).
+    pub async fn known_reminders(
+        &self,
+        reminders: &[NewReminder],
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut known = Vec::with_capacity(reminders.len());
+        for r in reminders {
+            let found: Option<i64> = with_pool!(self, |pool| {
+                sqlx::query_scalar(
+                    "SELECT id FROM reminders WHERE stage_id = $1 AND kind = $2 AND due_on = $3",
+                )
+                .bind(r.stage_id)
+                .bind(&r.kind)
+                .bind(r.due_on)
+                .fetch_optional(pool)
+                .await?
+            });
+            known.push(found.is_some());
+        }
+        Ok(known)
+    }
+
+    /// The reminders recorded for `today` that no e-mail carries yet, by
+    /// recipient.
+    pub async fn unsent_reminders(
+        &self,
+        today: NaiveDate,
+    ) -> Result<Vec<UnsentReminder>, StoreError> {
+        let rows: Vec<UnsentListed> = with_pool!(self, |pool| {
+            sqlx::query_as(UNSENT).bind(today).fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|r| {
+                Ok(UnsentReminder {
+                    id: r.reminder_id,
+                    kind: r.reminder_kind,
+                    due_on: r.reminder_due_on,
+                    recipient: r.recipient,
+                    recipient_name: r.recipient_name,
+                    stage: StageRow::try_from(r.stage)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores `message` and links its reminders to it, unless another poller
+    /// linked any of them first; returns whether it was stored.
+    pub async fn add_message(
+        &self,
+        message: &NewMessage,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO outbox (for_day, recipient, cc, subject, body_text, body_html, ics,
+                                     next_attempt_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+            )
+            .bind(today)
+            .bind(&message.recipient)
+            .bind(message.cc.as_deref())
+            .bind(&message.subject)
+            .bind(&message.body_text)
+            .bind(&message.body_html)
+            .bind(message.ics.as_deref())
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            for reminder in &message.reminder_ids {
+                let linked = sqlx::query(
+                    "UPDATE reminders SET outbox_id = $1 WHERE id = $2 AND outbox_id IS NULL",
+                )
+                .bind(id)
+                .bind(reminder)
+                .execute(&mut *tx)
+                .await?;
+                if linked.rows_affected() != 1 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(true)
+    }
+
+    /// Retires e-mails whose day passed unsent, and reminders no e-mail took
+    /// up, so the next poll decides afresh what still makes sense. Returns
+    /// how many e-mails expired.
+    pub async fn expire_before(&self, today: NaiveDate) -> Result<usize, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let expired: Vec<i64> = sqlx::query_scalar(
+                "UPDATE outbox SET status = 'expired', claimed_by = NULL, claimed_until = NULL
+                 WHERE status IN ('pending', 'sending') AND for_day < $1 RETURNING id",
+            )
+            .bind(today)
+            .fetch_all(&mut *tx)
+            .await?;
+            for id in &expired {
+                sqlx::query("DELETE FROM reminders WHERE outbox_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM reminders WHERE outbox_id IS NULL AND for_day < $1")
+                .bind(today)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(expired.len())
+        })
+    }
+
+    /// Claims up to `limit` of `today`'s e-mails that are due for an attempt
+    /// (or whose earlier claim ran out: that sender died), for `worker`
+    /// until `until`.
+    pub async fn claim_messages(
+        &self,
+        worker: &str,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        // PostgreSQL lets concurrent senders skip each other's rows; SQLite
+        // has one writer at a time, so the UPDATE alone is atomic there.
+        const CANDIDATES: &str = "
+            SELECT id FROM outbox
+            WHERE for_day = $2
+              AND ((status = 'pending' AND next_attempt_at <= $3)
+                   OR (status = 'sending' AND claimed_until < $3))
+            ORDER BY id LIMIT $5";
+        const CLAIM: &str = "
+            UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $4
+            WHERE id IN (CANDIDATES)
+            RETURNING id, for_day, recipient, cc, subject, body_text, body_html, ics, attempts";
+        let sql = |suffix: &str| CLAIM.replace("CANDIDATES", &format!("{CANDIDATES}{suffix}"));
+        let mut claimed: Vec<OutboxMessage> = match self {
+            Store::Sqlite(pool) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql("")))
+                    .bind(worker)
+                    .bind(today)
+                    .bind(now)
+                    .bind(until)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Store::Postgres(pool) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql(" FOR UPDATE SKIP LOCKED")))
+                    .bind(worker)
+                    .bind(today)
+                    .bind(now)
+                    .bind(until)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        claimed.sort_by_key(|m| m.id);
+        Ok(claimed)
+    }
+
+    /// Records how an attempt by `worker` ended. A claim that ran out and
+    /// was taken over is left to the new owner.
+    pub async fn record_attempt(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: &Outcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (status, reply, next, sent_at) = match outcome {
+            Outcome::Sent { reply } => ("sent", reply, now, Some(now)),
+            Outcome::Retry { reply, at } => ("pending", reply, *at, None),
+            Outcome::Failed { reply } => ("failed", reply, now, None),
+        };
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE outbox SET status = $1, last_reply = $2, next_attempt_at = $3, sent_at = $4,
+                        attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
+                 WHERE id = $5 AND claimed_by = $6 AND status = 'sending'",
+            )
+            .bind(status)
+            .bind(reply)
+            .bind(next)
+            .bind(sent_at)
+            .bind(id)
+            .bind(worker)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+}
