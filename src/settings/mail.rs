@@ -153,7 +153,7 @@ pub(super) fn read_mail(r: &mut Reader, data_dir: &Path) -> MailSettings {
     let reply_to = mailbox(r, "mail.reply_to");
     let complaints_team = mailbox(r, "mail.complaints_team");
     let dir = r
-        .get("mail.dir", |v| optional_path(v))
+        .get("mail.dir", optional_path)
         .unwrap_or_else(|| data_dir.join("mail"));
     let start = r.get("mail.window_start", parse_time);
     let end = r.get("mail.window_end", parse_time);
@@ -172,7 +172,7 @@ pub(super) fn read_mail(r: &mut Reader, data_dir: &Path) -> MailSettings {
         reply_to,
         complaints_team,
         dir,
-        templates_dir: r.get("mail.templates_dir", |v| optional_path(v)),
+        templates_dir: r.get("mail.templates_dir", optional_path),
         send_timeout: Duration::from_secs(
             r.get("mail.send_timeout_seconds", |v| int_in(v, 1, 600)),
         ),
@@ -221,7 +221,7 @@ fn read_smtp(r: &mut Reader) -> SmtpSettings {
         connect_timeout: Duration::from_secs(
             r.get("mail.smtp.connect_timeout_seconds", |v| int_in(v, 1, 300)),
         ),
-        ca_file: r.get("mail.smtp.ca_file", |v| optional_path(v)),
+        ca_file: r.get("mail.smtp.ca_file", optional_path),
     }
 }
 
