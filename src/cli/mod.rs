@@ -4,6 +4,7 @@
 
 mod cases;
 mod holidays;
+mod poll;
 mod table;
 mod workdays;
 
@@ -117,6 +118,23 @@ pub enum Command {
         /// england-and-wales, scotland or northern-ireland (default: the calendar.division setting).
         #[arg(long, value_name = "NAME", value_parser = division_arg)]
         calendar: Option<Division>,
+    },
+
+    /// Record the reminders due today, queue their e-mails and send them (the daemon is `run`).
+    #[command(after_help = "Examples:\n  casewatch poll --once\n  \
+        casewatch poll --once --as-of 2026-11-30 --dry-run\n\n\
+        With --as-of, that date is today, at the moment the sending window opens. \
+        Polling again sends nothing twice.")]
+    Poll {
+        /// Poll once and exit (required: the daemon that polls on a schedule is `run`).
+        #[arg(long, required = true)]
+        once: bool,
+        /// Treat this date as today (default: today in Europe/London).
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
+        /// Print the e-mails that would be queued; record and send nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 
     /// Load a newer GOV.UK bank-holidays file, or list the non-working days in force.
@@ -309,6 +327,11 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
             let question = workdays::Batch::WorkingDays;
             calendar_query(&settings, question, start.zip(end), batch, calendar).await
         }
+        Command::Poll {
+            once: _,
+            as_of,
+            dry_run,
+        } => poll::once(&settings, as_of, dry_run).await,
         Command::Holidays(HolidaysCommand::Import { file }) => {
             let store = Store::open(&settings.database).await?;
             import_holidays_file(&store, &file).await

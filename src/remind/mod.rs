@@ -2,5 +2,7 @@
 //! and the poll that turns the store's open stages into outbox messages.
 
 pub mod policy;
+pub mod poll;
 
 pub use policy::{OpenStage, Reminder, reminders_due};
+pub use poll::{Poll, PollError, PollReport};

@@ -175,6 +175,18 @@ impl Store {
             .collect()
     }
 
+    /// Every member of staff's name, by e-mail address.
+    pub async fn staff_names(
+        &self,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let rows: Vec<(String, String)> = with_pool!(self, |pool| {
+            sqlx::query_as("SELECT email, name FROM staff")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
     /// Inserts or updates staff by e-mail in one transaction. Staff missing
     /// from the list are kept: cases may still name them.
     pub async fn import_staff(

@@ -99,7 +99,7 @@ const OPEN_STAGES: &str = "
     WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult')
       AND s.received_on <= $1
       AND (s.responded_on IS NULL OR s.responded_on > $1)
-      AND NOT (s.outcome = 'withdrawn' AND s.responded_on IS NULL)";
+      AND (s.outcome IS NULL OR s.outcome <> 'withdrawn' OR s.responded_on IS NOT NULL)";
 
 const UNSENT: &str = "
     SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,

@@ -1,0 +1,83 @@
+//! `casewatch poll --once`: one poll and one drain of the outbox, by hand or
+//! from a timer, with `--as-of` to replay a day.
+
+use chrono::{NaiveDate, Utc};
+
+use super::Failure;
+use crate::domain::london_time;
+use crate::mail::sender::window_opens;
+use crate::mail::{Sender, Templates, Transport};
+use crate::remind::Poll;
+use crate::settings::Settings;
+use crate::store::Store;
+
+pub(super) async fn once(
+    settings: &Settings,
+    as_of: Option<NaiveDate>,
+    dry_run: bool,
+) -> Result<(), Failure> {
+    // Everything that can be wrong with the settings is found before any
+    // database work.
+    let templates =
+        Templates::load(settings.mail.templates_dir.as_deref()).map_err(Failure::bad_input)?;
+    let transport = Transport::from_settings(&settings.mail).map_err(Failure::bad_input)?;
+    let store = Store::open(&settings.database).await?;
+    let calendar = store
+        .calendar(&settings.calendar, settings.calendar.division)
+        .await?;
+    // --as-of replays that day from the moment the sending window opens.
+    let now = as_of.map_or_else(Utc::now, |day| window_opens(&settings.mail.window, day));
+    let (today, _) = london_time(now);
+    let poll = Poll {
+        store: &store,
+        settings,
+        calendar: &calendar,
+        templates: &templates,
+    };
+    if dry_run {
+        let messages = poll.dry_run(now).await?;
+        for m in &messages {
+            let cc =
+                m.cc.as_deref()
+                    .map(|c| format!("Cc: {c}\n"))
+                    .unwrap_or_default();
+            println!(
+                "To: {}\n{cc}Subject: {}\n\n{}\n",
+                m.recipient, m.subject, m.body_text
+            );
+        }
+        println!(
+            "{today}: dry run: {} e-mail(s) would be queued; nothing was recorded",
+            messages.len()
+        );
+        return Ok(());
+    }
+    let polled = poll.run(now).await?;
+    let sender = Sender::new(store.clone(), transport, settings.mail.clone());
+    let (_keep, never) = tokio::sync::watch::channel(false);
+    let sent = sender.drain(&calendar, now, &never).await?;
+    store.close().await;
+    println!(
+        "{today}: {} open stage(s) checked, {} reminder(s) due, {} newly recorded, {} e-mail(s) queued",
+        polled.stages, polled.due, polled.recorded, polled.messages
+    );
+    if polled.after_window {
+        println!(
+            "the sending window closed at {}: nothing recorded until the next working day",
+            settings.mail.window.end.format("%H:%M")
+        );
+    }
+    if sent.outside_window {
+        println!(
+            "outside the sending window (working days {}-{}): queued e-mails wait for it",
+            settings.mail.window.start.format("%H:%M"),
+            settings.mail.window.end.format("%H:%M")
+        );
+    } else {
+        println!(
+            "{} sent, {} to retry, {} failed, {} expired",
+            sent.sent, sent.retrying, sent.failed, sent.expired
+        );
+    }
+    Ok(())
+}

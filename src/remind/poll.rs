@@ -1,0 +1,185 @@
+//! The poll: open stages from the store, through the policy, into recorded
+//! reminders and composed e-mails in the outbox.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::policy::{OpenStage, Reminder, reminders_due};
+use crate::calendar::{Calendar, CalendarError};
+use crate::domain::london_time;
+use crate::mail::Composer;
+use crate::mail::compose::ComposeError;
+use crate::mail::templates::Templates;
+use crate::settings::Settings;
+use crate::store::{NewMessage, NewReminder, OpenStageRow, Store, StoreError, UnsentReminder};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot compose a reminder e-mail: {0}")]
+    Compose(#[from] ComposeError),
+}
+
+/// What one poll did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PollReport {
+    /// Open stages looked at.
+    pub stages: usize,
+    /// Stages whose deadline falls outside the calendar: logged, skipped.
+    pub skipped: usize,
+    /// Reminders due today, recorded before or now.
+    pub due: usize,
+    /// Of those, recorded by this poll.
+    pub recorded: usize,
+    /// E-mails added to the outbox.
+    pub messages: usize,
+    /// E-mails another poller composed first (this one's were dropped).
+    pub raced: usize,
+    /// The sending window had closed for the day: nothing was recorded.
+    pub after_window: bool,
+}
+
+/// The poll's view of the world: settings, calendar and templates.
+pub struct Poll<'a> {
+    pub store: &'a Store,
+    pub settings: &'a Settings,
+    pub calendar: &'a Calendar,
+    pub templates: &'a Templates,
+}
+
+/// A due reminder and the stage it is about.
+struct Due {
+    reminder: NewReminder,
+    stage: OpenStageRow,
+}
+
+impl Poll<'_> {
+    /// Records what is due at `now` and queues the e-mails carrying it.
+    /// After the day's sending window has closed it records nothing: the
+    /// next working day's poll decides afresh.
+    pub async fn run(&self, now: DateTime<Utc>) -> Result<PollReport, PollError> {
+        let (today, time) = london_time(now);
+        if time >= self.settings.mail.window.end {
+            return Ok(PollReport {
+                after_window: true,
+                ..PollReport::default()
+            });
+        }
+        let (mut report, due) = self.due(today).await?;
+        let reminders: Vec<NewReminder> = due.into_iter().map(|d| d.reminder).collect();
+        report.recorded = self.store.add_reminders(&reminders, today, now).await?;
+        drop(reminders);
+        let unsent = self.store.unsent_reminders(today).await?;
+        for message in self.composer(today, now).compose(&unsent)? {
+            if self.store.add_message(&message, today, now).await? {
+                report.messages += 1;
+            } else {
+                report.raced += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    /// The e-mails a poll at `now` would add, recording nothing.
+    pub async fn dry_run(&self, now: DateTime<Utc>) -> Result<Vec<NewMessage>, PollError> {
+        let (today, _) = london_time(now);
+        let (_, due) = self.due(today).await?;
+        let reminders: Vec<NewReminder> = due.iter().map(|d| d.reminder.clone()).collect();
+        let known = self.store.known_reminders(&reminders).await?;
+        let names: HashMap<String, String> = self.store.staff_names().await?;
+        let unsent: Vec<UnsentReminder> = due
+            .into_iter()
+            .zip(known)
+            .filter(|(_, known)| !known)
+            .zip(1..)
+            .map(|((d, _), id)| UnsentReminder {
+                id,
+                recipient_name: names.get(&d.reminder.recipient).cloned(),
+                kind: d.reminder.kind,
+                due_on: d.reminder.due_on,
+                recipient: d.reminder.recipient,
+                stage: d.stage.stage,
+            })
+            .collect();
+        Ok(self.composer(today, now).compose(&unsent)?)
+    }
+
+    /// Every open stage through the policy; only the due ones are kept, so
+    /// memory follows the day's reminders, not the number of cases.
+    async fn due(&self, today: NaiveDate) -> Result<(PollReport, Vec<Due>), PollError> {
+        let mut report = PollReport::default();
+        let mut due = Vec::new();
+        let team = self.settings.mail.complaints_team.email.to_string();
+        report.stages = self
+            .store
+            .for_each_open_stage(today, |row| match self.check(&row, today) {
+                Ok(None) => {}
+                Ok(Some((due_on, reminders))) => {
+                    for reminder in reminders {
+                        let recipient = match reminder {
+                            Reminder::Escalation => {
+                                row.escalation_email.clone().unwrap_or_else(|| team.clone())
+                            }
+                            _ => row.stage.manager_email.clone(),
+                        };
+                        due.push(Due {
+                            reminder: NewReminder {
+                                stage_id: row.stage.stage_id,
+                                kind: reminder.to_string(),
+                                due_on,
+                                recipient,
+                            },
+                            stage: row.clone(),
+                        });
+                    }
+                }
+                Err(problem) => {
+                    report.skipped += 1;
+                    tracing::warn!(case = row.stage.reference.as_str(), %problem, "skipped");
+                }
+            })
+            .await?;
+        report.due = due.len();
+        Ok((report, due))
+    }
+
+    /// The deadline of one open stage and the reminders it needs today;
+    /// `None` when it has no deadline.
+    fn check(
+        &self,
+        row: &OpenStageRow,
+        today: NaiveDate,
+    ) -> Result<Option<(NaiveDate, Vec<Reminder>)>, CalendarError> {
+        let s = &row.stage;
+        let clock = self.settings.timescales.stored_clock(
+            s.kind,
+            s.received_on,
+            s.working_days_allowed,
+            s.agreed_response_on,
+        );
+        let Some(due_on) = clock.due(s.received_on, self.calendar)? else {
+            return Ok(None);
+        };
+        let stage = OpenStage {
+            due_on,
+            reason_given: row.reason_given,
+        };
+        let (_, reminders) = reminders_due(stage, today, self.calendar, &self.settings.reminders)?;
+        Ok(Some((due_on, reminders)))
+    }
+
+    fn composer(&self, today: NaiveDate, now: DateTime<Utc>) -> Composer<'_> {
+        Composer {
+            templates: self.templates,
+            calendar: self.calendar,
+            mail: &self.settings.mail,
+            batching: self.settings.reminders.batch,
+            escalate_after_days: self.settings.reminders.escalate_after_days,
+            today,
+            now,
+        }
+    }
+}
