@@ -168,33 +168,29 @@ pub struct DayInForce {
     pub source: Source,
 }
 
-/// A date the calendar cannot answer for.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A date the calendar cannot answer for. The range is always
+/// [`FIRST_DAY`] to [`LAST_DAY`], so it is not carried: a small error keeps
+/// the `Result` of every query small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
     /// An input date outside the calendar's range.
-    #[error("{date} is outside the working-day calendar, which runs from {first} to {last}")]
+    #[error(
+        "{date} is outside the working-day calendar, which runs from {FIRST_DAY} to {LAST_DAY}"
+    )]
     DateOutOfRange {
         /// The date asked about.
         date: NaiveDate,
-        /// The calendar's first day.
-        first: NaiveDate,
-        /// The calendar's last day.
-        last: NaiveDate,
     },
     /// A deadline that would fall after the calendar's last day.
     #[error(
-        "the deadline {n} working days after {received} falls after {last}, the end of \
-         the working-day calendar ({first} to {last})"
+        "the deadline {n} working days after {received} falls after {LAST_DAY}, the end of \
+         the working-day calendar ({FIRST_DAY} to {LAST_DAY})"
     )]
     DeadlineOutOfRange {
         /// The day the case was received.
         received: NaiveDate,
         /// The number of working days allowed.
         n: u32,
-        /// The calendar's first day.
-        first: NaiveDate,
-        /// The calendar's last day.
-        last: NaiveDate,
     },
 }
 
@@ -305,12 +301,7 @@ impl Calendar {
         self.by_number
             .get(number - 1)
             .copied()
-            .ok_or(CalendarError::DeadlineOutOfRange {
-                received,
-                n,
-                first: FIRST_DAY,
-                last: LAST_DAY,
-            })
+            .ok_or(CalendarError::DeadlineOutOfRange { received, n })
     }
 
     /// The number of working days `d` with `a < d <= b`, or its negation
@@ -339,11 +330,7 @@ fn index(date: NaiveDate) -> Result<DayIndex, CalendarError> {
 }
 
 const fn out_of_range(date: NaiveDate) -> CalendarError {
-    CalendarError::DateOutOfRange {
-        date,
-        first: FIRST_DAY,
-        last: LAST_DAY,
-    }
+    CalendarError::DateOutOfRange { date }
 }
 
 fn is_working(date: NaiveDate, closed: &BTreeMap<NaiveDate, DayInForce>) -> bool {
