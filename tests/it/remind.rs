@@ -1,0 +1,151 @@
+//! Reminders end to end through the binary: the poll, the outbox and the
+//! file transport, on both backends, with time given by `--as-of`.
+
+use std::path::Path;
+
+use crate::helpers::{
+    CASES_CSV, STAFF_CSV, TestDb, casewatch, on_both_backends, stderr, stdout, write,
+};
+
+on_both_backends!(a_days_reminders_are_sent_once_and_escalate_later);
+
+/// The `.eml` files written so far, by name.
+fn mailbox(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .map(|p| {
+                    (
+                        p.file_name().unwrap().to_string_lossy().into_owned(),
+                        std::fs::read_to_string(&p).unwrap(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
+    message
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
+}
+
+async fn a_days_reminders_are_sent_once_and_escalate_later(db: TestDb) {
+    let dir = db.dir.path();
+    let mail = dir.join("mail");
+    let url = db.url();
+    let mail_dir = mail.to_str().unwrap().to_owned();
+    let env = [
+        ("CASEWATCH__DATABASE__URL", url.as_str()),
+        ("CASEWATCH__MAIL__DIR", mail_dir.as_str()),
+    ];
+    let run = |args: &[&str]| {
+        let out = casewatch(dir, &env, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let staff = write(dir, "staff.csv", STAFF_CSV);
+    let cases = write(dir, "cases.csv", CASES_CSV);
+    run(&["import", "staff", staff.to_str().unwrap()]);
+    run(&[
+        "import",
+        "cases",
+        cases.to_str().unwrap(),
+        "--as-of",
+        "2026-11-25",
+    ]);
+
+    // 25 November: CSC-1 stage 2 and CORP-2 were due on the 16th, seven
+    // working days ago; the adult case is not due until 15 December.
+    let dry = run(&["poll", "--once", "--as-of", "2026-11-25", "--dry-run"]);
+    assert!(dry.contains("2 e-mail(s) would be queued"), "{dry}");
+    assert!(
+        dry.contains("Subject: Complaint response overdue: CSC-1 stage 2"),
+        "{dry}"
+    );
+    assert!(mailbox(&mail).is_empty());
+
+    let said = run(&["poll", "--once", "--as-of", "2026-11-25"]);
+    assert!(
+        said.contains("2 reminder(s) due, 2 newly recorded, 2 e-mail(s) queued"),
+        "{said}"
+    );
+    assert!(said.contains("2 sent, 0 to retry, 0 failed"), "{said}");
+    let sent = mailbox(&mail);
+    assert_eq!(sent.len(), 2);
+    let to_ann = &sent
+        .iter()
+        .find(|(_, m)| header(m, "To") == Some("ann.lee@example.org"))
+        .unwrap()
+        .1;
+    assert_eq!(
+        header(to_ann, "Subject"),
+        Some("Complaint response overdue: CSC-1 stage 2")
+    );
+    assert_eq!(header(to_ann, "Auto-Submitted"), Some("auto-generated"));
+    assert_eq!(
+        header(to_ann, "Reply-To"),
+        Some("\"Complaints team\" <complaints@council.example>")
+    );
+    assert!(
+        header(to_ann, "Message-ID").is_some_and(|id| id.ends_with(".20261125@council.example>"))
+    );
+    assert!(to_ann.contains("7 working days overdue"), "{to_ann}");
+    assert!(
+        to_ann.contains("statement of complaint was agreed"),
+        "{to_ann}"
+    );
+
+    // Polling again the same day sends nothing twice.
+    let again = run(&["poll", "--once", "--as-of", "2026-11-25"]);
+    assert!(
+        again.contains("0 newly recorded, 0 e-mail(s) queued"),
+        "{again}"
+    );
+    assert_eq!(mailbox(&mail).len(), 2);
+
+    // 30 November: ten working days overdue. Ann's case goes to her
+    // escalation contact, copied to the complaints team; Bo has no contact,
+    // so his goes to the complaints team. The second overdue notice was
+    // already sent, so managers get nothing new.
+    let later = run(&["poll", "--once", "--as-of", "2026-11-30"]);
+    assert!(
+        later.contains("2 e-mail(s) queued") && later.contains("2 sent"),
+        "{later}"
+    );
+    let all = mailbox(&mail);
+    assert_eq!(all.len(), 4);
+    let new: Vec<&String> = all
+        .iter()
+        .filter(|(name, _)| name.starts_with("2026-11-30"))
+        .map(|(_, m)| m)
+        .collect();
+    let to_head = new
+        .iter()
+        .find(|m| header(m, "To") == Some("head.children@example.org"))
+        .unwrap();
+    assert_eq!(header(to_head, "Cc"), Some("complaints@council.example"));
+    assert_eq!(
+        header(to_head, "Subject"),
+        Some("Complaint response escalated: CSC-1 stage 2")
+    );
+    assert!(
+        to_head.contains("Responsible manager: Ann Lee"),
+        "{to_head}"
+    );
+    let to_team = new
+        .iter()
+        .find(|m| header(m, "To") == Some("complaints@council.example"))
+        .unwrap();
+    assert_eq!(
+        header(to_team, "Subject"),
+        Some("Complaint response escalated: CORP-2 stage 1")
+    );
+    assert_eq!(header(to_team, "Cc"), None);
+}
