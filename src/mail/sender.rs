@@ -78,15 +78,15 @@ impl Sender {
                 break;
             }
             let concurrency = usize::try_from(self.settings.smtp.pool_size.max(1)).unwrap_or(1);
-            let outcomes: Vec<(i64, Outcome)> = futures_util::stream::iter(claimed)
+            let mut attempts = futures_util::stream::iter(claimed)
                 .map(|row| async move {
                     let outcome = self.attempt(&row, now).await;
                     (row.id, outcome)
                 })
-                .buffer_unordered(concurrency)
-                .collect()
-                .await;
-            for (id, outcome) in outcomes {
+                .buffer_unordered(concurrency);
+            // Each result is recorded as soon as it is known, so a crash
+            // repeats at most the messages in flight.
+            while let Some((id, outcome)) = attempts.next().await {
                 match &outcome {
                     Outcome::Sent { .. } => report.sent += 1,
                     Outcome::Retry { .. } => report.retrying += 1,

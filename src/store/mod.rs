@@ -18,7 +18,9 @@ use crate::settings::{DatabaseSettings, DatabaseUrl};
 
 pub use cases::{ImportCounts, ImportSummary, StageRow};
 pub use holidays::{DivisionImport, StoredHolidays};
-pub use outbox::{NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome, UnsentReminder};
+pub use outbox::{
+    MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome, UnsentReminder,
+};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! with_pool {

@@ -72,6 +72,20 @@ pub struct OutboxMessage {
     pub attempts: i32,
 }
 
+/// Where an e-mail stands, for people (and the tracker) to read.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MessageStatus {
+    pub id: i64,
+    pub for_day: NaiveDate,
+    pub recipient: String,
+    pub subject: String,
+    /// pending, sending, sent, failed or expired.
+    pub status: String,
+    pub attempts: i32,
+    /// The last reply from the mail server (or the transport's words).
+    pub last_reply: Option<String>,
+}
+
 /// How one attempt to send ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -356,6 +370,19 @@ impl Store {
         };
         claimed.sort_by_key(|m| m.id);
         Ok(claimed)
+    }
+
+    /// Every e-mail of `day`, oldest first.
+    pub async fn messages_of(&self, day: NaiveDate) -> Result<Vec<MessageStatus>, StoreError> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, for_day, recipient, subject, status, attempts, last_reply
+                 FROM outbox WHERE for_day = $1 ORDER BY id",
+            )
+            .bind(day)
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// Records how an attempt by `worker` ended. A claim that ran out and

@@ -3,5 +3,7 @@
 
 mod cli;
 mod helpers;
+mod mail;
 mod remind;
+mod smtp;
 mod store;

@@ -1,0 +1,324 @@
+//! Delivery to a real SMTP server (aiosmtpd) on both backends: retries,
+//! permanent failures, time-outs, STARTTLS with AUTH, and a sender killed
+//! mid-batch. Time is handed to the sender, never slept through.
+
+use std::collections::HashMap;
+
+use casewatch::calendar::{Calendar, Division};
+use casewatch::domain::london_instant;
+use casewatch::mail::{Sender, Transport};
+use casewatch::settings::Settings;
+use casewatch::store::{NewMessage, Store};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+
+use crate::helpers::{TestDb, on_both_backends};
+use crate::smtp::SmtpServer;
+
+on_both_backends!(
+    temporary_failures_are_retried_and_permanent_ones_marked_failed,
+    a_server_that_never_answers_is_timed_out,
+    starttls_with_auth_delivers_and_a_wrong_password_fails,
+    a_sender_killed_mid_batch_loses_nothing,
+);
+
+const DAY: &str = "2026-11-30";
+
+fn day() -> NaiveDate {
+    DAY.parse().unwrap()
+}
+
+/// Eight o'clock on `DAY`, plus `seconds`.
+fn at(seconds: i64) -> DateTime<Utc> {
+    london_instant(day(), NaiveTime::from_hms_opt(8, 0, 0).unwrap())
+        + chrono::Duration::seconds(seconds)
+}
+
+/// Settings for SMTP to 127.0.0.1:`port` with real-looking addresses, plus `extra`.
+fn env(port: u16, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut vars = vec![
+        ("CASEWATCH__MAIL__TRANSPORT", "smtp".to_owned()),
+        (
+            "CASEWATCH__MAIL__FROM",
+            "casewatch <casewatch@council.gov.uk>".to_owned(),
+        ),
+        (
+            "CASEWATCH__MAIL__REPLY_TO",
+            "complaints@council.gov.uk".to_owned(),
+        ),
+        (
+            "CASEWATCH__MAIL__COMPLAINTS_TEAM",
+            "complaints@council.gov.uk".to_owned(),
+        ),
+        ("CASEWATCH__MAIL__SMTP__HOST", "127.0.0.1".to_owned()),
+        ("CASEWATCH__MAIL__SMTP__PORT", port.to_string()),
+        ("CASEWATCH__MAIL__SMTP__SECURITY", "none".to_owned()),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+fn settings(vars: &[(String, String)]) -> Settings {
+    let map: HashMap<String, String> = vars.iter().cloned().collect();
+    Settings::load_from(None, Some(map)).unwrap()
+}
+
+fn message(recipient: &str, cc: Option<&str>) -> NewMessage {
+    NewMessage {
+        recipient: recipient.to_owned(),
+        cc: cc.map(str::to_owned),
+        subject: format!("Complaint response overdue: for {recipient}"),
+        body_text: "Text body".to_owned(),
+        body_html: "<p>HTML body</p>".to_owned(),
+        ics: None,
+        reminder_ids: Vec::new(),
+    }
+}
+
+async fn queue(store: &Store, messages: &[NewMessage]) {
+    for m in messages {
+        assert!(store.add_message(m, day(), at(-3600)).await.unwrap());
+    }
+}
+
+async fn drain(
+    store: &Store,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> casewatch::mail::SendReport {
+    let transport = Transport::from_settings(&settings.mail).unwrap();
+    let sender = Sender::new(store.clone(), transport, settings.mail.clone());
+    let (_keep, stop) = tokio::sync::watch::channel(false);
+    let calendar = Calendar::builtin(Division::EnglandAndWales);
+    sender.drain(&calendar, now, &stop).await.unwrap()
+}
+
+/// Each e-mail's recipient and status, by id.
+async fn statuses(store: &Store) -> Vec<(String, String)> {
+    let messages = store.messages_of(day()).await.unwrap();
+    messages
+        .into_iter()
+        .map(|m| (m.recipient, m.status))
+        .collect()
+}
+
+async fn temporary_failures_are_retried_and_permanent_ones_marked_failed(db: TestDb) {
+    let server = SmtpServer::start(&[]);
+    let store = db.store().await;
+    let settings = settings(&env(server.port, &[]));
+    queue(
+        &store,
+        &[
+            message("ann.lee@example.org", Some("complaints@council.gov.uk")),
+            message("tempfail@example.org", None),
+            message("unknown@example.org", None),
+        ],
+    )
+    .await;
+
+    let first = drain(&store, &settings, at(0)).await;
+    assert_eq!(
+        (first.sent, first.retrying, first.failed),
+        (1, 1, 1),
+        "{first:?}"
+    );
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0].rcpt_tos,
+        ["ann.lee@example.org", "complaints@council.gov.uk"]
+    );
+    assert_eq!(
+        got[0].header("Subject"),
+        Some("Complaint response overdue: for ann.lee@example.org")
+    );
+    assert_eq!(got[0].header("Auto-Submitted"), Some("auto-generated"));
+    let id = got[0].header("Message-ID").unwrap();
+    assert!(
+        id.starts_with("<casewatch.") && id.ends_with(".20261130@council.gov.uk>"),
+        "{id}"
+    );
+
+    let outbox = store.messages_of(day()).await.unwrap();
+    let unknown = outbox
+        .iter()
+        .find(|m| m.recipient.starts_with("unknown"))
+        .unwrap();
+    assert_eq!(unknown.status, "failed");
+    let reply = unknown.last_reply.as_deref().unwrap();
+    assert!(
+        reply.contains("550") && reply.contains("User unknown"),
+        "{reply}"
+    );
+    let tempfail = outbox
+        .iter()
+        .find(|m| m.recipient.starts_with("tempfail"))
+        .unwrap();
+    assert_eq!(
+        (tempfail.status.as_str(), tempfail.attempts),
+        ("pending", 1)
+    );
+    assert!(
+        tempfail.last_reply.as_deref().unwrap().contains("451"),
+        "{tempfail:?}"
+    );
+
+    // Not yet: the first retry waits retry_delay_seconds (60).
+    let early = drain(&store, &settings, at(30)).await;
+    assert_eq!(early.sent + early.retrying + early.failed, 0, "{early:?}");
+    let retried = drain(&store, &settings, at(61)).await;
+    assert_eq!((retried.sent, retried.failed), (1, 0), "{retried:?}");
+    assert_eq!(server.received().len(), 2);
+    assert_eq!(
+        statuses(&store).await,
+        [
+            ("ann.lee@example.org".to_owned(), "sent".to_owned()),
+            ("tempfail@example.org".to_owned(), "sent".to_owned()),
+            ("unknown@example.org".to_owned(), "failed".to_owned()),
+        ]
+    );
+    // Nothing is sent twice.
+    let after = drain(&store, &settings, at(3600)).await;
+    assert_eq!(after.sent, 0);
+    assert_eq!(server.received().len(), 2);
+}
+
+async fn a_server_that_never_answers_is_timed_out(db: TestDb) {
+    // Accepts connections and never says a word: not an SMTP server at all.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let store = db.store().await;
+    let settings = settings(&env(
+        port,
+        &[("CASEWATCH__MAIL__SEND_TIMEOUT_SECONDS", "2")],
+    ));
+    queue(&store, &[message("ann.lee@example.org", None)]).await;
+    let report = drain(&store, &settings, at(0)).await;
+    assert_eq!((report.sent, report.retrying), (0, 1), "{report:?}");
+    let outbox = store.messages_of(day()).await.unwrap();
+    let reply = outbox[0].last_reply.as_deref().unwrap();
+    assert!(reply.contains("no answer within 2 seconds"), "{reply}");
+    drop(silent);
+}
+
+async fn starttls_with_auth_delivers_and_a_wrong_password_fails(db: TestDb) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let (ca, cert, key) = private_ca_and_server_certificate();
+    let ca_file = dir.path().join("ca.pem");
+    let cert_file = dir.path().join("cert.pem");
+    let key_file = dir.path().join("key.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+    std::fs::write(&cert_file, cert).unwrap();
+    std::fs::write(&key_file, key).unwrap();
+    let server = SmtpServer::start(&[
+        "--tls",
+        cert_file.to_str().unwrap(),
+        key_file.to_str().unwrap(),
+        "--user",
+        "casewatch",
+        "--password",
+        "s3cret-Pa55",
+    ]);
+    let store = db.store().await;
+    let tls = |password: &str| {
+        settings(&env(
+            server.port,
+            &[
+                ("CASEWATCH__MAIL__SMTP__HOST", "localhost"),
+                ("CASEWATCH__MAIL__SMTP__SECURITY", "starttls"),
+                ("CASEWATCH__MAIL__SMTP__CA_FILE", ca_file.to_str().unwrap()),
+                ("CASEWATCH__MAIL__SMTP__USERNAME", "casewatch"),
+                ("CASEWATCH__MAIL__SMTP__PASSWORD", password),
+            ],
+        ))
+    };
+    queue(&store, &[message("ann.lee@example.org", None)]).await;
+    let report = drain(&store, &tls("s3cret-Pa55"), at(0)).await;
+    assert_eq!(
+        report.sent,
+        1,
+        "{report:?}: {:?}",
+        store.messages_of(day()).await
+    );
+    let got = server.received();
+    assert!(got[0].tls && got[0].authenticated, "{got:?}");
+
+    queue(&store, &[message("bo.khan@example.org", None)]).await;
+    let report = drain(&store, &tls("wrong-password"), at(0)).await;
+    assert_eq!(
+        report.failed,
+        1,
+        "{report:?}: {:?}",
+        store.messages_of(day()).await
+    );
+    let outbox = store.messages_of(day()).await.unwrap();
+    let reply = outbox[1].last_reply.as_deref().unwrap();
+    assert!(
+        reply.contains("535") && !reply.contains("wrong-password"),
+        "{reply}"
+    );
+    assert_eq!(server.received().len(), 1);
+}
+
+/// A council's private certificate authority (PEM) and a certificate it
+/// issued for `localhost`, with that certificate's key.
+fn private_ca_and_server_certificate() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "casewatch test CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let mut server_params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    server_params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    let server = server_params
+        .signed_by(&server_key, &Issuer::new(ca_params, ca_key))
+        .unwrap();
+    (ca.pem(), server.pem(), server_key.serialize_pem())
+}
+
+/// The binary is killed while a slow server takes each message; a sender
+/// that starts after the dead one's claims run out sends the rest, and no
+/// message is lost (the one in flight may arrive twice).
+async fn a_sender_killed_mid_batch_loses_nothing(db: TestDb) {
+    let server = SmtpServer::start(&["--slow", "0.5"]);
+    let store = db.store().await;
+    let recipients: Vec<String> = (1..=6).map(|i| format!("slow{i}@example.org")).collect();
+    let messages: Vec<NewMessage> = recipients.iter().map(|r| message(r, None)).collect();
+    queue(&store, &messages).await;
+
+    let url = db.url();
+    let mut vars = env(server.port, &[("CASEWATCH__MAIL__SMTP__POOL_SIZE", "1")]);
+    vars.push(("CASEWATCH__DATABASE__URL".to_owned(), url));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_casewatch"))
+        .args(["poll", "--once", "--as-of", DAY])
+        .current_dir(db.dir.path())
+        .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    server.wait_for(2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = server.received().len();
+    assert!(before < 6, "the sender finished before it was killed");
+
+    // Later that morning, after the dead sender's claims have run out.
+    let report = drain(&store, &settings(&vars), at(3600)).await;
+    assert_eq!(report.failed, 0, "{report:?}");
+    let got = server.received();
+    for r in &recipients {
+        assert!(got.iter().any(|m| &m.rcpt_tos[0] == r), "{r} never arrived");
+    }
+    assert!(
+        got.len() <= 7,
+        "more than the one in flight arrived twice: {}",
+        got.len()
+    );
+    assert!(statuses(&store).await.iter().all(|(_, s)| s == "sent"));
+}
