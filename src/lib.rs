@@ -20,12 +20,16 @@
 //! | [`store`] | the database, SQLite or PostgreSQL behind one API, with migrations per backend |
 //! | [`import`] | all-or-nothing CSV import of staff and cases (pure parsing and checks) |
 //! | [`demo`] | a synthetic council year, written as CSV files and imported |
+//! | [`remind`] | the reminder policy (pure: which reminders a stage needs today) and the poll that records them |
+//! | [`mail`] | templates, composing e-mails, building messages, file and SMTP transports, the outbox sender |
+//! | [`daemon`] | `casewatch run`: the cron trigger, the poll-and-send loop, signals and systemd notification |
 //! | [`cli`] | the `casewatch` commands; `main.rs` only parses and calls [`cli::run`] |
 //!
-//! Data flows one way: import → store → (later) poll → outbox → sender → SMTP.
+//! Data flows one way: import → store → poll (policy) → reminders and outbox → sender → SMTP.
 
 pub mod calendar;
 pub mod cli;
+pub mod daemon;
 pub mod demo;
 pub mod domain;
 pub mod import;

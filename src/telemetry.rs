@@ -11,7 +11,7 @@ use crate::settings::{LogFormat, LogSettings};
 /// Calling it twice (as tests may) keeps the first subscriber.
 pub fn init(settings: &LogSettings) {
     let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&settings.level))
+        .or_else(|_| EnvFilter::try_new(quiet_dependencies(&settings.level)))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -22,4 +22,14 @@ pub fn init(settings: &LogSettings) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
+}
+
+/// The scheduler crate reports its own start-up at info level; keep that
+/// out of the journal unless the admin's filter names it.
+fn quiet_dependencies(level: &str) -> String {
+    if level.contains("tokio_cron_scheduler") {
+        level.to_owned()
+    } else {
+        format!("{level},tokio_cron_scheduler=warn")
+    }
 }

@@ -18,6 +18,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::calendar::{Division, parse_govuk_json};
+use crate::daemon::{Daemon, StartError};
 use crate::domain::{parse_date, today_in_london};
 use crate::import::{self, CaseContext, ImportError};
 use crate::settings::{CalendarSettings, Settings, settings_file};
@@ -119,6 +120,15 @@ pub enum Command {
         #[arg(long, value_name = "NAME", value_parser = division_arg)]
         calendar: Option<Division>,
     },
+
+    /// Run the service: poll on the schedule.poll trigger, send reminders, stop cleanly on SIGTERM.
+    #[command(
+        after_help = "Example:\n  casewatch --config /etc/casewatch/casewatch.toml run\n\n\
+        Under systemd (Type=notify) it reports READY and STOPPING and answers the watchdog. \
+        It polls once at start and then on each trigger; SIGTERM or SIGINT lets e-mails in \
+        flight finish, starts no more, and exits 0 within 10 seconds."
+    )]
+    Run,
 
     /// Record the reminders due today, queue their e-mails and send them (the daemon is `run`).
     #[command(after_help = "Examples:\n  casewatch poll --once\n  \
@@ -326,6 +336,13 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
         } => {
             let question = workdays::Batch::WorkingDays;
             calendar_query(&settings, question, start.zip(end), batch, calendar).await
+        }
+        Command::Run => {
+            let daemon = Daemon::build(settings).await.map_err(|e| match e {
+                StartError::Settings(e) => Failure::bad_input(e),
+                StartError::Runtime(e) => Failure::from(e),
+            })?;
+            Ok(daemon.run().await?)
         }
         Command::Poll {
             once: _,

@@ -79,14 +79,24 @@ impl Sender {
             }
             let concurrency = usize::try_from(self.settings.smtp.pool_size.max(1)).unwrap_or(1);
             let mut attempts = futures_util::stream::iter(claimed)
-                .map(|row| async move {
-                    let outcome = self.attempt(&row, now).await;
-                    (row.id, outcome)
+                .map(|row| {
+                    let stop = stop.clone();
+                    async move {
+                        // Once stopping, claimed messages not yet started are given back.
+                        if *stop.borrow() {
+                            return (row.id, None);
+                        }
+                        (row.id, Some(self.attempt(&row, now).await))
+                    }
                 })
                 .buffer_unordered(concurrency);
             // Each result is recorded as soon as it is known, so a crash
             // repeats at most the messages in flight.
             while let Some((id, outcome)) = attempts.next().await {
+                let Some(outcome) = outcome else {
+                    self.store.release_claim(id, &self.worker).await?;
+                    continue;
+                };
                 match &outcome {
                     Outcome::Sent { .. } => report.sent += 1,
                     Outcome::Retry { .. } => report.retrying += 1,

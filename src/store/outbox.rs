@@ -416,4 +416,20 @@ impl Store {
         });
         Ok(())
     }
+
+    /// Gives back a claimed e-mail that was not attempted (the sender is
+    /// stopping), so the next sender takes it at once.
+    pub async fn release_claim(&self, id: i64, worker: &str) -> Result<(), StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_until = NULL
+                 WHERE id = $1 AND claimed_by = $2 AND status = 'sending'",
+            )
+            .bind(id)
+            .bind(worker)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
 }

@@ -2,6 +2,7 @@
 //! real PostgreSQL server, and the `casewatch` binary run as a user would.
 
 mod cli;
+mod daemon;
 mod helpers;
 mod mail;
 mod remind;
