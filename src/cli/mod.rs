@@ -17,7 +17,7 @@ use anyhow::{Context, anyhow};
 use chrono::{Datelike, NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::calendar::{Division, parse_govuk_json};
+use crate::calendar::{Calendar, Division, parse_govuk_json};
 use crate::daemon::{Daemon, StartError};
 use crate::domain::{parse_date, today_in_london};
 use crate::import::{self, CaseContext, ImportError};
@@ -528,10 +528,21 @@ async fn run_demo(dir: &Path, today: NaiveDate) -> Result<(), Failure> {
     let store = Store::open(&settings.database).await?;
     import_staff_file(&store, &files.staff).await?;
     import_cases_file(&store, &settings, &files.cases, today).await?;
+    // Reminders go out on working days only: suggest the latest one.
+    let calendar = Calendar::builtin(settings.calendar.division);
+    let working_day = today
+        .iter_days()
+        .rev()
+        .find(|d| calendar.is_working_day(*d).unwrap_or(true))
+        .unwrap_or(today);
     println!(
-        "\nThe demo is ready in {dir}. Try:\n  casewatch --config {settings} cases --open --as-of {today}",
+        "\nThe demo is ready in {dir}. Try:\n  \
+         casewatch --config {settings} cases --open --as-of {today}\n  \
+         casewatch --config {settings} poll --once --as-of {working_day}\n\
+         and read the reminders written to {mail}.",
         dir = dir.display(),
         settings = files.settings.display(),
+        mail = settings.mail.dir.display(),
     );
     Ok(())
 }
