@@ -11,10 +11,13 @@ use casewatch::settings::Settings;
 use casewatch::store::{NewMessage, Store};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
-use crate::helpers::{TestDb, on_both_backends};
+use crate::helpers::{
+    CASES_CSV, STAFF_CSV, TestDb, casewatch, on_both_backends, stderr, stdout, write,
+};
 use crate::smtp::SmtpServer;
 
 on_both_backends!(
+    a_days_reminders_arrive_with_their_recipients_and_subjects,
     temporary_failures_are_retried_and_permanent_ones_marked_failed,
     a_server_that_never_answers_is_timed_out,
     starttls_with_auth_delivers_and_a_wrong_password_fails,
@@ -99,6 +102,59 @@ async fn statuses(store: &Store) -> Vec<(String, String)> {
         .into_iter()
         .map(|m| (m.recipient, m.status))
         .collect()
+}
+
+/// Import, then `poll --once` through the binary to the SMTP server: on
+/// 30 November both overdue cases reach ten working days, so each manager
+/// gets an overdue notice and each case is escalated.
+async fn a_days_reminders_arrive_with_their_recipients_and_subjects(db: TestDb) {
+    let server = SmtpServer::start(&[]);
+    let dir = db.dir.path();
+    let mut vars = env(server.port, &[]);
+    vars.push(("CASEWATCH__DATABASE__URL".to_owned(), db.url()));
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let run = |args: &[&str]| {
+        let out = casewatch(dir, &env, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let staff = write(dir, "staff.csv", STAFF_CSV);
+    let cases = write(dir, "cases.csv", CASES_CSV);
+    run(&["import", "staff", staff.to_str().unwrap()]);
+    run(&["import", "cases", cases.to_str().unwrap(), "--as-of", DAY]);
+    let said = run(&["poll", "--once", "--as-of", DAY]);
+    assert!(said.contains("4 sent"), "{said}");
+    let mut got: Vec<(Vec<String>, String)> = server
+        .received()
+        .iter()
+        .map(|m| (m.rcpt_tos.clone(), m.header("Subject").unwrap().to_owned()))
+        .collect();
+    got.sort();
+    let team = "complaints@council.gov.uk".to_owned();
+    assert_eq!(
+        got,
+        [
+            (
+                vec!["ann.lee@example.org".to_owned()],
+                "Complaint response overdue: CSC-1 stage 2".to_owned()
+            ),
+            (
+                vec!["bo.khan@example.org".to_owned()],
+                "Complaint response overdue: CORP-2 stage 1".to_owned()
+            ),
+            (
+                vec![team.clone()],
+                "Complaint response escalated: CORP-2 stage 1".to_owned()
+            ),
+            (
+                vec!["head.children@example.org".to_owned(), team],
+                "Complaint response escalated: CSC-1 stage 2".to_owned()
+            ),
+        ]
+    );
+    let again = run(&["poll", "--once", "--as-of", DAY]);
+    assert!(again.contains("0 sent"), "{again}");
+    assert_eq!(server.received().len(), 4);
 }
 
 async fn temporary_failures_are_retried_and_permanent_ones_marked_failed(db: TestDb) {
