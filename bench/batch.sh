@@ -11,6 +11,9 @@ runs=3
 
 workdir="$(mktemp -d)"
 trap 'rm -rf "$workdir"' EXIT
+# The command reads imported holidays from the store: keep its database in
+# the scratch folder, not in the clone.
+export CASEWATCH__DATA_DIR="$workdir/data"
 
 echo "building casewatch (release)"
 cargo build --quiet --release --bin casewatch
