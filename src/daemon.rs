@@ -21,6 +21,8 @@ use crate::mail::{Sender, Templates, Transport};
 use crate::remind::Poll;
 use crate::settings::Settings;
 use crate::store::Store;
+use crate::web::health::PollFigures;
+use crate::web::{self, AppState, Health, LinkKeys};
 
 /// How long in-flight sends may take to finish after a stop signal; systemd
 /// waits 90 seconds by default, the issue asks for 10.
@@ -37,10 +39,15 @@ pub enum StartError {
 }
 
 pub struct Daemon {
-    settings: Settings,
+    settings: Arc<Settings>,
     store: Store,
-    templates: Templates,
+    templates: Arc<Templates>,
     sender: Sender,
+    keys: LinkKeys,
+    health: Arc<Health>,
+    /// Bound at build, so a taken port fails start-up; moved into the
+    /// server when it starts.
+    listener: Option<tokio::net::TcpListener>,
 }
 
 impl Daemon {
@@ -51,23 +58,41 @@ impl Daemon {
             .map_err(|e| StartError::Settings(e.into()))?;
         let transport =
             Transport::from_settings(&settings.mail).map_err(|e| StartError::Settings(e.into()))?;
+        let keys = crate::web::keys::load(&settings).map_err(StartError::Runtime)?;
+        let listener = tokio::net::TcpListener::bind(settings.web.bind)
+            .await
+            .map_err(|e| {
+                StartError::Runtime(anyhow::anyhow!(
+                    "cannot listen on {} (web.bind): {e}",
+                    settings.web.bind
+                ))
+            })?;
         let store = Store::open(&settings.database)
             .await
             .map_err(|e| StartError::Runtime(e.into()))?;
         let sender = Sender::new(store.clone(), transport, settings.mail.clone());
         Ok(Self {
-            settings,
+            settings: Arc::new(settings),
             store,
-            templates,
+            templates: Arc::new(templates),
             sender,
+            keys,
+            health: Arc::new(Health::default()),
+            listener: Some(listener),
         })
     }
 
+    /// The address the web server listens on (useful with port 0).
+    pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        self.listener.as_ref()?.local_addr().ok()
+    }
+
     /// Runs until SIGTERM or SIGINT.
-    pub async fn run(self) -> anyhow::Result<()> {
+    pub async fn run(mut self) -> anyhow::Result<()> {
         let wake = Arc::new(Notify::new());
         let mut scheduler = self.schedule(wake.clone()).await?;
         let (stop_tx, stop) = watch::channel(false);
+        let web = self.serve(stop.clone())?;
         let daemon = Arc::new(self);
         let worker = tokio::spawn({
             let daemon = daemon.clone();
@@ -85,7 +110,11 @@ impl Daemon {
         if let Err(e) = scheduler.shutdown().await {
             tracing::warn!(error = %e, "the poll trigger did not stop cleanly");
         }
-        if tokio::time::timeout(GRACE, worker).await.is_err() {
+        let finished = async {
+            let _ = worker.await;
+            let _ = web.await;
+        };
+        if tokio::time::timeout(GRACE, finished).await.is_err() {
             // Claims of unfinished sends run out and another sender retries them.
             tracing::warn!(
                 "e-mails still in flight after {} seconds; leaving them to be retried",
@@ -98,6 +127,37 @@ impl Daemon {
         daemon.store.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+
+    /// Starts the web server on the bound listener; it stops taking new
+    /// requests when `stop` turns true and finishes the ones it has.
+    fn serve(
+        &mut self,
+        mut stop: watch::Receiver<bool>,
+    ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+        let state = AppState {
+            store: self.store.clone(),
+            settings: self.settings.clone(),
+            templates: self.templates.clone(),
+            keys: self.keys.clone(),
+            health: self.health.clone(),
+        };
+        let listener = self
+            .listener
+            .take()
+            .context("the web server was started twice")?;
+        tracing::info!(address = %listener.local_addr()?, public_url = %self.settings.web.public_url, "web server listening");
+        Ok(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stop.wait_for(|stopped| *stopped).await;
+            };
+            if let Err(e) = axum::serve(listener, web::router(state))
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "the web server stopped");
+            }
+        }))
     }
 
     /// The cron trigger: it only wakes the work loop.
@@ -155,8 +215,24 @@ impl Daemon {
             settings: &self.settings,
             calendar: &calendar,
             templates: &self.templates,
+            keys: &self.keys,
         };
-        match poll.run(now).await {
+        let started = std::time::Instant::now();
+        let polled = poll.run(now).await;
+        match &polled {
+            Ok(report) if !report.after_window => self.health.polled(
+                now,
+                PollFigures {
+                    open: report.stages,
+                    overdue: report.overdue,
+                    overdue_with_reason: report.overdue_with_reason,
+                    duration_seconds: started.elapsed().as_secs_f64(),
+                },
+            ),
+            Ok(_) => self.health.polled_idle(now),
+            Err(_) => self.health.poll_failed(),
+        }
+        match polled {
             Ok(report) if report.after_window => {
                 tracing::debug!("the sending window has closed for today; nothing to record");
             }

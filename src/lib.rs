@@ -38,4 +38,6 @@ pub mod remind;
 pub mod settings;
 pub mod store;
 pub mod telemetry;
+pub mod templates;
 pub mod timescale;
+pub mod web;

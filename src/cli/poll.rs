@@ -21,6 +21,7 @@ pub(super) async fn once(
     let templates =
         Templates::load(settings.mail.templates_dir.as_deref()).map_err(Failure::bad_input)?;
     let transport = Transport::from_settings(&settings.mail).map_err(Failure::bad_input)?;
+    let keys = crate::web::keys::load(settings)?;
     let store = Store::open(&settings.database).await?;
     let calendar = store
         .calendar(&settings.calendar, settings.calendar.division)
@@ -33,6 +34,7 @@ pub(super) async fn once(
         settings,
         calendar: &calendar,
         templates: &templates,
+        keys: &keys,
     };
     if dry_run {
         let messages = poll.dry_run(now).await?;

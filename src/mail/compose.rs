@@ -3,15 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use super::ics;
-use super::templates::{Item, Notice, Section, TemplateError, Templates};
+use super::notice::{Item, Notice, Section};
 use crate::calendar::{Calendar, CalendarError};
 use crate::remind::Reminder;
 use crate::settings::{Batching, MailSettings};
 use crate::store::{NewMessage, UnsentReminder};
+use crate::templates::{TemplateError, Templates};
 use crate::timescale::clock_starts;
+use crate::web::{Claims, LinkKeys};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
@@ -33,8 +35,34 @@ pub struct Composer<'a> {
     pub mail: &'a MailSettings,
     pub batching: Batching,
     pub escalate_after_days: u32,
+    /// Signs the links to the delay-reason form.
+    pub links: Links<'a>,
     pub today: NaiveDate,
     pub now: DateTime<Utc>,
+}
+
+/// How links to the delay-reason form are made.
+#[derive(Clone, Copy)]
+pub struct Links<'a> {
+    pub keys: &'a LinkKeys,
+    pub public_url: &'a url::Url,
+    pub valid_days: u32,
+}
+
+impl Links<'_> {
+    /// `{public_url}/reasons/{token}` for one reminder, valid `valid_days`
+    /// calendar days from `today`.
+    pub fn to_form(&self, reminder: &UnsentReminder, today: NaiveDate) -> String {
+        let claims = Claims {
+            reminder_id: reminder.id,
+            stage_id: reminder.stage.stage_id,
+            expires_on: today
+                .checked_add_days(Days::new(u64::from(self.valid_days)))
+                .unwrap_or(NaiveDate::MAX),
+        };
+        let base = self.public_url.as_str().trim_end_matches('/');
+        format!("{base}/reasons/{}", self.keys.sign(claims))
+    }
 }
 
 /// The sections of a notice, most urgent first.
@@ -163,7 +191,9 @@ impl Composer<'_> {
                 });
             }
             if let Some(section) = sections.last_mut() {
-                section.items.push(item(p));
+                let link = matches!(p.urgency, Urgency::Escalated | Urgency::Overdue)
+                    .then(|| self.links.to_form(p.reminder, self.today));
+                section.items.push(item(p, link));
             }
         }
         sections
@@ -176,12 +206,13 @@ impl Composer<'_> {
                     "Escalated to you: still open {} or more working days after the deadline",
                     self.escalate_after_days
                 ),
-                "Please make sure a response is sent, and that the complaints team knows why it is late.",
+                "Please make sure a response is sent, and that the complaints team knows why it is \
+                 late: the link by each case records the reason.",
             ),
             Urgency::Overdue => (
                 "Overdue: please tell us why".to_owned(),
-                "The response deadline has passed. Please reply to this e-mail with the reason for \
-                 the delay and the date the response will be sent.",
+                "The response deadline has passed. Please follow the link by each case to tell the \
+                 complaints team why, and when the response will be sent: it takes a minute.",
             ),
             Urgency::DueToday => (
                 "Due today".to_owned(),
@@ -197,7 +228,7 @@ impl Composer<'_> {
     }
 }
 
-fn item(p: &Placed<'_>) -> Item {
+fn item(p: &Placed<'_>, reason_link: Option<String>) -> Item {
     let stage = &p.reminder.stage;
     Item {
         reference: stage.reference.as_str().to_owned(),
@@ -209,11 +240,12 @@ fn item(p: &Placed<'_>) -> Item {
         clock_starts: clock_starts(stage.kind, stage.stage).to_owned(),
         due_on: long_date(p.reminder.due_on),
         status: status(p.left),
+        reason_link,
     }
 }
 
 /// "3 working days overdue", "Due today", "Due in 1 working day".
-fn status(left: i64) -> String {
+pub fn status(left: i64) -> String {
     let days = |n: i64| {
         if n == 1 {
             "1 working day".to_owned()

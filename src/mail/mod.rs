@@ -4,11 +4,11 @@
 pub mod compose;
 mod ics;
 pub mod message;
+pub mod notice;
 pub mod sender;
-pub mod templates;
 pub mod transport;
 
+pub use crate::templates::Templates;
 pub use compose::Composer;
 pub use sender::{SendReport, Sender};
-pub use templates::Templates;
 pub use transport::Transport;

@@ -11,9 +11,11 @@ use crate::calendar::{Calendar, CalendarError};
 use crate::domain::london_time;
 use crate::mail::Composer;
 use crate::mail::compose::ComposeError;
-use crate::mail::templates::Templates;
+use crate::mail::compose::Links;
 use crate::settings::Settings;
 use crate::store::{NewMessage, NewReminder, OpenStageRow, Store, StoreError, UnsentReminder};
+use crate::templates::Templates;
+use crate::web::LinkKeys;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
@@ -40,6 +42,10 @@ pub struct PollReport {
     pub raced: usize,
     /// The sending window had closed for the day: nothing was recorded.
     pub after_window: bool,
+    /// Open stages past their deadline today, and how many of them have a
+    /// reason for the delay.
+    pub overdue: usize,
+    pub overdue_with_reason: usize,
 }
 
 /// The poll's view of the world: settings, calendar and templates.
@@ -48,6 +54,7 @@ pub struct Poll<'a> {
     pub settings: &'a Settings,
     pub calendar: &'a Calendar,
     pub templates: &'a Templates,
+    pub keys: &'a LinkKeys,
 }
 
 /// A due reminder and the stage it is about.
@@ -118,6 +125,10 @@ impl Poll<'_> {
             .for_each_open_stage(today, |row| match self.check(&row, today) {
                 Ok(None) => {}
                 Ok(Some((due_on, reminders))) => {
+                    if due_on < today {
+                        report.overdue += 1;
+                        report.overdue_with_reason += usize::from(row.reason_given);
+                    }
                     for reminder in reminders {
                         let recipient = match reminder {
                             Reminder::Escalation => {
@@ -178,6 +189,11 @@ impl Poll<'_> {
             mail: &self.settings.mail,
             batching: self.settings.reminders.batch,
             escalate_after_days: self.settings.reminders.escalate_after_days,
+            links: Links {
+                keys: self.keys,
+                public_url: &self.settings.web.public_url,
+                valid_days: self.settings.web.link_valid_days,
+            },
             today,
             now,
         }

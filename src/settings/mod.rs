@@ -25,6 +25,7 @@ mod mail;
 mod reader;
 #[cfg(test)]
 mod tests;
+mod web;
 
 use reader::{Reader, int_in, string};
 
@@ -32,6 +33,7 @@ pub use mail::{
     Batching, MailSettings, ReminderSettings, ScheduleSettings, Security, SendingWindow,
     SmtpSettings, TransportKind,
 };
+pub use web::{MIN_KEY_BYTES, WebSettings};
 
 /// The defaults, compiled in so the binary runs with no settings file at all.
 pub const DEFAULTS: &str = include_str!("../../config/default.toml");
@@ -53,6 +55,7 @@ pub struct Settings {
     pub reminders: ReminderSettings,
     pub mail: MailSettings,
     pub schedule: ScheduleSettings,
+    pub web: WebSettings,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -307,6 +310,7 @@ impl Settings {
             reminders: mail::read_reminders(r),
             mail: mail::read_mail(r, &data_dir),
             schedule: mail::read_schedule(r),
+            web: web::read_web(r),
             data_dir,
         }
     }

@@ -10,6 +10,7 @@ mod cases;
 mod holidays;
 mod outbox;
 mod postgres;
+mod reasons;
 mod sqlite;
 
 use sqlx::{PgPool, SqlitePool};
@@ -21,6 +22,7 @@ pub use holidays::{DivisionImport, StoredHolidays};
 pub use outbox::{
     MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome, UnsentReminder,
 };
+pub use reasons::{NewReason, ReasonTarget, StoredReason};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! with_pool {

@@ -96,7 +96,7 @@ fn run_refuses_a_broken_template_naming_it() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("e-mail template reminder.txt") && err.contains("line"),
+        err.contains("template reminder.txt") && err.contains("line"),
         "{err}"
     );
 }

@@ -3,6 +3,7 @@ use crate::calendar::Division;
 use crate::domain::{Kind, Reference, Stage};
 use crate::settings::Settings;
 use crate::store::StageRow;
+use crate::web::LinkKeys;
 
 fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
@@ -37,7 +38,13 @@ fn compose(batching: Batching, unsent: &[UnsentReminder]) -> Vec<NewMessage> {
     let settings = Settings::load_from(None, Some(Default::default())).unwrap();
     let templates = Templates::load(None).unwrap();
     let calendar = Calendar::builtin(Division::EnglandAndWales);
+    let keys = LinkKeys::new(vec![secrecy::SecretSlice::from(vec![7_u8; 32])]);
     let composer = Composer {
+        links: Links {
+            keys: &keys,
+            public_url: &settings.web.public_url,
+            valid_days: 30,
+        },
         templates: &templates,
         calendar: &calendar,
         mail: &settings.mail,

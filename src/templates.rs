@@ -1,7 +1,8 @@
-//! E-mail templates: built in from `templates/`, each replaceable by a file
-//! of the same name in `mail.templates_dir`, and all rendered against sample
-//! data when loaded, so a broken template stops start-up, naming the
-//! template and line, instead of failing on the first overdue case.
+//! Templates for e-mails and web pages: built in from `templates/`, each
+//! replaceable by a file of the same name in `mail.templates_dir`, and all
+//! rendered against sample data when loaded, so a broken template stops
+//! start-up, naming the template and line, instead of failing on the first
+//! overdue case or the first manager to open a link.
 
 use std::path::Path;
 
@@ -9,56 +10,39 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
+use crate::mail::notice::Notice;
+use crate::web::pages;
+
 /// Every template casewatch renders, with its built-in text. The extension
 /// picks the escaping: `.html` is auto-escaped, `.txt` is not.
-const BUILT_IN: [(&str, &str); 2] = [
-    ("reminder.txt", include_str!("../../templates/reminder.txt")),
+const BUILT_IN: [(&str, &str); 5] = [
+    ("reminder.txt", include_str!("../templates/reminder.txt")),
+    ("reminder.html", include_str!("../templates/reminder.html")),
     (
-        "reminder.html",
-        include_str!("../../templates/reminder.html"),
+        "reason_form.html",
+        include_str!("../templates/reason_form.html"),
     ),
+    (
+        "reason_done.html",
+        include_str!("../templates/reason_done.html"),
+    ),
+    ("refused.html", include_str!("../templates/refused.html")),
 ];
 
-/// What the reminder templates are given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Notice {
-    pub recipient_name: Option<String>,
-    /// The subject line, e.g. "2 complaint responses overdue, 1 due today".
-    pub summary: String,
-    /// The day the notice describes, e.g. "Wednesday 25 November 2026".
-    pub day: String,
-    /// Most urgent first; empty sections are left out.
-    pub sections: Vec<Section>,
-    pub complaints_team: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Section {
-    pub heading: String,
-    /// What the recipient should do.
-    pub action: String,
-    pub items: Vec<Item>,
-}
-
-/// One stage in a notice: nothing here identifies the complainant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Item {
-    pub reference: String,
-    pub kind: String,
-    pub stage: u8,
-    pub team: String,
-    /// Shown on escalations, where the reader is not the manager.
-    pub manager_name: Option<String>,
-    pub received_on: String,
-    pub clock_starts: String,
-    pub due_on: String,
-    /// E.g. "3 working days overdue", "Due today".
-    pub status: String,
+/// Sample data for each template, to render it once at load.
+fn sample(name: &str) -> minijinja::Value {
+    use minijinja::value::Serde;
+    match name {
+        "reason_form.html" => minijinja::Value::from(Serde(pages::FormPage::sample())),
+        "reason_done.html" => minijinja::Value::from(Serde(pages::DonePage::sample())),
+        "refused.html" => minijinja::Value::from(Serde(pages::RefusedPage::sample())),
+        _ => minijinja::Value::from(Serde(Notice::sample())),
+    }
 }
 
 /// A template that failed to load or to render the sample notice.
 #[derive(Debug, thiserror::Error)]
-#[error("e-mail template {name}{}: {message}", source_file.as_deref().map(|f| format!(" ({f})")).unwrap_or_default())]
+#[error("template {name}{}: {message}", source_file.as_deref().map(|f| format!(" ({f})")).unwrap_or_default())]
 pub struct TemplateError {
     pub name: String,
     pub source_file: Option<String>,
@@ -108,7 +92,9 @@ impl Templates {
         for (name, _) in BUILT_IN {
             let file = dir.map(|d| d.join(name)).filter(|f| f.is_file());
             templates
-                .render_one(name, &Notice::sample())
+                .env
+                .get_template(name)
+                .and_then(|t| t.render(sample(name)))
                 .map_err(|e| template_error(name, file.as_deref(), &e))?;
         }
         Ok(templates)
@@ -126,10 +112,16 @@ impl Templates {
         })
     }
 
-    fn render_one(&self, name: &str, notice: &Notice) -> Result<String, minijinja::Error> {
+    /// Renders one template with `context`.
+    pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String, TemplateError> {
+        self.render_one(name, context)
+            .map_err(|e| template_error(name, None, &e))
+    }
+
+    fn render_one(&self, name: &str, context: &impl Serialize) -> Result<String, minijinja::Error> {
         self.env
             .get_template(name)?
-            .render(minijinja::value::Serde(notice))
+            .render(minijinja::value::Serde(context))
     }
 }
 
@@ -143,50 +135,6 @@ fn template_error(name: &str, file: Option<&Path>, error: &minijinja::Error) -> 
         name: name.to_owned(),
         source_file: file.map(|f| f.display().to_string()),
         message: format!("{}{line}", error.detail().unwrap_or(&error.to_string())),
-    }
-}
-
-impl Notice {
-    /// A notice with every section and field filled in, to check templates.
-    pub fn sample() -> Self {
-        let item = |reference: &str, status: &str, manager: Option<&str>| Item {
-            reference: reference.to_owned(),
-            kind: "Children's social care (statutory)".to_owned(),
-            stage: 1,
-            team: "Fostering".to_owned(),
-            manager_name: manager.map(str::to_owned),
-            received_on: "Monday 2 November 2026".to_owned(),
-            clock_starts: "the complaint was received".to_owned(),
-            due_on: "Monday 16 November 2026".to_owned(),
-            status: status.to_owned(),
-        };
-        let section = |heading: &str, items: Vec<Item>| Section {
-            heading: heading.to_owned(),
-            action: "What to do.".to_owned(),
-            items,
-        };
-        Self {
-            recipient_name: Some("Ann Lee".to_owned()),
-            summary: "1 complaint response escalated, 1 overdue, 1 due today, 1 due soon"
-                .to_owned(),
-            day: "Wednesday 25 November 2026".to_owned(),
-            sections: vec![
-                section(
-                    "Escalated",
-                    vec![item("CSC-1", "10 working days overdue", Some("Bo Khan"))],
-                ),
-                section(
-                    "Overdue",
-                    vec![item("CSC-2", "3 working days overdue", None)],
-                ),
-                section("Due today", vec![item("CSC-3", "Due today", None)]),
-                section(
-                    "Due soon",
-                    vec![item("CSC-4", "Due in 2 working days", None)],
-                ),
-            ],
-            complaints_team: "Complaints team <complaints@council.example>".to_owned(),
-        }
     }
 }
 

@@ -1,0 +1,87 @@
+//! What a reminder e-mail says, as the templates receive it.
+
+use serde::Serialize;
+
+/// What the reminder templates are given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub recipient_name: Option<String>,
+    /// The subject line, e.g. "2 complaint responses overdue, 1 due today".
+    pub summary: String,
+    /// The day the notice describes, e.g. "Wednesday 25 November 2026".
+    pub day: String,
+    /// Most urgent first; empty sections are left out.
+    pub sections: Vec<Section>,
+    pub complaints_team: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Section {
+    pub heading: String,
+    /// What the recipient should do.
+    pub action: String,
+    pub items: Vec<Item>,
+}
+
+/// One stage in a notice: nothing here identifies the complainant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    pub reference: String,
+    pub kind: String,
+    pub stage: u8,
+    pub team: String,
+    /// Shown on escalations, where the reader is not the manager.
+    pub manager_name: Option<String>,
+    pub received_on: String,
+    pub clock_starts: String,
+    pub due_on: String,
+    /// E.g. "3 working days overdue", "Due today".
+    pub status: String,
+    /// The signed link to the delay-reason form (overdue and escalated).
+    pub reason_link: Option<String>,
+}
+
+impl Notice {
+    /// A notice with every section and field filled in, to check templates.
+    pub fn sample() -> Self {
+        let item = |reference: &str, status: &str, manager: Option<&str>| Item {
+            reference: reference.to_owned(),
+            kind: "Children's social care (statutory)".to_owned(),
+            stage: 1,
+            team: "Fostering".to_owned(),
+            manager_name: manager.map(str::to_owned),
+            reason_link: Some("https://casewatch.council.example/reasons/AbC-123_x".to_owned()),
+            received_on: "Monday 2 November 2026".to_owned(),
+            clock_starts: "the complaint was received".to_owned(),
+            due_on: "Monday 16 November 2026".to_owned(),
+            status: status.to_owned(),
+        };
+        let section = |heading: &str, items: Vec<Item>| Section {
+            heading: heading.to_owned(),
+            action: "What to do.".to_owned(),
+            items,
+        };
+        Self {
+            recipient_name: Some("Ann Lee".to_owned()),
+            summary: "1 complaint response escalated, 1 overdue, 1 due today, 1 due soon"
+                .to_owned(),
+            day: "Wednesday 25 November 2026".to_owned(),
+            sections: vec![
+                section(
+                    "Escalated",
+                    vec![item("CSC-1", "10 working days overdue", Some("Bo Khan"))],
+                ),
+                section(
+                    "Overdue",
+                    vec![item("CSC-2", "3 working days overdue", None)],
+                ),
+                section("Due today", vec![item("CSC-3", "Due today", None)]),
+                section(
+                    "Due soon",
+                    vec![item("CSC-4", "Due in 2 working days", None)],
+                ),
+            ],
+            complaints_team: "Complaints team <complaints@council.example>".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Reasons for delays: what a link leads to, recording a reason (always
+//! added, never overwritten), and the figures behind health and metrics.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::cases::StageListed;
+use super::{StageRow, Store, StoreError, with_pool};
+use crate::domain::{Reference, Stage, Via};
+
+/// The stage a link leads to, and who the link was sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReasonTarget {
+    pub stage: StageRow,
+    pub recipient: String,
+    /// Reasons recorded for the stage so far.
+    pub reasons_given: i64,
+}
+
+/// A reason to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReason {
+    pub stage_id: i64,
+    pub category: String,
+    pub text: String,
+    pub expected_response_on: Option<NaiveDate>,
+    pub given_by: Option<String>,
+    pub via: Via,
+}
+
+/// A recorded reason.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredReason {
+    pub category: String,
+    pub text: String,
+    pub expected_response_on: Option<NaiveDate>,
+    pub given_by: Option<String>,
+    pub via: String,
+    pub given_at: DateTime<Utc>,
+}
+
+const STAGE_COLUMNS: &str = "
+    s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
+    m.name AS manager_name, s.stage, s.received_on, s.working_days_allowed,
+    s.agreed_response_on, s.responded_on, s.outcome";
+
+#[derive(sqlx::FromRow)]
+struct TargetListed {
+    #[sqlx(flatten)]
+    stage: StageListed,
+    recipient: String,
+    reasons_given: i64,
+}
+
+impl Store {
+    /// The stage and recipient of reminder `reminder_id`, if it exists and
+    /// is about stage `stage_id` (a token names both).
+    pub async fn reason_target(
+        &self,
+        reminder_id: i64,
+        stage_id: i64,
+    ) -> Result<Option<ReasonTarget>, StoreError> {
+        let sql = format!(
+            "SELECT {STAGE_COLUMNS}, r.recipient,
+                    (SELECT COUNT(*) FROM delay_reasons d WHERE d.stage_id = s.id) AS reasons_given
+             FROM reminders r
+             JOIN case_stages s ON s.id = r.stage_id
+             JOIN cases c ON c.id = s.case_id
+             JOIN staff m ON m.email = c.manager_email
+             WHERE r.id = $1 AND r.stage_id = $2"
+        );
+        let row: Option<TargetListed> = with_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(reminder_id)
+                .bind(stage_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|r| {
+            Ok(ReasonTarget {
+                stage: StageRow::try_from(r.stage)?,
+                recipient: r.recipient,
+                reasons_given: r.reasons_given,
+            })
+        })
+        .transpose()
+    }
+
+    /// A stage by its case reference and stage number.
+    pub async fn find_stage(
+        &self,
+        reference: &Reference,
+        stage: Stage,
+    ) -> Result<Option<StageRow>, StoreError> {
+        let sql = format!(
+            "SELECT {STAGE_COLUMNS}
+             FROM case_stages s
+             JOIN cases c ON c.id = s.case_id
+             JOIN staff m ON m.email = c.manager_email
+             WHERE c.reference = $1 AND s.stage = $2"
+        );
+        let row: Option<StageListed> = with_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(reference.as_str())
+                .bind(i32::from(stage.number()))
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(StageRow::try_from).transpose()
+    }
+
+    /// Adds a reason to the stage's history.
+    pub async fn add_reason(
+        &self,
+        reason: &NewReason,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO delay_reasons (stage_id, category, text, expected_response_on, given_by, given_at, via)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(reason.stage_id)
+            .bind(&reason.category)
+            .bind(&reason.text)
+            .bind(reason.expected_response_on)
+            .bind(reason.given_by.as_deref())
+            .bind(now)
+            .bind(reason.via.as_str())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The reasons recorded for a stage, oldest first.
+    pub async fn reasons_of(&self, stage_id: i64) -> Result<Vec<StoredReason>, StoreError> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT category, text, expected_response_on, given_by, via, given_at
+                 FROM delay_reasons WHERE stage_id = $1 ORDER BY id",
+            )
+            .bind(stage_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// How many e-mails are in each outbox status.
+    pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+}

@@ -1,0 +1,166 @@
+//! `/healthz` and `/metrics`, fed by the daemon's polls.
+
+use std::fmt::Write;
+use std::sync::Mutex;
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::AppState;
+
+/// What the last polls found, shared by the daemon and the web server.
+#[derive(Debug, Default)]
+pub struct Health {
+    state: Mutex<PollState>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct PollState {
+    last_success: Option<DateTime<Utc>>,
+    last_failed: bool,
+    duration_seconds: f64,
+    open: usize,
+    overdue: usize,
+    overdue_with_reason: usize,
+}
+
+/// One poll's figures.
+#[derive(Debug, Clone, Copy)]
+pub struct PollFigures {
+    pub open: usize,
+    pub overdue: usize,
+    pub overdue_with_reason: usize,
+    pub duration_seconds: f64,
+}
+
+impl Health {
+    pub fn polled(&self, at: DateTime<Utc>, figures: PollFigures) {
+        let mut s = self.lock();
+        s.last_success = Some(at);
+        s.last_failed = false;
+        s.duration_seconds = figures.duration_seconds;
+        s.open = figures.open;
+        s.overdue = figures.overdue;
+        s.overdue_with_reason = figures.overdue_with_reason;
+    }
+
+    /// A poll that had nothing to do (the sending window had closed).
+    pub fn polled_idle(&self, at: DateTime<Utc>) {
+        let mut s = self.lock();
+        s.last_success = Some(at);
+        s.last_failed = false;
+    }
+
+    pub fn poll_failed(&self) {
+        self.lock().last_failed = true;
+    }
+
+    fn snapshot(&self) -> PollState {
+        *self.lock()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PollState> {
+        // A panic elsewhere while holding the lock leaves plain numbers behind.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[derive(Serialize)]
+struct Report {
+    status: &'static str,
+    database: String,
+    last_successful_poll: Option<DateTime<Utc>>,
+    last_poll_failed: bool,
+}
+
+/// 200 when the database answers and the last poll worked; 503 otherwise.
+pub async fn healthz(State(app): State<AppState>) -> Response {
+    let state = app.health.snapshot();
+    let database = match app.store.ping().await {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => format!("unreachable: {e}"),
+    };
+    let healthy = database == "ok" && !state.last_failed && state.last_success.is_some();
+    let report = Report {
+        status: if healthy { "ok" } else { "unhealthy" },
+        database,
+        last_successful_poll: state.last_success,
+        last_poll_failed: state.last_failed,
+    };
+    let code = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::to_string(&report).unwrap_or_default();
+    (code, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Prometheus text format.
+pub async fn metrics(State(app): State<AppState>) -> Response {
+    let s = app.health.snapshot();
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, value: f64| {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+        );
+    };
+    gauge(
+        "casewatch_open_stages",
+        "Complaint stages open at the last poll.",
+        s.open as f64,
+    );
+    gauge(
+        "casewatch_overdue_stages",
+        "Open stages past their deadline at the last poll.",
+        s.overdue as f64,
+    );
+    gauge(
+        "casewatch_overdue_stages_with_reason",
+        "Overdue open stages with a reason for the delay.",
+        s.overdue_with_reason as f64,
+    );
+    let coverage = if s.overdue == 0 {
+        1.0
+    } else {
+        s.overdue_with_reason as f64 / s.overdue as f64
+    };
+    gauge(
+        "casewatch_reason_coverage_ratio",
+        "Share of overdue open stages with a reason for the delay.",
+        coverage,
+    );
+    gauge(
+        "casewatch_poll_duration_seconds",
+        "How long the last successful poll took.",
+        s.duration_seconds,
+    );
+    gauge(
+        "casewatch_last_successful_poll_timestamp_seconds",
+        "When the last successful poll ran (Unix time; 0 if none yet).",
+        s.last_success.map_or(0.0, |t| t.timestamp() as f64),
+    );
+    match app.store.outbox_counts().await {
+        Ok(counts) => {
+            let _ = writeln!(
+                out,
+                "# HELP casewatch_emails E-mails in the outbox by status.\n# TYPE casewatch_emails gauge"
+            );
+            for status in ["pending", "sending", "sent", "failed", "expired"] {
+                let n = counts
+                    .iter()
+                    .find(|(s, _)| s == status)
+                    .map_or(0, |(_, n)| *n);
+                let _ = writeln!(out, "casewatch_emails{{status=\"{status}\"}} {n}");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot count the outbox for metrics"),
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
