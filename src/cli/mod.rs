@@ -5,6 +5,7 @@
 mod cases;
 mod holidays;
 mod poll;
+mod reason;
 mod table;
 mod workdays;
 
@@ -145,6 +146,33 @@ pub enum Command {
         /// Print the e-mails that would be queued; record and send nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+
+    /// Record a reason for a delay given by phone or e-mail (answered stages too).
+    #[command(
+        after_help = "Example:\n  casewatch reason CSC-2026-0142 --stage 1 --category legal_advice \\\n    \
+        --text \"Waiting for counsel's opinion\" --expected 2026-12-11\n\n\
+        Categories (the defaults; see delay_reasons.categories in the settings): complex_case, \
+        awaiting_complainant, awaiting_other_agency, staff_capacity, legal_advice, sign_off, other."
+    )]
+    Reason {
+        /// The case reference.
+        reference: String,
+        /// The stage (1-3).
+        #[arg(long)]
+        stage: u8,
+        /// The category's short name, e.g. other.
+        #[arg(long)]
+        category: String,
+        /// The reason, as given (at most 2,000 characters).
+        #[arg(long)]
+        text: String,
+        /// When the response is expected (YYYY-MM-DD or DD/MM/YYYY).
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        expected: Option<NaiveDate>,
+        /// Who gave the reason, e.g. the manager's e-mail address.
+        #[arg(long, value_name = "WHO")]
+        given_by: Option<String>,
     },
 
     /// Load a newer GOV.UK bank-holidays file, or list the non-working days in force.
@@ -349,6 +377,24 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
             as_of,
             dry_run,
         } => poll::once(&settings, as_of, dry_run).await,
+        Command::Reason {
+            reference,
+            stage,
+            category,
+            text,
+            expected,
+            given_by,
+        } => {
+            let given = reason::Given {
+                reference,
+                stage,
+                category,
+                text,
+                expected,
+                given_by,
+            };
+            reason::record(&settings, given).await
+        }
         Command::Holidays(HolidaysCommand::Import { file }) => {
             let store = Store::open(&settings.database).await?;
             import_holidays_file(&store, &file).await

@@ -39,6 +39,7 @@ fn run_tells_systemd_it_is_ready_answers_the_watchdog_and_stops_on_sigterm() {
         .env("WATCHDOG_USEC", "200000")
         .env_remove("WATCHDOG_PID")
         .env("CASEWATCH__DATA_DIR", dir.path().join("data"))
+        .env("CASEWATCH__WEB__BIND", "127.0.0.1:0")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -8,3 +8,4 @@ mod mail;
 mod remind;
 mod smtp;
 mod store;
+mod web;

@@ -1,0 +1,452 @@
+//! The delay-reason form over real HTTP, served by `casewatch run`, on both
+//! backends: valid, tampered, expired, unknown and answered-stage links,
+//! form errors, body limits and security headers; and `casewatch reason`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use casewatch::domain::{Reference, Stage, london_time};
+use casewatch::store::{NewReminder, Store};
+use casewatch::web::{Claims, LinkKeys};
+use chrono::{Datelike, Days, NaiveDate, Utc, Weekday};
+use reqwest::StatusCode;
+use secrecy::SecretSlice;
+
+use crate::helpers::{CASES_CSV, STAFF_CSV, TestDb, casewatch, on_both_backends, stderr, write};
+use crate::smtp::free_port;
+
+on_both_backends!(
+    reason_links_over_http,
+    reasons_recorded_from_the_command_line
+);
+
+const KEY: &str = "test-link-key-0123456789abcdefghijklmnopqrstuvwxyz";
+
+/// `casewatch run` in the background, stopped when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn env(db: &TestDb) -> Vec<(String, String)> {
+    vec![
+        ("CASEWATCH__DATABASE__URL".to_owned(), db.url()),
+        ("CASEWATCH__WEB__LINK_KEYS".to_owned(), KEY.to_owned()),
+        (
+            "CASEWATCH__MAIL__DIR".to_owned(),
+            db.dir.path().join("mail").display().to_string(),
+        ),
+    ]
+}
+
+async fn start(db: &TestDb) -> Server {
+    let port = free_port();
+    let mut vars = env(db);
+    vars.push((
+        "CASEWATCH__WEB__BIND".to_owned(),
+        format!("127.0.0.1:{port}"),
+    ));
+    let child = Command::new(env!("CARGO_BIN_EXE_casewatch"))
+        .arg("run")
+        .current_dir(db.dir.path())
+        .envs(vars)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = reqwest::get(format!("{}/healthz", server.base)).await
+            && r.status() == StatusCode::OK
+        {
+            return server;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "casewatch run did not become healthy"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn load(db: &TestDb) {
+    let dir = db.dir.path();
+    let vars = env(db);
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let staff = write(dir, "staff.csv", STAFF_CSV);
+    let cases = write(dir, "cases.csv", CASES_CSV);
+    for args in [
+        vec!["import", "staff", staff.to_str().unwrap()],
+        vec![
+            "import",
+            "cases",
+            cases.to_str().unwrap(),
+            "--as-of",
+            "2026-11-25",
+        ],
+    ] {
+        let out = casewatch(dir, &env, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+}
+
+async fn stage_id(store: &Store, reference: &str, stage: u8) -> i64 {
+    let found = store
+        .find_stage(
+            &Reference::parse(reference).unwrap(),
+            Stage::new(stage).unwrap(),
+        )
+        .await
+        .unwrap();
+    found.unwrap().stage_id
+}
+
+/// Records an overdue reminder to ann.lee about `stage_id` and returns its id.
+async fn reminder(store: &Store, stage_id: i64) -> i64 {
+    let today = london_time(Utc::now()).0;
+    let new = NewReminder {
+        stage_id,
+        kind: "overdue_1".to_owned(),
+        due_on: "2026-11-16".parse().unwrap(),
+        recipient: "ann.lee@example.org".to_owned(),
+    };
+    store
+        .add_reminders(&[new], today, Utc::now())
+        .await
+        .unwrap();
+    let unsent = store.unsent_reminders(today).await.unwrap();
+    unsent
+        .iter()
+        .find(|r| r.stage.stage_id == stage_id)
+        .unwrap()
+        .id
+}
+
+fn token(reminder_id: i64, stage_id: i64, expires_on: NaiveDate) -> String {
+    let keys = LinkKeys::new(vec![SecretSlice::from(KEY.as_bytes().to_vec())]);
+    keys.sign(Claims {
+        reminder_id,
+        stage_id,
+        expires_on,
+    })
+}
+
+/// The next Saturday after `day`: never a working day.
+fn saturday_after(day: NaiveDate) -> NaiveDate {
+    day.iter_days()
+        .skip(1)
+        .find(|d| d.weekday() == Weekday::Sat)
+        .unwrap()
+}
+
+async fn reason_links_over_http(db: TestDb) {
+    load(&db);
+    let store = db.store().await;
+    let open = stage_id(&store, "CSC-1", 2).await;
+    let answered = stage_id(&store, "CSC-1", 1).await;
+    let open_reminder = reminder(&store, open).await;
+    let answered_reminder = reminder(&store, answered).await;
+    let server = start(&db).await;
+    let client = reqwest::Client::new();
+    let today = london_time(Utc::now()).0;
+    let later = today + Days::new(30);
+    let url = |token: &str| format!("{}/reasons/{token}", server.base);
+    let good = url(&token(open_reminder, open, later));
+
+    // The form, with its security headers.
+    let page = client.get(&good).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let h = page.headers();
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["cache-control"], "no-store");
+    let body = page.text().await.unwrap();
+    assert!(
+        body.contains("Why is the response to CSC-1 late?"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Waiting for legal advice") && body.contains("Monday 16 November 2026"),
+        "{body}"
+    );
+
+    // Errors come back marked, with the text kept (and escaped).
+    let post = |form: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let good = good.clone();
+        async move { client.post(&good).form(&form).send().await.unwrap() }
+    };
+    let r = post(vec![("text", "Keep <this> text".to_owned())]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("There is a problem") && body.contains("Choose the main reason"),
+        "{body}"
+    );
+    assert!(body.contains("Keep &lt;this&gt; text"), "{body}");
+    let yesterday = (today - Days::new(1)).to_string();
+    let r = post(vec![
+        ("category", "legal_advice".to_owned()),
+        ("text", "x".to_owned()),
+        ("expected_response_on", yesterday),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("must be today or later"));
+    let weekend = saturday_after(today).format("%d/%m/%Y").to_string();
+    let r = post(vec![
+        ("category", "legal_advice".to_owned()),
+        ("text", "x".to_owned()),
+        ("expected_response_on", weekend),
+    ])
+    .await;
+    assert!(r.text().await.unwrap().contains("is not a working day"));
+    let r = post(vec![
+        ("category", "other".to_owned()),
+        ("text", "y".repeat(2001)),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(store.reasons_of(open).await.unwrap().is_empty());
+
+    // Too large a body is refused before it is read.
+    let r = post(vec![
+        ("category", "other".to_owned()),
+        ("text", "z".repeat(20_000)),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // A good answer is stored; a second one is added, not overwritten.
+    let r = post(vec![
+        ("category", "legal_advice".to_owned()),
+        ("text", " Waiting for counsel ".to_owned()),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Reason received"));
+    let r = post(vec![
+        ("category", "other".to_owned()),
+        ("text", "Still waiting".to_owned()),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let reasons = store.reasons_of(open).await.unwrap();
+    let got: Vec<(&str, &str, &str, Option<&str>)> = reasons
+        .iter()
+        .map(|r| {
+            (
+                r.category.as_str(),
+                r.text.as_str(),
+                r.via.as_str(),
+                r.given_by.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "legal_advice",
+                "Waiting for counsel",
+                "web",
+                Some("ann.lee@example.org")
+            ),
+            ("other", "Still waiting", "web", Some("ann.lee@example.org")),
+        ]
+    );
+
+    // Links that must not work store nothing.
+    let mut tampered = token(open_reminder, open, later).into_bytes();
+    tampered[5] = if tampered[5] == b'A' { b'B' } else { b'A' };
+    let refusals = [
+        (
+            url(&String::from_utf8(tampered).unwrap()),
+            StatusCode::FORBIDDEN,
+            "This link is not valid",
+        ),
+        (
+            url("not-a-token"),
+            StatusCode::FORBIDDEN,
+            "This link is not valid",
+        ),
+        (
+            url(&token(open_reminder, open, today - Days::new(1))),
+            StatusCode::GONE,
+            "This link has expired",
+        ),
+        (
+            url(&token(999_999, open, later)),
+            StatusCode::GONE,
+            "no longer in casewatch",
+        ),
+        (
+            url(&token(open_reminder, answered, later)),
+            StatusCode::GONE,
+            "no longer in casewatch",
+        ),
+    ];
+    for (link, code, words) in &refusals {
+        let r = client.get(link).send().await.unwrap();
+        assert_eq!(r.status(), *code, "{link}");
+        assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+        assert!(r.text().await.unwrap().contains(words), "{link}");
+        let r = client
+            .post(link)
+            .form(&[("category", "other"), ("text", "should not be stored")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), *code, "{link}");
+    }
+    assert_eq!(store.reasons_of(open).await.unwrap().len(), 2);
+
+    // An answered stage says so and takes no reason.
+    let answered_link = url(&token(answered_reminder, answered, later));
+    let r = client.get(&answered_link).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("has been answered") && !body.contains("<form"),
+        "{body}"
+    );
+    let before = store.reasons_of(answered).await.unwrap().len();
+    let r = client
+        .post(&answered_link)
+        .form(&[("category", "other"), ("text", "late")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(store.reasons_of(answered).await.unwrap().len(), before);
+
+    // Health and metrics.
+    let r = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("\"database\":\"ok\""));
+    let metrics = client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "casewatch_open_stages ",
+        "casewatch_reason_coverage_ratio ",
+        "casewatch_emails{status=\"sent\"} ",
+        "casewatch_last_successful_poll_timestamp_seconds ",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from\n{metrics}");
+    }
+    let r = client
+        .get(format!("{}/nowhere", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+async fn reasons_recorded_from_the_command_line(db: TestDb) {
+    load(&db);
+    let vars = env(&db);
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let dir = db.dir.path();
+    // Stage 1 of CSC-1 was answered already: reasons are often recorded after the fact.
+    let out = casewatch(
+        dir,
+        &env,
+        &[
+            "reason",
+            "CSC-1",
+            "--stage",
+            "1",
+            "--category",
+            "Staff Capacity",
+            "--text",
+            "Officer on leave",
+            "--given-by",
+            "ann.lee@example.org",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    // The import had already added one reason for this stage.
+    assert!(
+        said.contains(
+            "CSC-1 stage 1: reason recorded (Staff absence or capacity); 2 reason(s) on record"
+        ),
+        "{said}"
+    );
+    let store = db.store().await;
+    let reasons = store
+        .reasons_of(stage_id(&store, "CSC-1", 1).await)
+        .await
+        .unwrap();
+    assert_eq!(reasons.last().map(|r| r.via.as_str()), Some("cli"));
+
+    let bad = casewatch(
+        dir,
+        &env,
+        &[
+            "reason",
+            "CSC-1",
+            "--stage",
+            "1",
+            "--category",
+            "weather",
+            "--text",
+            "x",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("use one of complex_case, awaiting_complainant"),
+        "{}",
+        stderr(&bad)
+    );
+    let missing = casewatch(
+        dir,
+        &env,
+        &[
+            "reason",
+            "CSC-9",
+            "--stage",
+            "1",
+            "--category",
+            "other",
+            "--text",
+            "x",
+        ],
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("there is no stage 1 of case CSC-9"),
+        "{}",
+        stderr(&missing)
+    );
+}
