@@ -1,6 +1,7 @@
 //! The one integration-test binary: the store on real SQLite files and a
 //! real PostgreSQL server, and the `casewatch` binary run as a user would.
 
+mod browser;
 mod cli;
 mod daemon;
 mod helpers;

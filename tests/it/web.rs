@@ -23,9 +23,9 @@ on_both_backends!(
 const KEY: &str = "test-link-key-0123456789abcdefghijklmnopqrstuvwxyz";
 
 /// `casewatch run` in the background, stopped when dropped.
-struct Server {
+pub struct Server {
     child: Child,
-    base: String,
+    pub base: String,
 }
 
 impl Drop for Server {
@@ -37,7 +37,7 @@ impl Drop for Server {
     }
 }
 
-fn env(db: &TestDb) -> Vec<(String, String)> {
+pub fn env(db: &TestDb) -> Vec<(String, String)> {
     vec![
         ("CASEWATCH__DATABASE__URL".to_owned(), db.url()),
         ("CASEWATCH__WEB__LINK_KEYS".to_owned(), KEY.to_owned()),
@@ -48,12 +48,16 @@ fn env(db: &TestDb) -> Vec<(String, String)> {
     ]
 }
 
-async fn start(db: &TestDb) -> Server {
-    let port = free_port();
+/// Starts `casewatch run` serving on `port`, and waits until it is healthy.
+pub async fn start(db: &TestDb, port: u16) -> Server {
     let mut vars = env(db);
     vars.push((
         "CASEWATCH__WEB__BIND".to_owned(),
         format!("127.0.0.1:{port}"),
+    ));
+    vars.push((
+        "CASEWATCH__WEB__PUBLIC_URL".to_owned(),
+        format!("http://127.0.0.1:{port}"),
     ));
     let child = Command::new(env!("CARGO_BIN_EXE_casewatch"))
         .arg("run")
@@ -82,7 +86,7 @@ async fn start(db: &TestDb) -> Server {
     }
 }
 
-fn load(db: &TestDb) {
+pub fn load(db: &TestDb) {
     let dir = db.dir.path();
     let vars = env(db);
     let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -103,7 +107,7 @@ fn load(db: &TestDb) {
     }
 }
 
-async fn stage_id(store: &Store, reference: &str, stage: u8) -> i64 {
+pub async fn stage_id(store: &Store, reference: &str, stage: u8) -> i64 {
     let found = store
         .find_stage(
             &Reference::parse(reference).unwrap(),
@@ -159,7 +163,7 @@ async fn reason_links_over_http(db: TestDb) {
     let answered = stage_id(&store, "CSC-1", 1).await;
     let open_reminder = reminder(&store, open).await;
     let answered_reminder = reminder(&store, answered).await;
-    let server = start(&db).await;
+    let server = start(&db, free_port()).await;
     let client = reqwest::Client::new();
     let today = london_time(Utc::now()).0;
     let later = today + Days::new(30);
