@@ -127,3 +127,55 @@ fn a_missing_settings_file_is_an_error() {
     let err = settings_file(None, Some(PathBuf::from("/nonexistent/cw.toml"))).unwrap_err();
     assert!(err.to_string().contains("CASEWATCH_CONFIG"), "{err}");
 }
+
+#[test]
+fn mail_and_web_secrets_are_never_shown() {
+    let password = "smtp-Pa55word";
+    let key = "a-link-key-that-is-long-enough-0123456789";
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("CASEWATCH__MAIL__SMTP__USERNAME", "casewatch"),
+            ("CASEWATCH__MAIL__SMTP__PASSWORD", password),
+            ("CASEWATCH__WEB__LINK_KEYS", &format!("{key},{key}-older")),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(s.web.link_keys.len(), 2);
+    let shown = format!("{}{s:?}", s.to_toml());
+    assert!(!shown.contains(password) && !shown.contains(key), "{shown}");
+    assert!(shown.contains("password = \"[redacted]\""), "{shown}");
+
+    let err = Settings::load_from(None, env(&[("CASEWATCH__WEB__LINK_KEYS", "short-secret")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("web.link_keys") && err.contains("at least 32"),
+        "{err}"
+    );
+    assert!(!err.contains("short-secret"), "{err}");
+}
+
+#[test]
+fn smtp_needs_real_addresses_and_both_credentials() {
+    let err = Settings::load_from(
+        None,
+        env(&[
+            ("CASEWATCH__MAIL__TRANSPORT", "smtp"),
+            ("CASEWATCH__MAIL__SMTP__USERNAME", "casewatch"),
+            ("CASEWATCH__MAIL__WINDOW_START", "8am"),
+            ("CASEWATCH__WEB__PUBLIC_URL", "ftp://casewatch"),
+        ]),
+    )
+    .unwrap_err()
+    .to_string();
+    for want in [
+        "mail.from (from built-in defaults): casewatch@council.example is the example address",
+        "mail.complaints_team",
+        "mail.smtp.username",
+        "mail.window_start (from environment variable CASEWATCH__MAIL__WINDOW_START): \"8am\" is not a time",
+        "web.public_url",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in {err}");
+    }
+}
