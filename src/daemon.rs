@@ -21,6 +21,7 @@ use crate::mail::{Sender, Templates, Transport};
 use crate::remind::Poll;
 use crate::settings::Settings;
 use crate::store::Store;
+use crate::tracker::TrackerJob;
 use crate::web::health::PollFigures;
 use crate::web::{self, AppState, Health, LinkKeys};
 
@@ -244,6 +245,21 @@ impl Daemon {
                 "polled"
             ),
             Err(e) => tracing::error!(error = %e, "poll failed; will try again"),
+        }
+        let tracker = TrackerJob {
+            store: &self.store,
+            settings: &self.settings,
+            templates: &self.templates,
+            calendar: &calendar,
+        };
+        match tracker.run_if_due(self.sender.transport(), now).await {
+            Ok(Some(made)) => {
+                tracing::info!(week = %made.week, files = made.files.len(), "weekly tracker made")
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "the weekly tracker failed; will try again")
+            }
         }
         match self.sender.drain(&calendar, now, stop).await {
             Ok(r) if r.sent + r.retrying + r.failed + r.expired > 0 => tracing::info!(

@@ -40,4 +40,5 @@ pub mod store;
 pub mod telemetry;
 pub mod templates;
 pub mod timescale;
+pub mod tracker;
 pub mod web;

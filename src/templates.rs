@@ -15,7 +15,7 @@ use crate::web::pages;
 
 /// Every template casewatch renders, with its built-in text. The extension
 /// picks the escaping: `.html` is auto-escaped, `.txt` is not.
-const BUILT_IN: [(&str, &str); 5] = [
+const BUILT_IN: [(&str, &str); 6] = [
     ("reminder.txt", include_str!("../templates/reminder.txt")),
     ("reminder.html", include_str!("../templates/reminder.html")),
     (
@@ -27,6 +27,7 @@ const BUILT_IN: [(&str, &str); 5] = [
         include_str!("../templates/reason_done.html"),
     ),
     ("refused.html", include_str!("../templates/refused.html")),
+    ("tracker.html", include_str!("../templates/tracker.html")),
 ];
 
 /// Sample data for each template, to render it once at load.
@@ -36,6 +37,7 @@ fn sample(name: &str) -> minijinja::Value {
         "reason_form.html" => minijinja::Value::from(Serde(pages::FormPage::sample())),
         "reason_done.html" => minijinja::Value::from(Serde(pages::DonePage::sample())),
         "refused.html" => minijinja::Value::from(Serde(pages::RefusedPage::sample())),
+        "tracker.html" => minijinja::Value::from(Serde(crate::tracker::render::Page::sample())),
         _ => minijinja::Value::from(Serde(Notice::sample())),
     }
 }

@@ -7,6 +7,7 @@ mod holidays;
 mod poll;
 mod reason;
 mod table;
+mod tracker;
 mod workdays;
 
 use std::collections::BTreeMap;
@@ -173,6 +174,24 @@ pub enum Command {
         /// Who gave the reason, e.g. the manager's e-mail address.
         #[arg(long, value_name = "WHO")]
         given_by: Option<String>,
+    },
+
+    /// Make the weekly tracker (HTML, CSV, XLSX) for the ISO week containing a date, and e-mail it.
+    #[command(
+        after_help = "Example:\n  casewatch tracker --as-of 2026-11-23 --out ./trackers --no-email\n\n\
+        The tracker is as of the week's tracker day (tracker.day, Monday by default). `run` makes \
+        each week's tracker by itself at tracker.day and tracker.time."
+    )]
+    Tracker {
+        /// A day in the week (default: today in Europe/London).
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
+        /// Folder for the files (default: tracker.dir).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Write the files only; send no e-mail.
+        #[arg(long)]
+        no_email: bool,
     },
 
     /// Load a newer GOV.UK bank-holidays file, or list the non-working days in force.
@@ -394,6 +413,19 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
                 given_by,
             };
             reason::record(&settings, given).await
+        }
+        Command::Tracker {
+            as_of,
+            out,
+            no_email,
+        } => {
+            tracker::make(
+                &settings,
+                as_of.unwrap_or_else(today_in_london),
+                out,
+                !no_email,
+            )
+            .await
         }
         Command::Holidays(HolidaysCommand::Import { file }) => {
             let store = Store::open(&settings.database).await?;

@@ -71,3 +71,36 @@ pub fn build(row: &OutboxMessage, settings: &MailSettings) -> Result<Message, Bu
 fn attach(ics: &str, content_type: ContentType) -> SinglePart {
     Attachment::new("deadline.ics".to_owned()).body(ics.to_owned(), content_type)
 }
+
+/// The weekly tracker: its HTML as the body, files attached.
+pub fn tracker_message(
+    settings: &MailSettings,
+    recipients: &[Mailbox],
+    subject: &str,
+    html: &str,
+    attachments: &[(String, &str, Vec<u8>)],
+) -> Result<Message, BuildError> {
+    let fail = |reason: String| BuildError { id: 0, reason };
+    let text = "This week's complaints tracker is attached as a spreadsheet (XLSX) and as CSV; \
+                the HTML version of this e-mail shows it in full."
+        .to_owned();
+    let mut body =
+        MultiPart::mixed().multipart(MultiPart::alternative_plain_html(text, html.to_owned()));
+    for (name, content_type, bytes) in attachments {
+        let content_type = ContentType::parse(content_type).map_err(|e| fail(e.to_string()))?;
+        body = body.singlepart(Attachment::new(name.clone()).body(bytes.clone(), content_type));
+    }
+    let mut builder = Message::builder()
+        .from(settings.from.clone())
+        .reply_to(settings.reply_to.clone())
+        .subject(subject)
+        .date_now()
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".to_owned(),
+        ));
+    for to in recipients {
+        builder = builder.to(to.clone());
+    }
+    builder.multipart(body).map_err(|e| fail(e.to_string()))
+}

@@ -47,6 +47,10 @@ impl Sender {
         }
     }
 
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
     /// Sends every message due at `now`, a few at a time, until none is
     /// left or `stop` turns true (then it finishes what is in flight and
     /// starts nothing more).

@@ -25,6 +25,7 @@ mod mail;
 mod reader;
 #[cfg(test)]
 mod tests;
+mod tracker;
 mod web;
 
 use reader::{Reader, int_in, string};
@@ -33,6 +34,7 @@ pub use mail::{
     Batching, MailSettings, ReminderSettings, ScheduleSettings, Security, SendingWindow,
     SmtpSettings, TransportKind,
 };
+pub use tracker::TrackerSettings;
 pub use web::{MIN_KEY_BYTES, WebSettings};
 
 /// The defaults, compiled in so the binary runs with no settings file at all.
@@ -56,6 +58,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub schedule: ScheduleSettings,
     pub web: WebSettings,
+    pub tracker: TrackerSettings,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -311,6 +314,7 @@ impl Settings {
             mail: mail::read_mail(r, &data_dir),
             schedule: mail::read_schedule(r),
             web: web::read_web(r),
+            tracker: tracker::read_tracker(r, &data_dir),
             data_dir,
         }
     }

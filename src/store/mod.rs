@@ -12,6 +12,7 @@ mod outbox;
 mod postgres;
 mod reasons;
 mod sqlite;
+mod tracker;
 
 use sqlx::{PgPool, SqlitePool};
 
@@ -23,6 +24,7 @@ pub use outbox::{
     MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome, UnsentReminder,
 };
 pub use reasons::{NewReason, ReasonTarget, StoredReason};
+pub use tracker::Claim;
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! with_pool {

@@ -9,4 +9,5 @@ mod mail;
 mod remind;
 mod smtp;
 mod store;
+mod tracker;
 mod web;

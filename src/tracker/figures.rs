@@ -1,0 +1,362 @@
+//! The tracker's figures and tables as of one day. Pure: stages stream in,
+//! and only the rows the tracker lists are kept, so memory follows the
+//! size of the tracker, not of the case history.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Days, NaiveDate};
+use serde::Serialize;
+
+use crate::calendar::Calendar;
+use crate::domain::{Kind, Outcome};
+use crate::store::StageRow;
+use crate::timescale::Timescales;
+
+/// One stage as the tracker reads it.
+#[derive(Debug, Clone)]
+pub struct TrackedStage {
+    pub stage: StageRow,
+    pub reasons: i64,
+    /// The latest reason's category and text.
+    pub latest_reason: Option<(String, String)>,
+    pub reminders_sent: i64,
+}
+
+/// An e-mail that could not be delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Undelivered {
+    pub day: NaiveDate,
+    pub recipient: String,
+    pub subject: String,
+    pub reply: String,
+}
+
+/// The headline numbers as of one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Headline {
+    pub open: usize,
+    pub due_soon: usize,
+    pub overdue: usize,
+    pub answered_last_week_on_time: usize,
+    pub answered_last_week_late: usize,
+    /// Year to date (from 1 April): responses, those within 20 working days,
+    /// late ones (after their own deadline) and those late with a reason.
+    pub ytd_responses: usize,
+    pub ytd_within_20: usize,
+    pub ytd_late: usize,
+    pub ytd_late_with_reason: usize,
+}
+
+impl Headline {
+    pub fn ytd_within_20_pct(&self) -> Option<f64> {
+        pct(self.ytd_within_20, self.ytd_responses)
+    }
+
+    pub fn ytd_reason_pct(&self) -> Option<f64> {
+        pct(self.ytd_late_with_reason, self.ytd_late)
+    }
+}
+
+/// A listed stage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub reference: String,
+    pub kind: &'static str,
+    pub stage: u8,
+    pub team: String,
+    pub manager: String,
+    pub received_on: NaiveDate,
+    pub due_on: NaiveDate,
+    /// Working days from the tracker's day to the deadline (negative: overdue).
+    pub working_days_left: i64,
+    pub responded_on: Option<NaiveDate>,
+    pub on_time: Option<bool>,
+    pub reminders_sent: i64,
+    pub reason_category: Option<String>,
+    pub reason_text: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct TeamFigures {
+    pub open: usize,
+    pub overdue: usize,
+    pub ytd_responses: usize,
+    pub ytd_on_time: usize,
+}
+
+/// One week of the 12-week chart.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WeekPoint {
+    /// The Monday the week starts.
+    pub monday: NaiveDate,
+    pub responses: usize,
+    pub on_time: usize,
+    pub late: usize,
+    pub late_with_reason: usize,
+}
+
+/// Everything the tracker shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tracker {
+    pub as_of: NaiveDate,
+    /// ISO week, e.g. "2026-W48".
+    pub week: String,
+    pub headline: Headline,
+    pub last_week: Headline,
+    pub overdue: Vec<Row>,
+    pub due_soon: Vec<Row>,
+    pub answered_last_week: Vec<Row>,
+    pub teams: BTreeMap<String, TeamFigures>,
+    pub undelivered: Vec<Undelivered>,
+    pub weeks: Vec<WeekPoint>,
+}
+
+/// How many working days ahead counts as "due soon".
+pub const DUE_SOON_DAYS: i64 = 5;
+const CHART_WEEKS: usize = 12;
+
+/// Builds a tracker from stages fed one at a time.
+pub struct Builder<'a> {
+    calendar: &'a Calendar,
+    timescales: &'a Timescales,
+    tracker: Tracker,
+    /// The first day of the financial year, for both this week and last.
+    year_start: [NaiveDate; 2],
+    last_week_day: NaiveDate,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(as_of: NaiveDate, calendar: &'a Calendar, timescales: &'a Timescales) -> Self {
+        let last_week_day = as_of - Days::new(7);
+        let monday = monday_of(as_of);
+        let weeks = (1..=CHART_WEEKS)
+            .rev()
+            .map(|i| WeekPoint {
+                monday: monday - Days::new(7 * i as u64),
+                responses: 0,
+                on_time: 0,
+                late: 0,
+                late_with_reason: 0,
+            })
+            .collect();
+        Self {
+            calendar,
+            timescales,
+            year_start: [year_start(as_of), year_start(last_week_day)],
+            last_week_day,
+            tracker: Tracker {
+                as_of,
+                week: iso_week(as_of),
+                headline: Headline::default(),
+                last_week: Headline::default(),
+                overdue: Vec::new(),
+                due_soon: Vec::new(),
+                answered_last_week: Vec::new(),
+                teams: BTreeMap::new(),
+                undelivered: Vec::new(),
+                weeks,
+            },
+        }
+    }
+
+    /// Takes one stage into account. Stages without a deadline (comments,
+    /// compliments) and stages received after the day are left out.
+    pub fn add(&mut self, t: &TrackedStage) {
+        let s = &t.stage;
+        if !s.kind.is_complaint() {
+            return;
+        }
+        let clock = self.timescales.stored_clock(
+            s.kind,
+            s.received_on,
+            s.working_days_allowed,
+            s.agreed_response_on,
+        );
+        let Ok(Some(due_on)) = clock.due(s.received_on, self.calendar) else {
+            return;
+        };
+        let as_of = self.tracker.as_of;
+        self.count(t, due_on, as_of, 0);
+        self.count(t, due_on, self.last_week_day, 1);
+        self.chart(t, due_on);
+        if let Some(row) = self.row(t, due_on) {
+            let open = row.responded_on.is_none();
+            if open && row.working_days_left < 0 {
+                self.tracker.overdue.push(row);
+            } else if open && row.working_days_left <= DUE_SOON_DAYS {
+                self.tracker.due_soon.push(row);
+            } else if !open {
+                self.tracker.answered_last_week.push(row);
+            }
+        }
+    }
+
+    pub fn undelivered(&mut self, failed: Vec<Undelivered>) {
+        self.tracker.undelivered = failed;
+    }
+
+    pub fn finish(mut self) -> Tracker {
+        let t = &mut self.tracker;
+        t.overdue.sort_by(|a, b| {
+            (a.working_days_left, &a.reference).cmp(&(b.working_days_left, &b.reference))
+        });
+        t.due_soon.sort_by(|a, b| {
+            (a.working_days_left, &a.reference).cmp(&(b.working_days_left, &b.reference))
+        });
+        t.answered_last_week
+            .sort_by(|a, b| (a.responded_on, &a.reference).cmp(&(b.responded_on, &b.reference)));
+        self.tracker
+    }
+
+    /// Headline and team figures as of `day` (index 0: the tracker's day,
+    /// 1: a week before).
+    fn count(&mut self, t: &TrackedStage, due_on: NaiveDate, day: NaiveDate, which: usize) {
+        let s = &t.stage;
+        if s.received_on > day {
+            return;
+        }
+        let responded = s.responded_on.filter(|r| *r <= day);
+        let withdrawn = s.outcome == Some(Outcome::Withdrawn);
+        let h = if which == 0 {
+            &mut self.tracker.headline
+        } else {
+            &mut self.tracker.last_week
+        };
+        let mut team_open = false;
+        let mut team_overdue = false;
+        match responded {
+            None if withdrawn => {}
+            None => {
+                h.open += 1;
+                team_open = true;
+                let left = self.calendar.working_days_between(day, due_on).unwrap_or(0);
+                if left < 0 {
+                    h.overdue += 1;
+                    team_overdue = true;
+                } else if left <= DUE_SOON_DAYS {
+                    h.due_soon += 1;
+                }
+            }
+            Some(r) => {
+                let late = r > due_on;
+                let monday = monday_of(day);
+                if r < monday && r >= monday - Days::new(7) {
+                    if late {
+                        h.answered_last_week_late += 1;
+                    } else {
+                        h.answered_last_week_on_time += 1;
+                    }
+                }
+                if r >= self.year_start[which] && !withdrawn {
+                    h.ytd_responses += 1;
+                    let within = self
+                        .calendar
+                        .working_days_between(s.received_on, r)
+                        .unwrap_or(i64::MAX)
+                        <= 20;
+                    h.ytd_within_20 += usize::from(within);
+                    if late {
+                        h.ytd_late += 1;
+                        h.ytd_late_with_reason += usize::from(t.reasons > 0);
+                    }
+                    if which == 0 {
+                        let team = self.tracker.teams.entry(s.team.clone()).or_default();
+                        team.ytd_responses += 1;
+                        team.ytd_on_time += usize::from(!late);
+                    }
+                }
+            }
+        }
+        if which == 0 && (team_open || team_overdue) {
+            let team = self.tracker.teams.entry(s.team.clone()).or_default();
+            team.open += usize::from(team_open);
+            team.overdue += usize::from(team_overdue);
+        }
+    }
+
+    fn chart(&mut self, t: &TrackedStage, due_on: NaiveDate) {
+        let Some(r) = t.stage.responded_on else {
+            return;
+        };
+        if t.stage.outcome == Some(Outcome::Withdrawn) {
+            return;
+        }
+        if let Some(week) = self
+            .tracker
+            .weeks
+            .iter_mut()
+            .find(|w| r >= w.monday && r < w.monday + Days::new(7))
+        {
+            week.responses += 1;
+            if r > due_on {
+                week.late += 1;
+                week.late_with_reason += usize::from(t.reasons > 0);
+            } else {
+                week.on_time += 1;
+            }
+        }
+    }
+
+    /// The row for a stage the tracker lists: open and overdue or due soon,
+    /// or answered last week.
+    fn row(&self, t: &TrackedStage, due_on: NaiveDate) -> Option<Row> {
+        let s = &t.stage;
+        let as_of = self.tracker.as_of;
+        if s.received_on > as_of {
+            return None;
+        }
+        let responded = s.responded_on.filter(|r| *r <= as_of);
+        let left = self.calendar.working_days_between(as_of, due_on).ok()?;
+        let monday = monday_of(as_of);
+        let listed = match responded {
+            None => s.outcome != Some(Outcome::Withdrawn) && left <= DUE_SOON_DAYS,
+            Some(r) => r < monday && r >= monday - Days::new(7),
+        };
+        listed.then(|| Row {
+            reference: s.reference.as_str().to_owned(),
+            kind: s.kind.as_str(),
+            stage: s.stage.number(),
+            team: s.team.clone(),
+            manager: s.manager_name.clone(),
+            received_on: s.received_on,
+            due_on,
+            working_days_left: left,
+            responded_on: responded,
+            on_time: responded.map(|r| r <= due_on),
+            reminders_sent: t.reminders_sent,
+            reason_category: t.latest_reason.as_ref().map(|(c, _)| c.clone()),
+            reason_text: t.latest_reason.as_ref().map(|(_, text)| text.clone()),
+        })
+    }
+}
+
+/// The share `part / whole` as a percentage to one decimal place.
+pub fn pct(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| (1000.0 * part as f64 / whole as f64).round() / 10.0)
+}
+
+/// The Monday of `day`'s ISO week.
+pub fn monday_of(day: NaiveDate) -> NaiveDate {
+    day - Days::new(u64::from(day.weekday().num_days_from_monday()))
+}
+
+/// 1 April on or before `day`: the council's financial year.
+pub fn year_start(day: NaiveDate) -> NaiveDate {
+    let this_year = NaiveDate::from_ymd_opt(day.year(), 4, 1).unwrap_or(day);
+    if day >= this_year {
+        this_year
+    } else {
+        NaiveDate::from_ymd_opt(day.year() - 1, 4, 1).unwrap_or(day)
+    }
+}
+
+/// "2026-W48".
+pub fn iso_week(day: NaiveDate) -> String {
+    let w = day.iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
+}
+
+/// Kinds listed in the tracker, for labels.
+pub fn kind_label(kind: &str) -> &'static str {
+    Kind::parse(kind).map_or("", Kind::label)
+}

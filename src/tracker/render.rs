@@ -1,0 +1,382 @@
+//! The tracker as files: HTML (with an inline SVG chart), CSV and XLSX.
+//! Each is a pure function of the tracker, so the same week made twice gives
+//! the same bytes.
+
+use chrono::NaiveDate;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use serde::Serialize;
+
+use super::figures::{Headline, Row, Tracker, pct};
+use crate::mail::compose::long_date;
+use crate::templates::{TemplateError, Templates};
+
+/// The tracker's three files' contents.
+pub struct Files {
+    pub html: String,
+    pub csv: Vec<u8>,
+    pub xlsx: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("cannot write the tracker's XLSX: {0}")]
+    Xlsx(#[from] XlsxError),
+    #[error("cannot write the tracker's CSV: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+pub fn files(tracker: &Tracker, templates: &Templates) -> Result<Files, RenderError> {
+    Ok(Files {
+        html: templates.render("tracker.html", &Page::new(tracker))?,
+        csv: csv(tracker)?,
+        xlsx: xlsx(tracker)?,
+    })
+}
+
+/// What `tracker.html` is given.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    pub week: String,
+    pub day: String,
+    pub headline: Vec<HeadlineLine>,
+    pub overdue: Vec<RowText>,
+    pub due_soon: Vec<RowText>,
+    pub answered: Vec<RowText>,
+    pub teams: Vec<TeamLine>,
+    pub undelivered: Vec<UndeliveredLine>,
+    pub chart_svg: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HeadlineLine {
+    pub label: String,
+    pub now: String,
+    pub last_week: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RowText {
+    pub reference: String,
+    pub team: String,
+    pub manager: String,
+    pub stage: u8,
+    pub received_on: String,
+    pub due_on: String,
+    pub status: String,
+    pub reminders_sent: i64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamLine {
+    pub team: String,
+    pub open: usize,
+    pub overdue: usize,
+    pub on_time: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UndeliveredLine {
+    pub day: String,
+    pub recipient: String,
+    pub subject: String,
+    pub reply: String,
+}
+
+fn shown(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}%"))
+}
+
+fn headline_lines(now: &Headline, before: &Headline) -> Vec<HeadlineLine> {
+    let line = |label: &str, f: &dyn Fn(&Headline) -> String| HeadlineLine {
+        label: label.to_owned(),
+        now: f(now),
+        last_week: f(before),
+    };
+    vec![
+        line("Open complaint stages", &|h| h.open.to_string()),
+        line("Due in the next 5 working days", &|h| {
+            h.due_soon.to_string()
+        }),
+        line("Overdue", &|h| h.overdue.to_string()),
+        line("Answered last week on time", &|h| {
+            h.answered_last_week_on_time.to_string()
+        }),
+        line("Answered last week late", &|h| {
+            h.answered_last_week_late.to_string()
+        }),
+        line("Year to date: answered within 20 working days", &|h| {
+            shown(h.ytd_within_20_pct())
+        }),
+        line("Year to date: late responses", &|h| h.ytd_late.to_string()),
+        line("Year to date: late responses with a reason", &|h| {
+            shown(h.ytd_reason_pct())
+        }),
+    ]
+}
+
+fn row_text(r: &Row) -> RowText {
+    let status = match (r.responded_on, r.on_time) {
+        (Some(day), Some(true)) => format!("answered {} on time", long_date(day)),
+        (Some(day), _) => format!("answered {} late", long_date(day)),
+        (None, _) => crate::mail::compose::status(r.working_days_left),
+    };
+    RowText {
+        reference: r.reference.clone(),
+        team: r.team.clone(),
+        manager: r.manager.clone(),
+        stage: r.stage,
+        received_on: r.received_on.format("%d/%m/%Y").to_string(),
+        due_on: r.due_on.format("%d/%m/%Y").to_string(),
+        status,
+        reminders_sent: r.reminders_sent,
+        reason: match (&r.reason_category, &r.reason_text) {
+            (Some(c), Some(t)) => format!("{c}: {t}"),
+            _ => "no reason given".to_owned(),
+        },
+    }
+}
+
+impl Page {
+    pub fn new(t: &Tracker) -> Self {
+        Self {
+            week: t.week.clone(),
+            day: long_date(t.as_of),
+            headline: headline_lines(&t.headline, &t.last_week),
+            overdue: t.overdue.iter().map(row_text).collect(),
+            due_soon: t.due_soon.iter().map(row_text).collect(),
+            answered: t.answered_last_week.iter().map(row_text).collect(),
+            teams: t
+                .teams
+                .iter()
+                .map(|(team, f)| TeamLine {
+                    team: team.clone(),
+                    open: f.open,
+                    overdue: f.overdue,
+                    on_time: shown(pct(f.ytd_on_time, f.ytd_responses)),
+                })
+                .collect(),
+            undelivered: t
+                .undelivered
+                .iter()
+                .map(|u| UndeliveredLine {
+                    day: u.day.format("%d/%m/%Y").to_string(),
+                    recipient: u.recipient.clone(),
+                    subject: u.subject.clone(),
+                    reply: u.reply.clone(),
+                })
+                .collect(),
+            chart_svg: super::chart::svg(&t.weeks),
+        }
+    }
+
+    pub fn sample() -> Self {
+        let row = RowText {
+            reference: "CSC-1".to_owned(),
+            team: "Fostering".to_owned(),
+            manager: "Ann Lee".to_owned(),
+            stage: 1,
+            received_on: "02/11/2026".to_owned(),
+            due_on: "16/11/2026".to_owned(),
+            status: "3 working days overdue".to_owned(),
+            reminders_sent: 2,
+            reason: "no reason given".to_owned(),
+        };
+        Self {
+            week: "2026-W48".to_owned(),
+            day: "Monday 23 November 2026".to_owned(),
+            headline: vec![HeadlineLine {
+                label: "Open complaint stages".to_owned(),
+                now: "3".to_owned(),
+                last_week: "2".to_owned(),
+            }],
+            overdue: vec![row.clone()],
+            due_soon: vec![row.clone()],
+            answered: vec![row],
+            teams: vec![TeamLine {
+                team: "Fostering".to_owned(),
+                open: 1,
+                overdue: 1,
+                on_time: "50.0%".to_owned(),
+            }],
+            undelivered: vec![UndeliveredLine {
+                day: "23/11/2026".to_owned(),
+                recipient: "gone@example.org".to_owned(),
+                subject: "Complaint response overdue".to_owned(),
+                reply: "550 5.1.1 unknown".to_owned(),
+            }],
+            chart_svg: "<svg></svg>".to_owned(),
+        }
+    }
+}
+
+const COLUMNS: [&str; 14] = [
+    "section",
+    "reference",
+    "kind",
+    "stage",
+    "team",
+    "manager",
+    "received_on",
+    "due_on",
+    "working_days_left",
+    "responded_on",
+    "on_time",
+    "reminders_sent",
+    "reason_category",
+    "reason_text",
+];
+
+fn sections(t: &Tracker) -> [(&'static str, &[Row]); 3] {
+    [
+        ("overdue", &t.overdue),
+        ("due_soon", &t.due_soon),
+        ("answered_last_week", &t.answered_last_week),
+    ]
+}
+
+/// One CSV with every listed stage, its section in the first column.
+fn csv(t: &Tracker) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(COLUMNS)?;
+    for (section, rows) in sections(t) {
+        for r in rows {
+            let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+            out.write_record([
+                section.to_owned(),
+                r.reference.clone(),
+                r.kind.to_owned(),
+                r.stage.to_string(),
+                r.team.clone(),
+                r.manager.clone(),
+                r.received_on.to_string(),
+                r.due_on.to_string(),
+                r.working_days_left.to_string(),
+                date(r.responded_on),
+                r.on_time
+                    .map(|b| if b { "yes" } else { "no" })
+                    .unwrap_or("")
+                    .to_owned(),
+                r.reminders_sent.to_string(),
+                r.reason_category.clone().unwrap_or_default(),
+                r.reason_text.clone().unwrap_or_default(),
+            ])?;
+        }
+    }
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// A sheet per table, with filters, frozen header rows and date cells.
+fn xlsx(t: &Tracker) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    // A fixed creation time keeps the file identical when made again.
+    let created = ExcelDateTime::from_ymd(
+        u16::try_from(chrono::Datelike::year(&t.as_of)).unwrap_or(1900),
+        u8::try_from(chrono::Datelike::month(&t.as_of)).unwrap_or(1),
+        u8::try_from(chrono::Datelike::day(&t.as_of)).unwrap_or(1),
+    )?;
+    book.set_properties(
+        &DocProperties::new()
+            .set_title(format!("Complaints tracker {}", t.week))
+            .set_creation_datetime(&created),
+    );
+    let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+
+    let summary = book.add_worksheet().set_name("Summary")?;
+    header(summary, &["Measure", "This week", "Last week"], &bold)?;
+    for (i, line) in headline_lines(&t.headline, &t.last_week).iter().enumerate() {
+        let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        summary.write(row, 0, &line.label)?;
+        summary.write(row, 1, &line.now)?;
+        summary.write(row, 2, &line.last_week)?;
+    }
+    summary.set_column_width(0, 48)?;
+
+    for (name, rows) in [
+        ("Overdue", &t.overdue),
+        ("Due soon", &t.due_soon),
+        ("Answered last week", &t.answered_last_week),
+    ] {
+        let sheet = book.add_worksheet().set_name(name)?;
+        header(sheet, &COLUMNS[1..], &bold)?;
+        for (i, r) in rows.iter().enumerate() {
+            let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            sheet.write(row, 0, &r.reference)?;
+            sheet.write(row, 1, r.kind)?;
+            sheet.write(row, 2, u32::from(r.stage))?;
+            sheet.write(row, 3, &r.team)?;
+            sheet.write(row, 4, &r.manager)?;
+            sheet.write_date_with_format(row, 5, r.received_on, &date)?;
+            sheet.write_date_with_format(row, 6, r.due_on, &date)?;
+            sheet.write(row, 7, r.working_days_left as f64)?;
+            if let Some(d) = r.responded_on {
+                sheet.write_date_with_format(row, 8, d, &date)?;
+            }
+            if let Some(on_time) = r.on_time {
+                sheet.write(row, 9, if on_time { "yes" } else { "no" })?;
+            }
+            sheet.write(row, 10, r.reminders_sent as f64)?;
+            sheet.write(row, 11, r.reason_category.as_deref().unwrap_or(""))?;
+            sheet.write(
+                row,
+                12,
+                r.reason_text.as_deref().unwrap_or("no reason given"),
+            )?;
+        }
+        finish_table(sheet, rows.len(), COLUMNS.len() - 2)?;
+    }
+
+    let teams = book.add_worksheet().set_name("By team")?;
+    header(
+        teams,
+        &["Team", "Open", "Overdue", "On time, year to date"],
+        &bold,
+    )?;
+    for (i, (team, f)) in t.teams.iter().enumerate() {
+        let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        teams.write(row, 0, team)?;
+        teams.write(row, 1, f.open as f64)?;
+        teams.write(row, 2, f.overdue as f64)?;
+        if let Some(p) = pct(f.ytd_on_time, f.ytd_responses) {
+            teams.write(row, 3, p / 100.0)?;
+        }
+    }
+    finish_table(teams, t.teams.len(), 3)?;
+
+    let failed = book.add_worksheet().set_name("Undelivered e-mails")?;
+    header(
+        failed,
+        &["Day", "Recipient", "Subject", "Mail server's reply"],
+        &bold,
+    )?;
+    for (i, u) in t.undelivered.iter().enumerate() {
+        let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        failed.write_date_with_format(row, 0, u.day, &date)?;
+        failed.write(row, 1, &u.recipient)?;
+        failed.write(row, 2, &u.subject)?;
+        failed.write(row, 3, &u.reply)?;
+    }
+    finish_table(failed, t.undelivered.len(), 3)?;
+    book.save_to_buffer()
+}
+
+fn header(sheet: &mut Worksheet, names: &[&str], bold: &Format) -> Result<(), XlsxError> {
+    for (col, name) in names.iter().enumerate() {
+        sheet.write_with_format(0, u16::try_from(col).unwrap_or(u16::MAX), *name, bold)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+fn finish_table(sheet: &mut Worksheet, rows: usize, last_col: usize) -> Result<(), XlsxError> {
+    let last_row = u32::try_from(rows.max(1)).unwrap_or(u32::MAX);
+    sheet.autofilter(0, 0, last_row, u16::try_from(last_col).unwrap_or(u16::MAX))?;
+    for col in 0..=last_col {
+        sheet.set_column_width(u16::try_from(col).unwrap_or(u16::MAX), 16)?;
+    }
+    Ok(())
+}
