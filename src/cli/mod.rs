@@ -616,11 +616,13 @@ async fn run_demo(dir: &Path, today: NaiveDate) -> Result<(), Failure> {
     println!(
         "\nThe demo is ready in {dir}. Try:\n  \
          casewatch --config {settings} cases --open --as-of {today}\n  \
-         casewatch --config {settings} poll --once --as-of {working_day}\n\
-         and read the reminders written to {mail}.",
+         casewatch --config {settings} poll --once --as-of {working_day}\n  \
+         casewatch --config {settings} tracker --as-of {today} --no-email\n\
+         and read the reminders written to {mail} and the tracker in {trackers}.",
         dir = dir.display(),
         settings = files.settings.display(),
         mail = settings.mail.dir.display(),
+        trackers = settings.tracker.dir.display(),
     );
     Ok(())
 }

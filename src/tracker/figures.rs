@@ -8,7 +8,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
 
 use crate::calendar::Calendar;
-use crate::domain::{Kind, Outcome};
+use crate::domain::Outcome;
 use crate::store::StageRow;
 use crate::timescale::Timescales;
 
@@ -356,7 +356,130 @@ pub fn iso_week(day: NaiveDate) -> String {
     format!("{}-W{:02}", w.year(), w.week())
 }
 
-/// Kinds listed in the tracker, for labels.
-pub fn kind_label(kind: &str) -> &'static str {
-    Kind::parse(kind).map_or("", Kind::label)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Division;
+    use crate::domain::{Kind, Reference, Stage};
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn stage(
+        reference: &str,
+        team: &str,
+        received: &str,
+        responded: Option<&str>,
+        reasons: i64,
+    ) -> TrackedStage {
+        TrackedStage {
+            stage: StageRow {
+                stage_id: 0,
+                reference: Reference::parse(reference).unwrap(),
+                kind: Kind::Statutory,
+                category: None,
+                team: team.to_owned(),
+                manager_email: "m@example.org".to_owned(),
+                manager_name: "M".to_owned(),
+                stage: Stage::new(1).unwrap(),
+                received_on: date(received),
+                working_days_allowed: Some(10),
+                agreed_response_on: None,
+                responded_on: responded.map(date),
+                outcome: None,
+            },
+            reasons,
+            latest_reason: None,
+            reminders_sent: 0,
+        }
+    }
+
+    #[test]
+    fn figures_worked_out_by_hand() {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        let timescales = Timescales::default();
+        let mut withdrawn = stage("F", "T2", "2026-11-20", None, 0);
+        withdrawn.stage.outcome = Some(Outcome::Withdrawn);
+        let stages = [
+            // Due 16 Nov; open: five working days overdue on Monday 23rd.
+            stage("A", "T1", "2026-11-02", None, 0),
+            // Due 30 Nov: 24, 25, 26, 27, 30 — five working days left.
+            stage("B", "T1", "2026-11-16", None, 0),
+            // Due 16 Nov, answered 18 Nov (last week): late, with a reason;
+            // 12 working days from receipt, so within 20.
+            stage("C", "T2", "2026-11-02", Some("2026-11-18"), 1),
+            // Due 23 Nov, answered 20 Nov: on time.
+            stage("D", "T2", "2026-11-09", Some("2026-11-20"), 0),
+            // Due 15 Oct, answered 14 Oct: on time, earlier this year.
+            stage("E", "T2", "2026-10-01", Some("2026-10-14"), 0),
+            withdrawn,
+        ];
+        let mut builder = Builder::new(date("2026-11-23"), &calendar, &timescales);
+        stages.iter().for_each(|s| builder.add(s));
+        let t = builder.finish();
+        assert_eq!(t.week, "2026-W48");
+        assert_eq!(
+            t.headline,
+            Headline {
+                open: 2,
+                due_soon: 1,
+                overdue: 1,
+                answered_last_week_on_time: 1,
+                answered_last_week_late: 1,
+                ytd_responses: 3,
+                ytd_within_20: 3,
+                ytd_late: 1,
+                ytd_late_with_reason: 1,
+            }
+        );
+        // As of the 16th: A (due that day), C (due that day) and D (five
+        // left) were due soon; B had ten left; E was answered weeks before.
+        assert_eq!(
+            t.last_week,
+            Headline {
+                open: 4,
+                due_soon: 3,
+                ytd_responses: 1,
+                ytd_within_20: 1,
+                ..Headline::default()
+            }
+        );
+        let refs = |rows: &[Row]| rows.iter().map(|r| r.reference.clone()).collect::<Vec<_>>();
+        assert_eq!(refs(&t.overdue), ["A"]);
+        assert_eq!(t.overdue[0].working_days_left, -5);
+        assert_eq!(refs(&t.due_soon), ["B"]);
+        assert_eq!(refs(&t.answered_last_week), ["C", "D"]);
+        assert_eq!(t.answered_last_week[0].on_time, Some(false));
+        assert_eq!(
+            t.teams["T1"],
+            TeamFigures {
+                open: 2,
+                overdue: 1,
+                ytd_responses: 0,
+                ytd_on_time: 0
+            }
+        );
+        assert_eq!(
+            t.teams["T2"],
+            TeamFigures {
+                open: 0,
+                overdue: 0,
+                ytd_responses: 3,
+                ytd_on_time: 2
+            }
+        );
+        assert_eq!(t.headline.ytd_within_20_pct(), Some(100.0));
+        // The chart's last week (16-22 Nov): C late with a reason, D on time.
+        let last = t.weeks.last().unwrap();
+        assert_eq!(
+            (
+                last.monday,
+                last.responses,
+                last.on_time,
+                last.late_with_reason
+            ),
+            (date("2026-11-16"), 2, 1, 1)
+        );
+    }
 }
