@@ -57,12 +57,6 @@ pub struct Poll<'a> {
     pub keys: &'a LinkKeys,
 }
 
-/// A due reminder and the stage it is about.
-struct Due {
-    reminder: NewReminder,
-    stage: OpenStageRow,
-}
-
 impl Poll<'_> {
     /// Records what is due at `now` and queues the e-mails carrying it.
     /// After the day's sending window has closed it records nothing: the
@@ -75,16 +69,30 @@ impl Poll<'_> {
                 ..PollReport::default()
             });
         }
-        let (mut report, due) = self.due(today).await?;
-        let reminders: Vec<NewReminder> = due.into_iter().map(|d| d.reminder).collect();
+        let mut reminders = Vec::new();
+        let mut report = self
+            .due(today, |reminder, _| reminders.push(reminder))
+            .await?;
+        // Recorded recipient by recipient (keeping the scan's order within
+        // each), so that the reminders one e-mail carries lie together and
+        // linking them to it rewrites a few pages rather than one each.
+        reminders.sort_by(|a, b| a.recipient.cmp(&b.recipient));
         report.recorded = self.store.add_reminders(&reminders, today, now).await?;
         drop(reminders);
-        let unsent = self.store.unsent_reminders(today).await?;
-        for message in self.composer(today, now).compose(&unsent)? {
-            if self.store.add_message(&message, today, now).await? {
-                report.messages += 1;
-            } else {
-                report.raced += 1;
+        // A few recipients at a time, so that memory follows the largest
+        // e-mail rather than the whole day's reminders. Each batch holds
+        // whole recipients, in the order `compose` gives them, so the
+        // e-mails and their order are those of composing the day at once.
+        let composer = self.composer(today, now);
+        let unsent = self.store.unsent_reminder_ids(today).await?;
+        for ids in whole_recipients(unsent.into_values(), COMPOSE_BATCH) {
+            let batch = self.store.unsent_reminders(&ids).await?;
+            for message in composer.compose(&batch)? {
+                if self.store.add_message(&message, today, now).await? {
+                    report.messages += 1;
+                } else {
+                    report.raced += 1;
+                }
             }
         }
         Ok(report)
@@ -93,8 +101,12 @@ impl Poll<'_> {
     /// The e-mails a poll at `now` would add, recording nothing.
     pub async fn dry_run(&self, now: DateTime<Utc>) -> Result<Vec<NewMessage>, PollError> {
         let (today, _) = london_time(now);
-        let (_, due) = self.due(today).await?;
-        let reminders: Vec<NewReminder> = due.iter().map(|d| d.reminder.clone()).collect();
+        let mut due = Vec::new();
+        self.due(today, |reminder, row| {
+            due.push((reminder, row.stage.clone()))
+        })
+        .await?;
+        let reminders: Vec<NewReminder> = due.iter().map(|(r, _)| r.clone()).collect();
         let known = self.store.known_reminders(&reminders).await?;
         let names: HashMap<String, String> = self.store.staff_names().await?;
         let unsent: Vec<UnsentReminder> = due
@@ -102,23 +114,27 @@ impl Poll<'_> {
             .zip(known)
             .filter(|(_, known)| !known)
             .zip(1..)
-            .map(|((d, _), id)| UnsentReminder {
+            .map(|(((reminder, stage), _), id)| UnsentReminder {
                 id,
-                recipient_name: names.get(&d.reminder.recipient).cloned(),
-                kind: d.reminder.kind,
-                due_on: d.reminder.due_on,
-                recipient: d.reminder.recipient,
-                stage: d.stage.stage,
+                recipient_name: names.get(&reminder.recipient).cloned(),
+                kind: reminder.kind,
+                due_on: reminder.due_on,
+                recipient: reminder.recipient,
+                stage,
             })
             .collect();
         Ok(self.composer(today, now).compose(&unsent)?)
     }
 
-    /// Every open stage through the policy; only the due ones are kept, so
-    /// memory follows the day's reminders, not the number of cases.
-    async fn due(&self, today: NaiveDate) -> Result<(PollReport, Vec<Due>), PollError> {
+    /// Every open stage through the policy: `keep` gets each reminder due
+    /// with its stage, so memory follows what the caller keeps of the day's
+    /// reminders, not the number of cases.
+    async fn due(
+        &self,
+        today: NaiveDate,
+        mut keep: impl FnMut(NewReminder, &OpenStageRow),
+    ) -> Result<PollReport, PollError> {
         let mut report = PollReport::default();
-        let mut due = Vec::new();
         let team = self.settings.mail.complaints_team.email.to_string();
         report.stages = self
             .store
@@ -136,15 +152,16 @@ impl Poll<'_> {
                             }
                             _ => row.stage.manager_email.clone(),
                         };
-                        due.push(Due {
-                            reminder: NewReminder {
+                        report.due += 1;
+                        keep(
+                            NewReminder {
                                 stage_id: row.stage.stage_id,
                                 kind: reminder.to_string(),
                                 due_on,
                                 recipient,
                             },
-                            stage: row.clone(),
-                        });
+                            &row,
+                        );
                     }
                 }
                 Err(problem) => {
@@ -153,8 +170,7 @@ impl Poll<'_> {
                 }
             })
             .await?;
-        report.due = due.len();
-        Ok((report, due))
+        Ok(report)
     }
 
     /// The deadline of one open stage and the reminders it needs today;
@@ -197,5 +213,37 @@ impl Poll<'_> {
             today,
             now,
         }
+    }
+}
+
+/// Reminders composed and stored at a time: a few megabytes of e-mail.
+const COMPOSE_BATCH: usize = 5_000;
+
+/// The ids of `groups` (each one recipient's reminders) in batches of whole
+/// groups, each batch over `size` only when a single group is.
+fn whole_recipients(
+    groups: impl IntoIterator<Item = Vec<i64>>,
+    size: usize,
+) -> impl Iterator<Item = Vec<i64>> {
+    let mut groups = groups.into_iter().peekable();
+    std::iter::from_fn(move || {
+        let mut batch = groups.next()?;
+        while let Some(next) = groups.next_if(|g| batch.len() + g.len() <= size) {
+            batch.extend(next);
+        }
+        Some(batch)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_hold_whole_recipients_in_order() {
+        let groups = vec![vec![1, 2], vec![3], vec![4, 5, 6, 7], vec![8], vec![9]];
+        let batches: Vec<Vec<i64>> = whole_recipients(groups, 3).collect();
+        assert_eq!(batches, vec![vec![1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]);
+        assert_eq!(whole_recipients(Vec::new(), 3).count(), 0);
     }
 }

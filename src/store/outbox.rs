@@ -7,8 +7,11 @@
 //! e-mail finds its reminders taken and rolls back. Every step can be cut
 //! short and run again without losing or doubling anything.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
+use sqlx::QueryBuilder;
 
 use super::cases::StageListed;
 use super::{StageRow, Store, StoreError, with_pool};
@@ -126,8 +129,12 @@ const UNSENT: &str = "
     JOIN cases c ON c.id = s.case_id
     JOIN staff m ON m.email = c.manager_email
     LEFT JOIN staff p ON p.email = r.recipient
-    WHERE r.outbox_id IS NULL AND r.for_day = $1
-    ORDER BY r.recipient, r.id";
+    WHERE r.id IN (";
+
+/// Rows written, or ids looked up, per statement: well within the bound
+/// parameters either database allows in one statement (32,766 for SQLite,
+/// 65,535 for PostgreSQL), and few round trips.
+const ROWS_PER_STATEMENT: usize = 1_000;
 
 #[derive(sqlx::FromRow)]
 struct OpenListed {
@@ -185,18 +192,22 @@ impl Store {
         let mut added = 0;
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            for r in reminders {
-                let done = sqlx::query(
-                    "INSERT INTO reminders (stage_id, kind, due_on, for_day, recipient, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (stage_id, kind, due_on) DO NOTHING",
+            // Many rows to a statement: one round trip per row was most of
+            // the poll's time on PostgreSQL.
+            for chunk in reminders.chunks(ROWS_PER_STATEMENT) {
+                let done = QueryBuilder::new(
+                    "INSERT INTO reminders (stage_id, kind, due_on, for_day, recipient, created_at) ",
                 )
-                .bind(r.stage_id)
-                .bind(&r.kind)
-                .bind(r.due_on)
-                .bind(today)
-                .bind(&r.recipient)
-                .bind(now)
+                .push_values(chunk, |mut row, r| {
+                    row.push_bind(r.stage_id)
+                        .push_bind(&r.kind)
+                        .push_bind(r.due_on)
+                        .push_bind(today)
+                        .push_bind(&r.recipient)
+                        .push_bind(now);
+                })
+                .push(" ON CONFLICT (stage_id, kind, due_on) DO NOTHING")
+                .build()
                 .execute(&mut *tx)
                 .await?;
                 added += usize::try_from(done.rows_affected()).unwrap_or(0);
@@ -228,15 +239,52 @@ impl Store {
         Ok(known)
     }
 
-    /// The reminders recorded for `today` that no e-mail carries yet, by
-    /// recipient.
-    pub async fn unsent_reminders(
+    /// The ids of the reminders recorded for `today` that no e-mail carries
+    /// yet, by recipient: recipients in the order `Composer::compose` gives
+    /// their e-mails (byte order, whatever the database's collation), each
+    /// one's ids in ascending order.
+    pub async fn unsent_reminder_ids(
         &self,
         today: NaiveDate,
-    ) -> Result<Vec<UnsentReminder>, StoreError> {
-        let rows: Vec<UnsentListed> = with_pool!(self, |pool| {
-            sqlx::query_as(UNSENT).bind(today).fetch_all(pool).await?
+    ) -> Result<BTreeMap<String, Vec<i64>>, StoreError> {
+        let mut unsent: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        with_pool!(self, |pool| {
+            let mut rows = sqlx::query_as::<_, (String, i64)>(
+                "SELECT recipient, id FROM reminders
+                 WHERE outbox_id IS NULL AND for_day = $1 ORDER BY id",
+            )
+            .bind(today)
+            .fetch(pool);
+            while let Some((recipient, id)) = rows.try_next().await? {
+                unsent.entry(recipient).or_default().push(id);
+            }
         });
+        Ok(unsent)
+    }
+
+    /// The reminders `ids` (from `unsent_reminder_ids`) with what an e-mail
+    /// says about their stages, by recipient and id.
+    pub async fn unsent_reminders(&self, ids: &[i64]) -> Result<Vec<UnsentReminder>, StoreError> {
+        let mut rows: Vec<UnsentListed> = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            with_pool!(self, |pool| {
+                let mut query = QueryBuilder::new(UNSENT);
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                list.push_unseparated(")");
+                // Lists of every length: not worth a cached statement each.
+                rows.extend(
+                    query
+                        .build_query_as()
+                        .persistent(false)
+                        .fetch_all(pool)
+                        .await?,
+                );
+            });
+        }
+        rows.sort_by(|a, b| (&a.recipient, a.reminder_id).cmp(&(&b.recipient, b.reminder_id)));
         rows.into_iter()
             .map(|r| {
                 Ok(UnsentReminder {
@@ -276,15 +324,20 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            for reminder in &message.reminder_ids {
-                let linked = sqlx::query(
-                    "UPDATE reminders SET outbox_id = $1 WHERE id = $2 AND outbox_id IS NULL",
-                )
-                .bind(id)
-                .bind(reminder)
-                .execute(&mut *tx)
-                .await?;
-                if linked.rows_affected() != 1 {
+            // A list at a time rather than a statement per reminder. Every
+            // one must be linked by this e-mail: fewer rows than ids means
+            // another poller took some (or an id was repeated).
+            for chunk in message.reminder_ids.chunks(ROWS_PER_STATEMENT) {
+                let mut query = QueryBuilder::new("UPDATE reminders SET outbox_id = ");
+                query.push_bind(id);
+                query.push(" WHERE outbox_id IS NULL AND id IN (");
+                let mut list = query.separated(", ");
+                for reminder in chunk {
+                    list.push_bind(*reminder);
+                }
+                list.push_unseparated(")");
+                let linked = query.build().persistent(false).execute(&mut *tx).await?;
+                if usize::try_from(linked.rows_affected()).ok() != Some(chunk.len()) {
                     tx.rollback().await?;
                     return Ok(false);
                 }

@@ -131,7 +131,14 @@ async fn reminder(store: &Store, stage_id: i64) -> i64 {
         .add_reminders(&[new], today, Utc::now())
         .await
         .unwrap();
-    let unsent = store.unsent_reminders(today).await.unwrap();
+    let ids: Vec<i64> = store
+        .unsent_reminder_ids(today)
+        .await
+        .unwrap()
+        .into_values()
+        .flatten()
+        .collect();
+    let unsent = store.unsent_reminders(&ids).await.unwrap();
     unsent
         .iter()
         .find(|r| r.stage.stage_id == stage_id)
