@@ -11,6 +11,7 @@ mod holidays;
 mod outbox;
 mod postgres;
 mod reasons;
+mod report;
 mod sqlite;
 
 use sqlx::{PgPool, SqlitePool};
@@ -23,6 +24,7 @@ pub use outbox::{
     MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome, UnsentReminder,
 };
 pub use reasons::{NewReason, ReasonTarget, StoredReason};
+pub use report::ReportStageRow;
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! with_pool {
