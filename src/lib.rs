@@ -21,11 +21,13 @@
 //! | [`import`] | all-or-nothing CSV import of staff and cases (pure parsing and checks) |
 //! | [`demo`] | a synthetic council year, written as CSV files and imported |
 //! | [`remind`] | the reminder policy (pure: which reminders a stage needs today) and the poll that records them |
+//! | [`report`] | the annual report: figures for a period from stage facts, and their tables (pure) |
 //! | [`mail`] | templates, composing e-mails, building messages, file and SMTP transports, the outbox sender |
 //! | [`daemon`] | `casewatch run`: the cron trigger, the poll-and-send loop, signals and systemd notification |
 //! | [`cli`] | the `casewatch` commands; `main.rs` only parses and calls [`cli::run`] |
 //!
 //! Data flows one way: import → store → poll (policy) → reminders and outbox → sender → SMTP.
+//! The report only reads the store.
 
 pub mod calendar;
 pub mod cli;
@@ -35,6 +37,7 @@ pub mod domain;
 pub mod import;
 pub mod mail;
 pub mod remind;
+pub mod report;
 pub mod settings;
 pub mod store;
 pub mod telemetry;

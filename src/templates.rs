@@ -1,4 +1,4 @@
-//! Templates for e-mails and web pages: built in from `templates/`, each
+//! Templates for e-mails, web pages and the annual report: built in from `templates/`, each
 //! replaceable by a file of the same name in `mail.templates_dir`, and all
 //! rendered against sample data when loaded, so a broken template stops
 //! start-up, naming the template and line, instead of failing on the first
@@ -11,11 +11,12 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::mail::notice::Notice;
+use crate::report;
 use crate::web::pages;
 
 /// Every template casewatch renders, with its built-in text. The extension
 /// picks the escaping: `.html` is auto-escaped, `.txt` is not.
-const BUILT_IN: [(&str, &str); 6] = [
+const BUILT_IN: [(&str, &str); 7] = [
     ("reminder.txt", include_str!("../templates/reminder.txt")),
     ("reminder.html", include_str!("../templates/reminder.html")),
     (
@@ -28,6 +29,7 @@ const BUILT_IN: [(&str, &str); 6] = [
     ),
     ("refused.html", include_str!("../templates/refused.html")),
     ("tracker.html", include_str!("../templates/tracker.html")),
+    ("report.html", include_str!("../templates/report.html")),
 ];
 
 /// Sample data for each template, to render it once at load.
@@ -38,6 +40,7 @@ fn sample(name: &str) -> minijinja::Value {
         "reason_done.html" => minijinja::Value::from(Serde(pages::DonePage::sample())),
         "refused.html" => minijinja::Value::from(Serde(pages::RefusedPage::sample())),
         "tracker.html" => minijinja::Value::from(Serde(crate::tracker::render::Page::sample())),
+        "report.html" => minijinja::Value::from(Serde(report::Layout::sample())),
         _ => minijinja::Value::from(Serde(Notice::sample())),
     }
 }

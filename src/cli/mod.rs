@@ -6,6 +6,7 @@ mod cases;
 mod holidays;
 mod poll;
 mod reason;
+mod report;
 mod table;
 mod tracker;
 mod workdays;
@@ -194,6 +195,25 @@ pub enum Command {
         no_email: bool,
     },
 
+    /// The annual report's figures for a period: complaints, responses within 20 working days, reasons for delays.
+    #[command(
+        after_help = "Examples:\n  casewatch report --from 2025-04-01 --to 2026-03-31 > report.md\n  \
+        casewatch report --from 01/04/2025 --to 31/03/2026 --format json\n\n\
+        md and html show the previous period of the same number of days beside the report's, \
+        when it has any data; json gives the report period's figures. The README defines \
+        every figure."
+    )]
+    Report {
+        /// The first day of the period (YYYY-MM-DD or DD/MM/YYYY).
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        from: NaiveDate,
+        /// The last day of the period, included.
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        to: NaiveDate,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+        format: ReportFormat,
+    },
+
     /// Load a newer GOV.UK bank-holidays file, or list the non-working days in force.
     #[command(subcommand)]
     Holidays(HolidaysCommand),
@@ -264,6 +284,16 @@ pub enum HolidaysCommand {
 pub enum Format {
     Table,
     Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Markdown tables, the previous period beside.
+    Md,
+    /// An HTML page of the same tables.
+    Html,
+    /// The report period's figures only.
     Json,
 }
 
@@ -427,6 +457,7 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
             )
             .await
         }
+        Command::Report { from, to, format } => report::run(&settings, from, to, format).await,
         Command::Holidays(HolidaysCommand::Import { file }) => {
             let store = Store::open(&settings.database).await?;
             import_holidays_file(&store, &file).await

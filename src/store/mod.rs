@@ -11,6 +11,7 @@ mod holidays;
 mod outbox;
 mod postgres;
 mod reasons;
+mod report;
 mod sqlite;
 mod tracker;
 
@@ -24,6 +25,7 @@ pub use outbox::{
     MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome, UnsentReminder,
 };
 pub use reasons::{NewReason, ReasonTarget, StoredReason};
+pub use report::ReportStageRow;
 pub use tracker::Claim;
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.

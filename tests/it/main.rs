@@ -7,6 +7,7 @@ mod daemon;
 mod helpers;
 mod mail;
 mod remind;
+mod report;
 mod smtp;
 mod store;
 mod tracker;

@@ -1,0 +1,94 @@
+//! `casewatch report`: the annual complaints report's figures for a period,
+//! as Markdown or HTML tables beside the previous period's, or as JSON.
+
+use anyhow::{Context, anyhow};
+use chrono::NaiveDate;
+
+use super::{Failure, ReportFormat};
+use crate::calendar::{Calendar, CalendarError};
+use crate::report::{Layout, Period, Report, StageFact};
+use crate::settings::Settings;
+use crate::store::{ReportStageRow, Store};
+use crate::templates::Templates;
+use crate::timescale::Timescales;
+
+pub(super) async fn run(
+    settings: &Settings,
+    from: NaiveDate,
+    to: NaiveDate,
+    format: ReportFormat,
+) -> Result<(), Failure> {
+    let current = Period::new(from, to)
+        .ok_or_else(|| Failure::bad_input(anyhow!("--from {from} is after --to {to}")))?;
+    // A broken HTML template is bad settings: say so before reading anything.
+    let templates = match format {
+        ReportFormat::Html => Some(
+            Templates::load(settings.mail.templates_dir.as_deref()).map_err(Failure::bad_input)?,
+        ),
+        _ => None,
+    };
+    let previous = match format {
+        ReportFormat::Json => None,
+        ReportFormat::Md | ReportFormat::Html => current.previous(),
+    };
+    let store = Store::open(&settings.database).await?;
+    let calendar = store
+        .calendar(&settings.calendar, settings.calendar.division)
+        .await?;
+    let mut report = Report::new(current, previous);
+    let span = report.span();
+    store
+        .for_each_report_stage(span.from, span.to, |row| {
+            count(&mut report, &row, &settings.timescales, &calendar)
+                .with_context(|| format!("case {} stage {}", row.reference, row.stage))
+        })
+        .await?;
+    store.close().await;
+
+    let (figures, previous) = report.finish();
+    let reasons = &settings.delay_reasons;
+    let label = |name: &str| {
+        reasons
+            .find(name)
+            .map_or(name, |c| c.label.as_str())
+            .to_owned()
+    };
+    let layout = || Layout::new(&figures, previous.as_ref(), &label);
+    let out = match (format, templates) {
+        (ReportFormat::Json, _) => serde_json::to_string_pretty(&figures)? + "\n",
+        (ReportFormat::Html, Some(templates)) => templates.render("report.html", &layout())?,
+        _ => layout().markdown(),
+    };
+    print!("{out}");
+    Ok(())
+}
+
+fn count(
+    report: &mut Report,
+    row: &ReportStageRow,
+    timescales: &Timescales,
+    calendar: &Calendar,
+) -> Result<(), CalendarError> {
+    let due_on = timescales
+        .stored_clock(
+            row.kind,
+            row.received_on,
+            row.working_days_allowed,
+            row.agreed_response_on,
+        )
+        .due(row.received_on, calendar)?;
+    let fact = StageFact {
+        reference: &row.reference,
+        kind: row.kind,
+        stage: row.stage,
+        team: &row.team,
+        category: row.category.as_deref(),
+        received_on: row.received_on,
+        responded_on: row.responded_on,
+        outcome: row.outcome,
+        has_learning: row.has_learning,
+        due_on,
+        reason_categories: &row.reason_categories,
+    };
+    report.add(&fact, calendar)
+}
