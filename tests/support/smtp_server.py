@@ -17,7 +17,7 @@ import os
 import ssl
 import sys
 import time
-import warnings
+import logging
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -60,8 +60,8 @@ class Handler:
 
 
 def main():
-    # aiosmtpd warns about its own use of a deprecated attribute on each AUTH.
-    warnings.simplefilter("ignore", DeprecationWarning)
+    # aiosmtpd logs a warning about its own deprecated attribute on each AUTH.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser()
     parser.add_argument("port", type=int)
     parser.add_argument("outdir")
