@@ -1,8 +1,9 @@
-//! Templates for e-mails, web pages and the annual report: built in from `templates/`, each
-//! replaceable by a file of the same name in `mail.templates_dir`, and all
-//! rendered against sample data when loaded, so a broken template stops
-//! start-up, naming the template and line, instead of failing on the first
-//! overdue case or the first manager to open a link.
+//! Templates for e-mails, web pages and the annual report: built in from
+//! `templates/`, each replaceable by a file of the same name in
+//! `mail.templates_dir`, and all rendered against sample data when loaded,
+//! so a broken template stops start-up, naming the template and line,
+//! instead of failing on the first overdue case or the first manager to
+//! open a link.
 
 use std::path::Path;
 
