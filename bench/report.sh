@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# How fast `casewatch report` reads 1,000,000 stages, and how much memory it
-# needs (goal: under 2 seconds and 200 MB): best wall time and largest peak
+# How fast `casewatch report` and `casewatch tracker` read 1,000,000 stages,
+# and how much memory they need (goal: under 2 seconds and 200 MB each): best
+# wall time and largest peak
 # resident set size of three runs, on SQLite and, when PostgreSQL answers on
 # 127.0.0.1:5432 (user postgres, trust), on PostgreSQL too.
 #
@@ -142,6 +143,9 @@ run_backend() {
     "$casewatch" report --from 2024-04-01 --to 2025-03-31 --format json > "$json"
     check year_before "$json"
     echo "figures checked against the generator's"
+    # The weekly tracker over the same stages, as of the data's last Monday.
+    measure "tracker, week of 2026-03-30" "$workdir/tracker.txt" \
+        tracker --as-of 2026-03-30 --out "$workdir/trackers" --no-email
 }
 
 for backend in "${backends[@]}"; do
