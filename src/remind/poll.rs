@@ -87,8 +87,9 @@ impl Poll<'_> {
         let unsent = self.store.unsent_reminder_ids(today).await?;
         for ids in whole_recipients(unsent.into_values(), COMPOSE_BATCH) {
             let batch = self.store.unsent_reminders(&ids).await?;
-            for message in composer.compose(&batch)? {
-                if self.store.add_message(&message, today, now).await? {
+            let messages = composer.compose(&batch)?;
+            for stored in self.store.add_messages(&messages, today, now).await? {
+                if stored {
                     report.messages += 1;
                 } else {
                     report.raced += 1;

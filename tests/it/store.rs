@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use casewatch::domain::{Email, Kind, Outcome, Stage, parse_date};
 use casewatch::import::{self, CaseContext};
 use casewatch::settings::Settings;
-use casewatch::store::{ImportCounts, Store};
+use casewatch::store::{ImportCounts, NewMessage, NewReminder, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::helpers::{CASES_CSV, STAFF_CSV, TestDb, on_both_backends};
@@ -15,6 +15,7 @@ on_both_backends!(
     imports_are_idempotent_and_count_changes,
     a_failed_import_leaves_nothing_behind,
     stages_list_with_their_case_and_manager,
+    reminders_are_recorded_once_and_linked_to_one_message,
 );
 
 fn now() -> DateTime<Utc> {
@@ -196,4 +197,94 @@ async fn stages_list_with_their_case_and_manager(db: TestDb) {
     assert_eq!(stages[3].received_on, date("2026-11-02"));
     assert_eq!(stages[4].stage, Stage::NONE);
     assert_eq!(stages[4].responded_on, None);
+}
+
+async fn reminders_are_recorded_once_and_linked_to_one_message(db: TestDb) {
+    let store = db.store().await;
+    load(&store, STAFF_CSV, CASES_CSV).await;
+    let today = date("2026-11-25");
+    let stages = store.stages().await.unwrap();
+    let reminder = |reference: &str, kind: &str, recipient: &str| NewReminder {
+        stage_id: stages
+            .iter()
+            .find(|s| s.reference.as_str() == reference && s.responded_on.is_none())
+            .unwrap()
+            .stage_id,
+        kind: kind.to_owned(),
+        due_on: date("2026-11-16"),
+        recipient: recipient.to_owned(),
+    };
+    let ann = "ann.lee@example.org";
+    let bo = "bo.khan@example.org";
+    let first = [
+        reminder("CSC-1", "overdue_2", ann),
+        reminder("CORP-2", "overdue_2", bo),
+    ];
+    assert_eq!(store.add_reminders(&first, today, now()).await.unwrap(), 2);
+    // Recorded once: again, or among new ones, only the new count.
+    let again = [first[1].clone(), reminder("CORP-2", "escalation", ann)];
+    assert_eq!(store.add_reminders(&again, today, now()).await.unwrap(), 1);
+
+    let unsent = store.unsent_reminder_ids(today).await.unwrap();
+    assert_eq!(unsent.keys().collect::<Vec<_>>(), [ann, bo]);
+    let ann_ids = unsent[ann].clone();
+    assert_eq!(ann_ids.len(), 2);
+    assert!(ann_ids.is_sorted());
+    let listed = store
+        .unsent_reminders(&[unsent[bo][0], ann_ids[1], ann_ids[0]])
+        .await
+        .unwrap();
+    let order: Vec<(&str, i64)> = listed
+        .iter()
+        .map(|r| (r.recipient.as_str(), r.id))
+        .collect();
+    assert_eq!(
+        order,
+        [(ann, ann_ids[0]), (ann, ann_ids[1]), (bo, unsent[bo][0])]
+    );
+    assert_eq!(listed[0].stage.reference.as_str(), "CSC-1");
+
+    // The second e-mail wants a reminder the first took: it alone is
+    // rolled back, and the third is stored.
+    let message = |recipient: &str, reminder_ids: Vec<i64>| NewMessage {
+        recipient: recipient.to_owned(),
+        cc: None,
+        subject: "Complaint responses overdue".to_owned(),
+        body_text: "Text".to_owned(),
+        body_html: "<p>HTML</p>".to_owned(),
+        ics: None,
+        reminder_ids,
+    };
+    let messages = [
+        message(ann, ann_ids.clone()),
+        message(bo, vec![unsent[bo][0], ann_ids[0]]),
+        message(bo, unsent[bo].clone()),
+    ];
+    let stored = store.add_messages(&messages, today, now()).await.unwrap();
+    assert_eq!(stored, [true, false, true]);
+    let queued = store.messages_of(today).await.unwrap();
+    assert_eq!(
+        queued
+            .iter()
+            .map(|m| m.recipient.as_str())
+            .collect::<Vec<_>>(),
+        [ann, bo]
+    );
+    assert!(store.unsent_reminder_ids(today).await.unwrap().is_empty());
+    // A repeated id cannot be linked twice either.
+    let more = [reminder("ASC-3", "due_soon_5", ann)];
+    assert_eq!(store.add_reminders(&more, today, now()).await.unwrap(), 1);
+    let id = store.unsent_reminder_ids(today).await.unwrap()[ann][0];
+    assert!(
+        !store
+            .add_message(&message(ann, vec![id, id]), today, now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .add_message(&message(ann, vec![id]), today, now())
+            .await
+            .unwrap()
+    );
 }

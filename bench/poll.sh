@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# `casewatch poll --once` over one million open complaint stages, on SQLite
+# and on PostgreSQL, next to the database's own client (sqlite3, psql)
+# reading the same rows with the poll's own query. Prints wall time and peak
+# memory of each, and the ratio. Goal: within 2x of the client's read, peak
+# memory under 200 MB.
+#
+#   bash bench/poll.sh
+#
+# STAGES=100000 for a quicker run; BACKENDS=sqlite (or postgres) for one
+# backend; CASEWATCH=/path/to/casewatch to time that binary instead of
+# building this tree.
+#
+# Needs sqlite3, psql and /usr/bin/time (Debian package `time`; installed
+# when missing and running as root), python3, and PostgreSQL at
+# CASEWATCH_BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432), where
+# a scratch database is created and dropped again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/council.sh
+
+stages="${STAGES:-1000000}"
+backends="${BACKENDS:-sqlite postgres}"
+# A Wednesday, a working day in England.
+as_of=2026-11-25
+server="${CASEWATCH_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
+scratch="casewatch_bench_poll_$$"
+runs=3
+
+workdir="$(mktemp -d)"
+created_db=""
+cleanup() {
+    local status=$?
+    if [ "$status" -ne 0 ] && [ -s "$workdir/stderr.log" ]; then
+        echo "failed; the end of casewatch's log:" >&2
+        tail -n 20 "$workdir/stderr.log" >&2
+    fi
+    if [ -n "$created_db" ]; then
+        psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS $scratch" || true
+    fi
+    rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+if [ ! -x /usr/bin/time ]; then
+    echo "installing GNU time (Debian package time)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q time > /dev/null
+fi
+for tool in sqlite3 psql python3; do
+    command -v "$tool" > /dev/null || { echo "$tool is needed" >&2; exit 1; }
+done
+
+casewatch="$(casewatch_binary)"
+
+# The poll's own query, taken from the source so the two never drift apart,
+# with its one parameter (the day) filled in.
+open_stages_sql="$(python3 - "$as_of" <<'PY'
+import re, sys
+source = open("src/store/outbox.rs").read()
+sql = re.search(r'const OPEN_STAGES: &str = "(.*?)";', source, re.S).group(1)
+print(sql.replace("$1", f"'{sys.argv[1]}'"))
+PY
+)"
+
+echo "generating $stages open stages"
+python3 bench/gen_cases.py "$workdir" "$stages" "$as_of"
+
+# settings BACKEND URL: a settings file with the file transport.
+settings() {
+    local file="$workdir/$1.toml"
+    cat > "$file" <<EOF
+data_dir = "$workdir/data-$1"
+[database]
+url = "$2"
+[mail]
+transport = "file"
+dir = "$workdir/mail-$1"
+EOF
+    echo "$file"
+}
+
+# timed LABEL OUT COMMAND...: runs COMMAND under /usr/bin/time -v with its
+# standard output in OUT, and appends "LABEL seconds peak_kib" to the results.
+results="$workdir/results"
+timed() {
+    local label="$1" out="$2"
+    shift 2
+    /usr/bin/time -v -o "$workdir/time.txt" "$@" > "$out" 2>> "$workdir/stderr.log"
+    awk -v label="$label" -F': ' '
+        /Elapsed \(wall clock\)/ {
+            n = split($2, part, ":"); s = 0
+            for (i = 1; i <= n; i++) s = s * 60 + part[i]
+        }
+        /Maximum resident set size/ { kib = $2 }
+        END { print label, s, kib }' "$workdir/time.txt" >> "$results"
+}
+
+# bench BACKEND READ_COMMAND...: the client's read (best of $runs), the first
+# poll of the day and a second poll of the same day (best of $runs).
+bench() {
+    local backend="$1" config="$workdir/$1.toml"
+    shift
+    local rows
+    rows="$("$@" | wc -l)"
+    if [ "$rows" -ne "$stages" ]; then
+        echo "$backend: the client read $rows open stages, expected $stages" >&2
+        exit 1
+    fi
+    for _ in $(seq "$runs"); do
+        timed "$backend-read" /dev/null "$@"
+    done
+    timed "$backend-poll-first" "$workdir/first.out" \
+        "$casewatch" --config "$config" poll --once --as-of "$as_of"
+    cat "$workdir/first.out"
+    if ! grep -q "^$as_of: $stages open stage(s) checked" "$workdir/first.out"; then
+        echo "$backend: the poll did not check $stages open stages" >&2
+        exit 1
+    fi
+    local queued written
+    queued="$(sed -n 's/.* \([0-9]*\) e-mail(s) queued$/\1/p' "$workdir/first.out")"
+    written="$(find "$workdir/mail-$backend" -name '*.eml' | wc -l)"
+    if [ "$queued" -eq 0 ] || [ "$queued" -ne "$written" ]; then
+        echo "$backend: $queued e-mails queued but $written written" >&2
+        exit 1
+    fi
+    echo "$backend: $written e-mails written, $(du -sh "$workdir/mail-$backend" | cut -f1)"
+    for _ in $(seq "$runs"); do
+        timed "$backend-poll-again" "$workdir/again.out" \
+            "$casewatch" --config "$config" poll --once --as-of "$as_of"
+    done
+    if ! grep -q "0 newly recorded, 0 e-mail(s) queued" "$workdir/again.out"; then
+        echo "$backend: the second poll of the day recorded something:" >&2
+        cat "$workdir/again.out" >&2
+        exit 1
+    fi
+}
+
+run_sqlite() {
+    echo "loading SQLite"
+    local db="$workdir/data-sqlite/casewatch.db"
+    settings sqlite "sqlite://$db" > /dev/null
+    load_council "$casewatch" "$workdir/sqlite.toml" "$workdir" sqlite "$db" \
+        2>> "$workdir/stderr.log"
+    echo "benchmarking SQLite"
+    bench sqlite sqlite3 -bail "$db" "$open_stages_sql"
+}
+
+run_postgres() {
+    echo "loading PostgreSQL (scratch database $scratch)"
+    psql -X -q -v ON_ERROR_STOP=1 -d "$server/postgres" -c "CREATE DATABASE $scratch"
+    created_db=yes
+    local url="$server/$scratch"
+    settings postgres "$url" > /dev/null
+    load_council "$casewatch" "$workdir/postgres.toml" "$workdir" postgres "$url" \
+        2>> "$workdir/stderr.log"
+    echo "benchmarking PostgreSQL"
+    bench postgres psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$url" -c "$open_stages_sql"
+}
+
+for backend in $backends; do
+    case "$backend" in
+        sqlite) run_sqlite ;;
+        postgres) run_postgres ;;
+        *) echo "unknown backend $backend (sqlite or postgres)" >&2; exit 2 ;;
+    esac
+done
+
+echo
+echo "$stages open stages, poll --once --as-of $as_of, file transport"
+awk -v runs="$runs" -v backends="$backends" '
+    {
+        split($1, key, "-"); b = key[1]; what = substr($1, length(b) + 2)
+        if (!((b, what) in s) || $2 < s[b, what]) { s[b, what] = $2; m[b, what] = $3 }
+    }
+    function row(b, label, what, read) {
+        printf "%-9s %-30s %9.2f %14.1f", b, label, s[b, what], m[b, what] / 1024
+        if (read) printf " %7.2fx", s[b, what] / read
+        printf "\n"
+    }
+    function verdict(b, label, what, read) {
+        printf "  %s, %s: time (within 2x of the read) %s, memory (under 200 MB) %s\n", b, label,
+            (s[b, what] <= 2 * read ? "met" : "NOT met"), (m[b, what] < 200 * 1024 ? "met" : "NOT met")
+    }
+    END {
+        printf "%-9s %-30s %9s %14s %8s\n", "backend", "run", "wall (s)", "peak RSS (MB)", "x read"
+        n = split(backends, order, " ")
+        for (i = 1; i <= n; i++) {
+            b = order[i]; read = s[b, "read"]
+            row(b, "client read (best of " runs ")", "read", 0)
+            row(b, "first poll", "poll-first", read)
+            row(b, "second poll (best of " runs ")", "poll-again", read)
+        }
+        print "goals:"
+        for (i = 1; i <= n; i++) {
+            b = order[i]; read = s[b, "read"]
+            verdict(b, "first poll", "poll-first", read)
+            verdict(b, "second poll", "poll-again", read)
+        }
+    }' "$results"
