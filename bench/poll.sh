@@ -166,7 +166,7 @@ for backend in $backends; do
 done
 
 echo
-echo "$stages open stages, poll --once --as-of $as_of, file transport"
+echo "$stages open stages, poll --once --as-of $as_of, file transport ($(nproc) cores, load $(cut -d" " -f1-3 /proc/loadavg))"
 awk -v runs="$runs" -v backends="$backends" '
     {
         split($1, key, "-"); b = key[1]; what = substr($1, length(b) + 2)
