@@ -144,6 +144,20 @@ ASC-3,adult,1,2026-10-01,Fostering,ann.lee@example.org,,,2026-12-15,,,,,
 CPL-4,compliment,,2026-11-03,Parks,bo.khan@example.org,,,,,,,,
 ";
 
+/// Imports `STAFF_CSV` and `CASES_CSV` through the binary, treating `as_of`
+/// as today; fails the test if either import does not succeed.
+pub fn import_sample(dir: &Path, env: &[(&str, &str)], as_of: &str) {
+    let staff = write(dir, "staff.csv", STAFF_CSV);
+    let cases = write(dir, "cases.csv", CASES_CSV);
+    for args in [
+        vec!["import", "staff", staff.to_str().unwrap()],
+        vec!["import", "cases", cases.to_str().unwrap(), "--as-of", as_of],
+    ] {
+        let out = casewatch(dir, env, &args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+}
+
 /// Writes `contents` to `name` inside `dir` and returns the path.
 pub fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
     let path = dir.join(name);

@@ -3,9 +3,7 @@
 
 use std::path::Path;
 
-use crate::helpers::{
-    CASES_CSV, STAFF_CSV, TestDb, casewatch, on_both_backends, stderr, stdout, write,
-};
+use crate::helpers::{TestDb, casewatch, import_sample, on_both_backends, stderr, stdout};
 
 on_both_backends!(a_days_reminders_are_sent_once_and_escalate_later);
 
@@ -50,16 +48,7 @@ async fn a_days_reminders_are_sent_once_and_escalate_later(db: TestDb) {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
         stdout(&out)
     };
-    let staff = write(dir, "staff.csv", STAFF_CSV);
-    let cases = write(dir, "cases.csv", CASES_CSV);
-    run(&["import", "staff", staff.to_str().unwrap()]);
-    run(&[
-        "import",
-        "cases",
-        cases.to_str().unwrap(),
-        "--as-of",
-        "2026-11-25",
-    ]);
+    import_sample(dir, &env, "2026-11-25");
 
     // 25 November: CSC-1 stage 2 and CORP-2 were due on the 16th, seven
     // working days ago; the adult case is not due until 15 December.

@@ -11,9 +11,7 @@ use casewatch::settings::Settings;
 use casewatch::tracker::TrackerJob;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
-use crate::helpers::{
-    CASES_CSV, STAFF_CSV, TestDb, casewatch, on_both_backends, stderr, stdout, write,
-};
+use crate::helpers::{TestDb, casewatch, import_sample, on_both_backends, stderr, stdout};
 
 on_both_backends!(
     a_weeks_tracker_is_written_the_same_twice_and_reads_back,
@@ -34,21 +32,7 @@ fn load(db: &TestDb) -> Vec<(String, String)> {
         ),
     ];
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let staff = write(dir, "staff.csv", STAFF_CSV);
-    let cases = write(dir, "cases.csv", CASES_CSV);
-    for args in [
-        vec!["import", "staff", staff.to_str().unwrap()],
-        vec![
-            "import",
-            "cases",
-            cases.to_str().unwrap(),
-            "--as-of",
-            "2026-11-25",
-        ],
-    ] {
-        let out = casewatch(dir, &pairs, &args);
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    }
+    import_sample(dir, &pairs, "2026-11-25");
     env
 }
 

@@ -12,7 +12,7 @@ use chrono::{Datelike, Days, NaiveDate, Utc, Weekday};
 use reqwest::StatusCode;
 use secrecy::SecretSlice;
 
-use crate::helpers::{CASES_CSV, STAFF_CSV, TestDb, casewatch, on_both_backends, stderr, write};
+use crate::helpers::{TestDb, casewatch, import_sample, on_both_backends, stderr};
 use crate::smtp::free_port;
 
 on_both_backends!(
@@ -90,21 +90,7 @@ pub fn load(db: &TestDb) {
     let dir = db.dir.path();
     let vars = env(db);
     let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let staff = write(dir, "staff.csv", STAFF_CSV);
-    let cases = write(dir, "cases.csv", CASES_CSV);
-    for args in [
-        vec!["import", "staff", staff.to_str().unwrap()],
-        vec![
-            "import",
-            "cases",
-            cases.to_str().unwrap(),
-            "--as-of",
-            "2026-11-25",
-        ],
-    ] {
-        let out = casewatch(dir, &env, &args);
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    }
+    import_sample(dir, &env, "2026-11-25");
 }
 
 pub async fn stage_id(store: &Store, reference: &str, stage: u8) -> i64 {
