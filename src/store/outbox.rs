@@ -4,7 +4,7 @@
 //! A reminder is recorded once per (stage, kind, deadline). E-mails are
 //! composed from the day's reminders that no e-mail carries yet, and linked
 //! to them in the same transaction; a second poller that composed the same
-//! e-mail finds its reminders taken and rolls back. Every step can be cut
+//! e-mail finds its reminders taken and withdraws it. Every step can be cut
 //! short and run again without losing or doubling anything.
 
 use std::collections::BTreeMap;
@@ -118,6 +118,7 @@ const OPEN_STAGES: &str = "
       AND (s.responded_on IS NULL OR s.responded_on > $1)
       AND (s.outcome IS NULL OR s.outcome <> 'withdrawn' OR s.responded_on IS NOT NULL)";
 
+/// Completed by the list of reminder ids and a closing parenthesis.
 const UNSENT: &str = "
     SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
            m.name AS manager_name, s.stage, s.received_on, s.working_days_allowed,
