@@ -56,8 +56,16 @@ casewatch="$(casewatch_binary)"
 # with its one parameter (the day) filled in.
 open_stages_sql="$(python3 - "$as_of" <<'PY'
 import re, sys
-source = open("src/store/outbox.rs").read()
-sql = re.search(r'const OPEN_STAGES: &str = "(.*?)";', source, re.S).group(1)
+# OPEN_STAGES is a concat! of string literals and the store's two SQL
+# macros (src/store/mod.rs); put it together as the compiler does.
+store = open("src/store/mod.rs").read()
+macros = {
+    name: re.search(r"macro_rules! %s \{\s*\(\) => \{\s*\"(.*?)\"\s*\};" % name, store, re.S).group(1)
+    for name in ("stage_columns", "stages_with_case")
+}
+body = re.search(r"const OPEN_STAGES: &str = concat!\((.*?)\n\);", open("src/store/outbox.rs").read(), re.S).group(1)
+parts = re.findall(r'"((?:[^"\\]|\\.)*)"|(\w+)!\(\)', body)
+sql = "".join(macros[name] if name else literal for literal, name in parts)
 print(sql.replace("$1", f"'{sys.argv[1]}'"))
 PY
 )"

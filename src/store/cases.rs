@@ -117,28 +117,48 @@ pub(super) struct StageListed {
     outcome: Option<String>,
 }
 
+/// A stage's stored kind, outcome and allowance, read back; a value this
+/// version cannot read is reported with the case it belongs to.
+pub(super) fn stored_terms(
+    reference: &str,
+    kind: &str,
+    outcome: Option<&str>,
+    working_days_allowed: Option<i32>,
+) -> Result<(Kind, Option<Outcome>, Option<u16>), StoreError> {
+    let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+        StoreError::Corrupt(format!("{what} of case {reference}: {e}"))
+    };
+    Ok((
+        Kind::parse(kind).map_err(|e| corrupt("kind", &e))?,
+        outcome
+            .map(Outcome::parse)
+            .transpose()
+            .map_err(|e| corrupt("outcome", &e))?,
+        working_days_allowed
+            .map(u16::try_from)
+            .transpose()
+            .map_err(|e| corrupt("working days allowed", &e))?,
+    ))
+}
+
 impl TryFrom<StageListed> for StageRow {
     type Error = StoreError;
 
     fn try_from(r: StageListed) -> Result<Self, StoreError> {
-        let corrupt = |what: &str, e: &dyn std::fmt::Display| {
-            StoreError::Corrupt(format!("{what} of case {}: {e}", r.reference))
-        };
+        let (kind, outcome, working_days_allowed) = stored_terms(
+            &r.reference,
+            &r.kind,
+            r.outcome.as_deref(),
+            r.working_days_allowed,
+        )?;
         Ok(StageRow {
             stage_id: r.stage_id,
-            kind: Kind::parse(&r.kind).map_err(|e| corrupt("kind", &e))?,
-            outcome: r
-                .outcome
-                .as_deref()
-                .map(Outcome::parse)
-                .transpose()
-                .map_err(|e| corrupt("outcome", &e))?,
-            working_days_allowed: r
-                .working_days_allowed
-                .map(u16::try_from)
-                .transpose()
-                .map_err(|e| corrupt("working days allowed", &e))?,
-            reference: Reference::parse(&r.reference).map_err(|e| corrupt("reference", &e))?,
+            kind,
+            outcome,
+            working_days_allowed,
+            reference: Reference::parse(&r.reference).map_err(|e| {
+                StoreError::Corrupt(format!("reference of case {}: {e}", r.reference))
+            })?,
             category: r.category,
             team: r.team,
             manager_email: r.manager_email,
@@ -151,14 +171,12 @@ impl TryFrom<StageListed> for StageRow {
     }
 }
 
-const LIST_STAGES: &str = "
-    SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
-           m.name AS manager_name, s.stage, s.received_on, s.working_days_allowed,
-           s.agreed_response_on, s.responded_on, s.outcome
-    FROM case_stages s
-    JOIN cases c ON c.id = s.case_id
-    JOIN staff m ON m.email = c.manager_email
-    ORDER BY s.received_on, c.reference, s.stage";
+const LIST_STAGES: &str = concat!(
+    "SELECT ",
+    stage_columns!(),
+    stages_with_case!(),
+    "ORDER BY s.received_on, c.reference, s.stage"
+);
 
 impl Store {
     /// Every known staff e-mail address: import checks managers against it.

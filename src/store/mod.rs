@@ -6,6 +6,25 @@
 //! body once per backend; what differs (connection options, DDL) lives in
 //! `sqlite.rs`, `postgres.rs` and `migrations/<backend>`.
 
+/// The columns `StageListed` reads (aliases `s` stage, `c` case, `m`
+/// manager), shared by every query that lists stages.
+macro_rules! stage_columns {
+    () => {
+        "s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
+         m.name AS manager_name, s.stage, s.received_on, s.working_days_allowed,
+         s.agreed_response_on, s.responded_on, s.outcome"
+    };
+}
+
+/// Stages with their case and its manager, as `stage_columns!` names them.
+macro_rules! stages_with_case {
+    () => {
+        " FROM case_stages s
+         JOIN cases c ON c.id = s.case_id
+         JOIN staff m ON m.email = c.manager_email "
+    };
+}
+
 mod cases;
 mod holidays;
 mod outbox;

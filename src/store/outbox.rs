@@ -105,32 +105,29 @@ pub enum Outcome {
     },
 }
 
-const OPEN_STAGES: &str = "
-    SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
-           m.name AS manager_name, s.stage, s.received_on, s.working_days_allowed,
-           s.agreed_response_on, s.responded_on, s.outcome, m.escalation_email,
-           EXISTS (SELECT 1 FROM delay_reasons r WHERE r.stage_id = s.id) AS reason_given
-    FROM case_stages s
-    JOIN cases c ON c.id = s.case_id
-    JOIN staff m ON m.email = c.manager_email
-    WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult')
-      AND s.received_on <= $1
-      AND (s.responded_on IS NULL OR s.responded_on > $1)
-      AND (s.outcome IS NULL OR s.outcome <> 'withdrawn' OR s.responded_on IS NOT NULL)";
+const OPEN_STAGES: &str = concat!(
+    "SELECT ",
+    stage_columns!(),
+    ", m.escalation_email,
+       EXISTS (SELECT 1 FROM delay_reasons r WHERE r.stage_id = s.id) AS reason_given",
+    stages_with_case!(),
+    "WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult')
+       AND s.received_on <= $1
+       AND (s.responded_on IS NULL OR s.responded_on > $1)
+       AND (s.outcome IS NULL OR s.outcome <> 'withdrawn' OR s.responded_on IS NOT NULL)"
+);
 
 /// Completed by the list of reminder ids and a closing parenthesis.
-const UNSENT: &str = "
-    SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
-           m.name AS manager_name, s.stage, s.received_on, s.working_days_allowed,
-           s.agreed_response_on, s.responded_on, s.outcome,
-           r.id AS reminder_id, r.kind AS reminder_kind, r.due_on AS reminder_due_on,
-           r.recipient, p.name AS recipient_name
-    FROM reminders r
-    JOIN case_stages s ON s.id = r.stage_id
-    JOIN cases c ON c.id = s.case_id
-    JOIN staff m ON m.email = c.manager_email
-    LEFT JOIN staff p ON p.email = r.recipient
-    WHERE r.id IN (";
+const UNSENT: &str = concat!(
+    "SELECT ",
+    stage_columns!(),
+    ", r.id AS reminder_id, r.kind AS reminder_kind, r.due_on AS reminder_due_on,
+       r.recipient, p.name AS recipient_name",
+    stages_with_case!(),
+    "JOIN reminders r ON r.stage_id = s.id
+     LEFT JOIN staff p ON p.email = r.recipient
+     WHERE r.id IN ("
+);
 
 /// Rows written, or ids looked up, per statement: well within the bound
 /// parameters either database allows in one statement (32,766 for SQLite,
@@ -432,29 +429,21 @@ impl Store {
             UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $4
             WHERE id IN (CANDIDATES)
             RETURNING id, for_day, recipient, cc, subject, body_text, body_html, ics, attempts";
-        let sql = |suffix: &str| CLAIM.replace("CANDIDATES", &format!("{CANDIDATES}{suffix}"));
-        let mut claimed: Vec<OutboxMessage> = match self {
-            Store::Sqlite(pool) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(sql("")))
-                    .bind(worker)
-                    .bind(today)
-                    .bind(now)
-                    .bind(until)
-                    .bind(limit)
-                    .fetch_all(pool)
-                    .await?
-            }
-            Store::Postgres(pool) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(sql(" FOR UPDATE SKIP LOCKED")))
-                    .bind(worker)
-                    .bind(today)
-                    .bind(now)
-                    .bind(until)
-                    .bind(limit)
-                    .fetch_all(pool)
-                    .await?
-            }
+        let candidates = match self {
+            Store::Sqlite(_) => CANDIDATES.to_owned(),
+            Store::Postgres(_) => format!("{CANDIDATES} FOR UPDATE SKIP LOCKED"),
         };
+        let sql = CLAIM.replace("CANDIDATES", &candidates);
+        let mut claimed: Vec<OutboxMessage> = with_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(worker)
+                .bind(today)
+                .bind(now)
+                .bind(until)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
         claimed.sort_by_key(|m| m.id);
         Ok(claimed)
     }

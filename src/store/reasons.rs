@@ -38,10 +38,22 @@ pub struct StoredReason {
     pub given_at: DateTime<Utc>,
 }
 
-const STAGE_COLUMNS: &str = "
-    s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
-    m.name AS manager_name, s.stage, s.received_on, s.working_days_allowed,
-    s.agreed_response_on, s.responded_on, s.outcome";
+const REASON_TARGET: &str = concat!(
+    "SELECT ",
+    stage_columns!(),
+    ", r.recipient,
+       (SELECT COUNT(*) FROM delay_reasons d WHERE d.stage_id = s.id) AS reasons_given",
+    stages_with_case!(),
+    "JOIN reminders r ON r.stage_id = s.id
+     WHERE r.id = $1 AND r.stage_id = $2"
+);
+
+const FIND_STAGE: &str = concat!(
+    "SELECT ",
+    stage_columns!(),
+    stages_with_case!(),
+    "WHERE c.reference = $1 AND s.stage = $2"
+);
 
 #[derive(sqlx::FromRow)]
 struct TargetListed {
@@ -59,17 +71,8 @@ impl Store {
         reminder_id: i64,
         stage_id: i64,
     ) -> Result<Option<ReasonTarget>, StoreError> {
-        let sql = format!(
-            "SELECT {STAGE_COLUMNS}, r.recipient,
-                    (SELECT COUNT(*) FROM delay_reasons d WHERE d.stage_id = s.id) AS reasons_given
-             FROM reminders r
-             JOIN case_stages s ON s.id = r.stage_id
-             JOIN cases c ON c.id = s.case_id
-             JOIN staff m ON m.email = c.manager_email
-             WHERE r.id = $1 AND r.stage_id = $2"
-        );
         let row: Option<TargetListed> = with_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            sqlx::query_as(REASON_TARGET)
                 .bind(reminder_id)
                 .bind(stage_id)
                 .fetch_optional(pool)
@@ -91,15 +94,8 @@ impl Store {
         reference: &Reference,
         stage: Stage,
     ) -> Result<Option<StageRow>, StoreError> {
-        let sql = format!(
-            "SELECT {STAGE_COLUMNS}
-             FROM case_stages s
-             JOIN cases c ON c.id = s.case_id
-             JOIN staff m ON m.email = c.manager_email
-             WHERE c.reference = $1 AND s.stage = $2"
-        );
         let row: Option<StageListed> = with_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            sqlx::query_as(FIND_STAGE)
                 .bind(reference.as_str())
                 .bind(i32::from(stage.number()))
                 .fetch_optional(pool)

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 
+use super::cases::stored_terms;
 use super::{Store, StoreError, with_pool};
 use crate::domain::{Kind, Outcome, Stage};
 
@@ -66,23 +67,17 @@ impl TryFrom<Joined> for ReportStageRow {
     type Error = StoreError;
 
     fn try_from(r: Joined) -> Result<Self, StoreError> {
-        let corrupt = |what: &str, e: &dyn std::fmt::Display| {
-            StoreError::Corrupt(format!("{what} of case {}: {e}", r.reference))
-        };
+        let (kind, outcome, working_days_allowed) = stored_terms(
+            &r.reference,
+            &r.kind,
+            r.outcome.as_deref(),
+            r.working_days_allowed,
+        )?;
         Ok(Self {
             stage_id: r.stage_id,
-            kind: Kind::parse(&r.kind).map_err(|e| corrupt("kind", &e))?,
-            outcome: r
-                .outcome
-                .as_deref()
-                .map(Outcome::parse)
-                .transpose()
-                .map_err(|e| corrupt("outcome", &e))?,
-            working_days_allowed: r
-                .working_days_allowed
-                .map(u16::try_from)
-                .transpose()
-                .map_err(|e| corrupt("working days allowed", &e))?,
+            kind,
+            outcome,
+            working_days_allowed,
             stage: Stage::from_stored(r.stage),
             reason_categories: r.reason_category.into_iter().collect(),
             reference: r.reference,

@@ -8,21 +8,20 @@ use super::cases::StageListed;
 use super::{StageRow, Store, StoreError, with_pool};
 use crate::tracker::{TrackedStage, Undelivered};
 
-const TRACKED: &str = "
-    SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
-           m.name AS manager_name, s.stage, s.received_on, s.working_days_allowed,
-           s.agreed_response_on, s.responded_on, s.outcome,
+const TRACKED: &str = concat!(
+    "SELECT ",
+    stage_columns!(),
+    ",
            (SELECT COUNT(*) FROM delay_reasons d WHERE d.stage_id = s.id) AS reasons,
            (SELECT d.category FROM delay_reasons d WHERE d.stage_id = s.id ORDER BY d.id DESC LIMIT 1)
                AS reason_category,
            (SELECT d.text FROM delay_reasons d WHERE d.stage_id = s.id ORDER BY d.id DESC LIMIT 1)
                AS reason_text,
            (SELECT COUNT(*) FROM reminders r JOIN outbox o ON o.id = r.outbox_id
-             WHERE r.stage_id = s.id AND o.status = 'sent' AND o.for_day <= $1) AS reminders_sent
-    FROM case_stages s
-    JOIN cases c ON c.id = s.case_id
-    JOIN staff m ON m.email = c.manager_email
-    WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult') AND s.received_on <= $1";
+             WHERE r.stage_id = s.id AND o.status = 'sent' AND o.for_day <= $1) AS reminders_sent",
+    stages_with_case!(),
+    "WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult') AND s.received_on <= $1"
+);
 
 #[derive(sqlx::FromRow)]
 struct TrackedListed {
