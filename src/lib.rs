@@ -23,7 +23,11 @@
 //! | [`remind`] | the reminder policy (pure: which reminders a stage needs today) and the poll that records them |
 //! | [`report`] | the annual report: figures for a period from stage facts, and their tables (pure) |
 //! | [`mail`] | templates, composing e-mails, building messages, file and SMTP transports, the outbox sender |
-//! | [`daemon`] | `casewatch run`: the cron trigger, the poll-and-send loop, signals and systemd notification |
+//! | [`tracker`] | the weekly tracker: figures (pure), HTML, CSV and XLSX files, the weekly job |
+//! | [`templates`] | the minijinja templates of e-mails, pages and reports, checked at load |
+//! | [`web`] | the delay-reason form behind signed links, `/healthz` and `/metrics` |
+//! | [`live`] | the settings and templates in force in `run`, replaced whole on SIGHUP |
+//! | [`daemon`] | `casewatch run`: waiting for the database, the cron trigger, the poll-and-send loop, several instances, signals and systemd notification |
 //! | [`cli`] | the `casewatch` commands; `main.rs` only parses and calls [`cli::run`] |
 //!
 //! Data flows one way: import → store → poll (policy) → reminders and outbox → sender → SMTP.
@@ -35,6 +39,7 @@ pub mod daemon;
 pub mod demo;
 pub mod domain;
 pub mod import;
+pub mod live;
 pub mod mail;
 pub mod remind;
 pub mod report;

@@ -361,10 +361,16 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(dispatch(cli.command, settings))
+    runtime.block_on(dispatch(cli.command, settings, file))
 }
 
-async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
+/// Runs `command`; `file` is the settings file `settings` came from, which
+/// `run` reads again on SIGHUP.
+async fn dispatch(
+    command: Command,
+    settings: Settings,
+    file: Option<PathBuf>,
+) -> Result<(), Failure> {
     match command {
         Command::CheckConfig => Ok(()),
         Command::Migrate => migrate(&settings).await,
@@ -415,11 +421,14 @@ async fn dispatch(command: Command, settings: Settings) -> Result<(), Failure> {
             calendar_query(&settings, question, start.zip(end), batch, calendar).await
         }
         Command::Run => {
-            let daemon = Daemon::build(settings).await.map_err(|e| match e {
+            let started = match Daemon::build(settings, file).await {
+                Ok(daemon) => daemon.run().await,
+                Err(e) => Err(e),
+            };
+            started.map_err(|e| match e {
                 StartError::Settings(e) => Failure::bad_input(e),
                 StartError::Runtime(e) => Failure::from(e),
-            })?;
-            Ok(daemon.run().await?)
+            })
         }
         Command::Poll {
             once: _,

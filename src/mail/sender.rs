@@ -69,9 +69,12 @@ impl Sender {
             report.outside_window = true;
             return Ok(report);
         }
-        let batch = i64::from(self.settings.smtp.pool_size.max(1)) * 4;
-        // Long enough for the whole batch to go through the pool.
-        let hold = self.settings.send_timeout * u32::try_from(batch).unwrap_or(u32::MAX);
+        // Four rounds through the pool per claim: long enough to keep the
+        // pool busy, short enough that another instance soon takes over the
+        // claim of a sender that died (it lasts four send time-outs).
+        const ROUNDS: u32 = 4;
+        let batch = i64::from(self.settings.smtp.pool_size.max(1)) * i64::from(ROUNDS);
+        let hold = self.settings.send_timeout * ROUNDS;
         while !*stop.borrow() {
             let until = now + chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::MAX);
             let claimed = self

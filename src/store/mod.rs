@@ -27,6 +27,7 @@ macro_rules! stages_with_case {
 
 mod cases;
 mod holidays;
+mod locks;
 mod outbox;
 mod postgres;
 mod reasons;
@@ -40,12 +41,13 @@ use crate::settings::{DatabaseSettings, DatabaseUrl};
 
 pub use cases::{ImportCounts, ImportSummary, StageRow};
 pub use holidays::{DivisionImport, StoredHolidays};
+pub use locks::{JobLock, SingleJob};
 pub use outbox::{
     MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome, UnsentReminder,
 };
 pub use reasons::{NewReason, ReasonTarget, StoredReason};
 pub use report::ReportStageRow;
-pub use tracker::Claim;
+pub use tracker::{Claim, STALE_MINUTES};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! with_pool {
@@ -95,6 +97,28 @@ pub enum StoreError {
 pub struct MigrationReport {
     pub applied_before: usize,
     pub applied_now: usize,
+}
+
+impl StoreError {
+    /// Whether trying again later may work: the server is down, starting,
+    /// restarting or out of connections. A wrong password or a bad schema
+    /// is not.
+    pub fn is_transient(&self) -> bool {
+        let error = match self {
+            Self::Postgres(e) | Self::Query(e) => e,
+            Self::Migrate(sqlx::migrate::MigrateError::Execute(e)) => e,
+            _ => return false,
+        };
+        match error {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
+            // SQLSTATE classes 08 (connection exception) and 57P (the
+            // server shutting down or starting), and too many connections.
+            sqlx::Error::Database(e) => e
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "53300"),
+            _ => false,
+        }
+    }
 }
 
 impl Store {

@@ -378,6 +378,23 @@ impl Store {
         Ok(stored)
     }
 
+    /// When the next of `today`'s unsent e-mails may be tried: the time of a
+    /// retry, or when the claim of a sender that stopped runs out.
+    pub async fn next_send_at(
+        &self,
+        today: NaiveDate,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        const SQL: &str = "
+            SELECT MIN(at) FROM (
+                SELECT next_attempt_at AS at FROM outbox WHERE for_day = $1 AND status = 'pending'
+                UNION ALL
+                SELECT claimed_until FROM outbox WHERE for_day = $1 AND status = 'sending'
+            ) waiting";
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar(SQL).bind(today).fetch_one(pool).await?
+        }))
+    }
+
     /// Retires e-mails whose day passed unsent, and reminders no e-mail took
     /// up, so the next poll decides afresh what still makes sense. Returns
     /// how many e-mails expired.

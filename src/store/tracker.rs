@@ -23,6 +23,10 @@ const TRACKED: &str = concat!(
     "WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult') AND s.received_on <= $1"
 );
 
+/// How long a tracker run may go on before another process may take it
+/// over; the job gives up well before (`tracker::job::TIME_LIMIT`).
+pub const STALE_MINUTES: i64 = 10;
+
 #[derive(sqlx::FromRow)]
 struct TrackedListed {
     #[sqlx(flatten)]
@@ -90,23 +94,26 @@ impl Store {
             .collect())
     }
 
-    /// Claims `week`'s tracker: new, failed before, or left running by a
-    /// process that died an hour or more ago.
+    /// Claims `week`'s tracker for `worker`: new, failed before, left
+    /// running by `worker` itself (it could not record the end), or left
+    /// running by a process that died [`STALE_MINUTES`] or more ago.
     pub async fn claim_tracker(
         &self,
         week: &str,
         as_of: NaiveDate,
         now: DateTime<Utc>,
+        worker: &str,
     ) -> Result<Claim, StoreError> {
-        let stale = now - chrono::Duration::hours(1);
+        let stale = now - chrono::Duration::minutes(STALE_MINUTES);
         let changed = with_pool!(self, |pool| {
             let inserted = sqlx::query(
-                "INSERT INTO tracker_runs (iso_week, as_of, status, started_at)
-                 VALUES ($1, $2, 'running', $3) ON CONFLICT (iso_week) DO NOTHING",
+                "INSERT INTO tracker_runs (iso_week, as_of, status, started_at, claimed_by)
+                 VALUES ($1, $2, 'running', $3, $4) ON CONFLICT (iso_week) DO NOTHING",
             )
             .bind(week)
             .bind(as_of)
             .bind(now)
+            .bind(worker)
             .execute(pool)
             .await?
             .rows_affected();
@@ -114,12 +121,15 @@ impl Store {
                 1
             } else {
                 sqlx::query(
-                    "UPDATE tracker_runs SET status = 'running', started_at = $2, error = NULL
-                     WHERE iso_week = $1 AND (status = 'failed' OR (status = 'running' AND started_at < $3))",
+                    "UPDATE tracker_runs SET status = 'running', started_at = $2, error = NULL, claimed_by = $4
+                     WHERE iso_week = $1
+                       AND (status = 'failed'
+                            OR (status = 'running' AND (started_at < $3 OR claimed_by = $4)))",
                 )
                 .bind(week)
                 .bind(now)
                 .bind(stale)
+                .bind(worker)
                 .execute(pool)
                 .await?
                 .rows_affected()

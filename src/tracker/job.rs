@@ -21,6 +21,10 @@ use crate::settings::Settings;
 use crate::store::{Claim, Store};
 use crate::templates::Templates;
 
+/// How long the daemon's tracker run may take, well inside the claim's
+/// [`crate::store::STALE_MINUTES`].
+pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
 /// What a run made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Made {
@@ -45,11 +49,12 @@ impl TrackerJob<'_> {
     }
 
     /// Makes this week's tracker if its moment has passed and no instance
-    /// has made it yet.
+    /// has made it yet; `worker` names this process in the claim.
     pub async fn run_if_due(
         &self,
         transport: &Transport,
         now: DateTime<Utc>,
+        worker: &str,
     ) -> anyhow::Result<Option<Made>> {
         let (today, _) = london_time(now);
         let day = self.tracker_day(today);
@@ -57,12 +62,18 @@ impl TrackerJob<'_> {
             return Ok(None);
         }
         let week = iso_week(day);
-        if self.store.claim_tracker(&week, day, now).await? == Claim::Taken {
+        if self.store.claim_tracker(&week, day, now, worker).await? == Claim::Taken {
             return Ok(None);
         }
-        let result = self
-            .make(day, &self.settings.tracker.dir, Some(transport))
-            .await;
+        let made = self.make(day, &self.settings.tracker.dir, Some(transport));
+        // Given up before the claim goes stale, so two never run at once.
+        let result = match tokio::time::timeout(TIME_LIMIT, made).await {
+            Ok(result) => result,
+            Err(_) => Err(anyhow::anyhow!(
+                "the tracker took more than {} minutes; gave up",
+                TIME_LIMIT.as_secs() / 60
+            )),
+        };
         let error = result.as_ref().err().map(|e| format!("{e:#}"));
         self.store
             .finish_tracker(&week, error.as_deref(), Utc::now())
@@ -150,24 +161,43 @@ impl TrackerJob<'_> {
     }
 }
 
-/// Writes each file through a temporary name and renames it into place, so
-/// no reader ever sees half a tracker.
+/// Writes all three files under temporary names first and renames them
+/// into place only when all are written, so neither a reader nor a full
+/// disk ever leaves half a tracker (or one file of three) behind.
 fn write_files(dir: &Path, week: &str, files: &Files) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    let mut written = Vec::new();
-    for (ext, bytes) in [
+    let contents = [
         ("html", files.html.as_bytes()),
         ("csv", &files.csv),
         ("xlsx", &files.xlsx),
-    ] {
+    ];
+    let mut staged = Vec::new();
+    for (ext, bytes) in contents {
         let path = dir.join(format!("tracker-{week}.{ext}"));
         let partial = dir.join(format!(".tracker-{week}.{ext}.partial"));
-        std::fs::write(&partial, bytes)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", partial.display()))?;
+        if let Err(e) = write_synced(&partial, bytes) {
+            let _ = std::fs::remove_file(&partial);
+            for (partial, _) in &staged {
+                let _ = std::fs::remove_file(partial);
+            }
+            anyhow::bail!("cannot write {}: {e}", partial.display());
+        }
+        staged.push((partial, path));
+    }
+    let mut written = Vec::new();
+    for (partial, path) in staged {
         std::fs::rename(&partial, &path)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Writes and flushes to disk, so a full disk fails here, not after the rename.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }

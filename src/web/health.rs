@@ -17,7 +17,7 @@ pub struct Health {
     state: Mutex<PollState>,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct PollState {
     last_success: Option<DateTime<Utc>>,
     last_failed: bool,
@@ -25,6 +25,8 @@ struct PollState {
     open: usize,
     overdue: usize,
     overdue_with_reason: usize,
+    /// Why the last try at the weekly tracker failed, until one works.
+    tracker_error: Option<String>,
 }
 
 /// One poll's figures.
@@ -58,8 +60,16 @@ impl Health {
         self.lock().last_failed = true;
     }
 
+    pub fn tracker_made(&self) {
+        self.lock().tracker_error = None;
+    }
+
+    pub fn tracker_failed(&self, error: String) {
+        self.lock().tracker_error = Some(error);
+    }
+
     fn snapshot(&self) -> PollState {
-        *self.lock()
+        self.lock().clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, PollState> {
@@ -76,21 +86,28 @@ struct Report {
     database: String,
     last_successful_poll: Option<DateTime<Utc>>,
     last_poll_failed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tracker_error: Option<String>,
 }
 
-/// 200 when the database answers and the last poll worked; 503 otherwise.
+/// 200 when the database answers, the last poll worked and the weekly
+/// tracker is not failing; 503 otherwise.
 pub async fn healthz(State(app): State<AppState>) -> Response {
     let state = app.health.snapshot();
     let database = match app.store.ping().await {
         Ok(()) => "ok".to_owned(),
         Err(e) => format!("unreachable: {e}"),
     };
-    let healthy = database == "ok" && !state.last_failed && state.last_success.is_some();
+    let healthy = database == "ok"
+        && !state.last_failed
+        && state.last_success.is_some()
+        && state.tracker_error.is_none();
     let report = Report {
         status: if healthy { "ok" } else { "unhealthy" },
         database,
         last_successful_poll: state.last_success,
         last_poll_failed: state.last_failed,
+        tracker_error: state.tracker_error,
     };
     let code = if healthy {
         StatusCode::OK

@@ -18,9 +18,8 @@ use axum::routing::get;
 pub use health::Health;
 pub use token::{Claims, LinkKeys, TokenError};
 
-use crate::settings::Settings;
+use crate::live::Live;
 use crate::store::Store;
-use crate::templates::Templates;
 
 /// The form is a few fields; anything much larger is not a manager typing.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -29,9 +28,8 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub settings: Arc<Settings>,
-    pub templates: Arc<Templates>,
-    pub keys: LinkKeys,
+    /// The settings, templates and link keys in force (SIGHUP replaces them).
+    pub live: Live,
     pub health: Arc<Health>,
 }
 

@@ -165,7 +165,7 @@ pub async fn submit(
         reference: target.stage.reference.as_str().to_owned(),
         stage: target.stage.stage.number(),
         expected_response_on: reason.expected.map(long_date),
-        complaints_team: app.settings.mail.complaints_team.to_string(),
+        complaints_team: app.live.current().settings.mail.complaints_team.to_string(),
     };
     render(&app, StatusCode::OK, "reason_done.html", &page)
 }
@@ -176,7 +176,7 @@ async fn open(
     token: &str,
 ) -> Result<(NaiveDate, Calendar, ReasonTarget), Response> {
     let (today, _) = london_time(Utc::now());
-    let claims: Claims = app.keys.verify(token, today).map_err(|e| match e {
+    let claims: Claims = app.live.current().keys.verify(token, today).map_err(|e| match e {
         TokenError::Invalid => refuse(
             app,
             StatusCode::FORBIDDEN,
@@ -194,9 +194,10 @@ async fn open(
             ),
         ),
     })?;
+    let settings = &app.live.current().settings;
     let calendar = app
         .store
-        .calendar(&app.settings.calendar, app.settings.calendar.division)
+        .calendar(&settings.calendar, settings.calendar.division)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "cannot read the calendar");
@@ -263,6 +264,8 @@ fn check(
 ) -> Result<Reason, Vec<FieldError>> {
     let mut errors = Vec::new();
     let category = app
+        .live
+        .current()
         .settings
         .delay_reasons
         .find(&answer.category)
@@ -335,7 +338,9 @@ fn form_page(
     errors: Vec<FieldError>,
 ) -> FormPage {
     let s = &target.stage;
-    let clock = app.settings.timescales.stored_clock(
+    let loaded = app.live.current();
+    let settings = &loaded.settings;
+    let clock = settings.timescales.stored_clock(
         s.kind,
         s.received_on,
         s.working_days_allowed,
@@ -351,8 +356,7 @@ fn form_page(
         due_on: due.map_or_else(|| "none".to_owned(), long_date),
         status: left.map_or_else(String::new, status),
         reasons_given: target.reasons_given,
-        categories: app
-            .settings
+        categories: settings
             .delay_reasons
             .categories
             .iter()
@@ -361,8 +365,7 @@ fn form_page(
                 label: c.label.clone(),
             })
             .collect(),
-        category: app
-            .settings
+        category: settings
             .delay_reasons
             .find(&answer.category)
             .map(|c| c.name.clone())
@@ -376,7 +379,7 @@ fn form_page(
         max_text: MAX_TEXT,
         error_for: FieldErrors::from_list(&errors),
         errors,
-        complaints_team: app.settings.mail.complaints_team.to_string(),
+        complaints_team: settings.mail.complaints_team.to_string(),
     }
 }
 
@@ -384,7 +387,7 @@ pub(super) fn refuse(app: &AppState, code: StatusCode, title: &str, explanation:
     let page = RefusedPage {
         title: title.to_owned(),
         explanation: explanation.to_owned(),
-        complaints_team: app.settings.mail.complaints_team.to_string(),
+        complaints_team: app.live.current().settings.mail.complaints_team.to_string(),
     };
     render(app, code, "refused.html", &page)
 }
@@ -399,7 +402,7 @@ fn unavailable(app: &AppState) -> Response {
 }
 
 fn render(app: &AppState, code: StatusCode, name: &str, page: &impl Serialize) -> Response {
-    match app.templates.render(name, page) {
+    match app.live.current().templates.render(name, page) {
         Ok(html) => (code, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "cannot render a page");

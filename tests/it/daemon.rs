@@ -1,11 +1,21 @@
-//! `casewatch run` as systemd runs it: readiness, watchdog pings, and a
-//! clean stop on SIGTERM; and a broken template refused at start-up.
+//! `casewatch run` as systemd runs it: readiness, watchdog pings, a clean
+//! stop on SIGTERM, a broken template refused at start-up; and the faults
+//! it must survive: a database unreachable at start or lost while running,
+//! an unwritable tracker folder, settings re-read on SIGHUP, and a second
+//! instance on one SQLite file.
 
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::os::unix::net::UnixDatagram;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{casewatch, stderr, write};
+use crate::helpers::{TestDb, casewatch, stderr, write};
+use crate::smtp::free_port;
+use casewatch::store::SingleJob;
 
 /// Receives notification datagrams until one equals `wanted`.
 fn expect(socket: &UnixDatagram, wanted: &str) {
@@ -100,4 +110,379 @@ fn run_refuses_a_broken_template_naming_it() {
         err.contains("template reminder.txt") && err.contains("line"),
         "{err}"
     );
+}
+
+/// `casewatch run` in a scratch folder, with its log in a file and its
+/// systemd notifications on a socket of the test's.
+struct Service {
+    child: Child,
+    log: PathBuf,
+    notify: UnixDatagram,
+    port: u16,
+}
+
+impl Service {
+    /// Polls every second, so the tests need not wait for a trigger.
+    fn start(dir: &Path, env: &[(&str, &str)]) -> Self {
+        let socket_path = dir.join(format!("notify-{}.sock", fastrand::u32(..)));
+        let notify = UnixDatagram::bind(&socket_path).unwrap();
+        notify.set_nonblocking(true).unwrap();
+        let port = free_port();
+        let log = dir.join(format!("run-{port}.log"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_casewatch"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("CASEWATCH")
+                || key.starts_with("NOTIFY")
+                || key.starts_with("WATCHDOG")
+            {
+                command.env_remove(key);
+            }
+        }
+        let child = command
+            .arg("run")
+            .current_dir(dir)
+            .env("NOTIFY_SOCKET", &socket_path)
+            .env("CASEWATCH__DATA_DIR", dir.join("data"))
+            .env("CASEWATCH__WEB__BIND", format!("127.0.0.1:{port}"))
+            .env("CASEWATCH__SCHEDULE__POLL", "* * * * * *")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Self {
+            child,
+            log,
+            notify,
+            port,
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The notifications received so far.
+    fn notifications(&self) -> Vec<String> {
+        let mut buf = [0_u8; 1024];
+        let mut seen = Vec::new();
+        while let Ok(n) = self.notify.recv(&mut buf) {
+            seen.extend(
+                String::from_utf8_lossy(&buf[..n])
+                    .lines()
+                    .map(str::to_owned),
+            );
+        }
+        seen
+    }
+
+    /// Waits up to 20 seconds for `done`, failing with the log.
+    fn wait(&mut self, what: &str, mut done: impl FnMut(&mut Self) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if done(self) {
+                return;
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!(
+                    "casewatch run exited ({status}) before {what}:\n{}",
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("no {what} within 20 s:\n{}", self.log());
+    }
+
+    fn wait_for_log(&mut self, text: &str) {
+        self.wait(&format!("{text:?} in the log"), |s| s.log().contains(text));
+    }
+
+    fn wait_until_ready(&mut self) {
+        self.wait("READY=1", |s| {
+            s.notifications().iter().any(|l| l == "READY=1")
+        });
+    }
+
+    /// GET `path` from the service's web server: the status and the body.
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let code = response
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned());
+        (code, body.unwrap_or_default())
+    }
+
+    /// Waits until `path` answers `code`, returning the body.
+    fn wait_for_status(&mut self, path: &str, code: u16) -> String {
+        let mut body = String::new();
+        self.wait(&format!("{code} from {path}"), |s| {
+            let (got, text) = s.get(path);
+            body = text;
+            got == code
+        });
+        body
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args([name, &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+
+    /// SIGTERM, then the exit code.
+    fn stop(mut self) -> Option<i32> {
+        self.signal("-TERM");
+        let status = self.child.wait().unwrap();
+        status.code()
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_second_instance_on_one_sqlite_file_is_refused() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut first = Service::start(dir.path(), &[]);
+    first.wait_until_ready();
+    let data = dir.path().join("data");
+    let second = casewatch(
+        dir.path(),
+        &[
+            ("CASEWATCH__DATA_DIR", data.to_str().unwrap()),
+            ("CASEWATCH__WEB__BIND", "127.0.0.1:0"),
+        ],
+        &["run"],
+    );
+    let err = stderr(&second);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("another casewatch")
+            && err.contains("casewatch.db")
+            && err.contains("PostgreSQL"),
+        "{err}"
+    );
+    assert_eq!(first.stop(), Some(0));
+}
+
+/// A TCP relay to PostgreSQL that the test can cut and restore, standing
+/// in for a database server that goes away.
+struct Relay {
+    port: u16,
+    running: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+    streams: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Relay {
+    fn new(port: u16) -> Self {
+        Self {
+            port,
+            running: None,
+            streams: Arc::default(),
+        }
+    }
+
+    fn open(&mut self) {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let open = Arc::new(AtomicBool::new(true));
+        let streams = self.streams.clone();
+        let accepting = open.clone();
+        let thread = std::thread::spawn(move || {
+            while accepting.load(Ordering::SeqCst) {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                client.set_nonblocking(false).unwrap();
+                let server = TcpStream::connect("127.0.0.1:5432").unwrap();
+                let mut all = streams.lock().unwrap();
+                all.push(client.try_clone().unwrap());
+                all.push(server.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(Shutdown::Both);
+                    });
+                }
+            }
+        });
+        self.running = Some((open, thread));
+    }
+
+    /// Stops accepting and drops every connection, as a server that dies.
+    fn cut(&mut self) {
+        if let Some((open, thread)) = self.running.take() {
+            open.store(false, Ordering::SeqCst);
+            thread.join().unwrap();
+        }
+        for stream in self.streams.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+#[tokio::test]
+async fn run_waits_for_the_database_and_carries_on_when_it_comes_back() {
+    let db = TestDb::postgres().await;
+    let mut relay = Relay::new(free_port());
+    let url = db.url().replace(":5432/", &format!(":{}/", relay.port));
+    let dir = db.dir.path();
+    let mut service = Service::start(dir, &[("CASEWATCH__DATABASE__URL", &url)]);
+
+    // Nothing listens yet: it waits, says why, and is not ready.
+    service.wait_for_log("cannot reach the database; waiting for it");
+    let told = service.notifications();
+    assert!(
+        told.iter()
+            .any(|l| l.starts_with("STATUS=waiting for the database")),
+        "{told:?}"
+    );
+    assert!(!told.iter().any(|l| l == "READY=1"), "{told:?}");
+
+    relay.open();
+    service.wait_until_ready();
+    service.wait_for_status("/healthz", 200);
+
+    // The database goes away while it runs, and comes back.
+    relay.cut();
+    let body = service.wait_for_status("/healthz", 503);
+    assert!(body.contains("unreachable"), "{body}");
+    relay.open();
+    service.wait_for_status("/healthz", 200);
+    assert_eq!(service.stop(), Some(0));
+    relay.cut();
+}
+
+#[test]
+fn sighup_puts_good_settings_in_force_and_keeps_the_old_ones_when_bad() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    let config = write(dir.path(), "casewatch.toml", "");
+    let config = config.to_str().unwrap();
+    let mut service = Service::start(dir.path(), &[("CASEWATCH_CONFIG", config)]);
+    service.wait_until_ready();
+    let (code, page) = service.get("/reasons/not-a-token");
+    assert_eq!(code, 403);
+    assert!(!page.contains("RELOADED"), "{page}");
+
+    write(&templates, "refused.html", "RELOADED: {{ title }}\n");
+    write(
+        dir.path(),
+        "casewatch.toml",
+        &format!(
+            "[mail]\ntemplates_dir = {:?}\n",
+            templates.to_str().unwrap()
+        ),
+    );
+    service.signal("-HUP");
+    service.wait_for_log("settings and templates read again");
+    let (code, page) = service.get("/reasons/not-a-token");
+    assert_eq!(code, 403);
+    assert!(
+        page.starts_with("RELOADED: This link is not valid"),
+        "{page}"
+    );
+
+    // A broken template: refused, named, and the running set kept.
+    write(&templates, "refused.html", "{% if %}\n");
+    service.signal("-HUP");
+    service.wait_for_log("keeping the ones in force");
+    assert!(service.log().contains("refused.html"), "{}", service.log());
+    let (_, page) = service.get("/reasons/not-a-token");
+    assert!(
+        page.starts_with("RELOADED: This link is not valid"),
+        "{page}"
+    );
+    assert_eq!(service.stop(), Some(0));
+}
+
+#[test]
+fn an_unwritable_tracker_folder_shows_on_healthz_and_is_retried() {
+    let dir = tempfile::TempDir::new().unwrap();
+    // A file where the folder should be: no permission check can wave this
+    // through, not even root's.
+    let blocker = write(dir.path(), "reports", "not a folder");
+    let out = blocker.join("trackers");
+    let mut service = Service::start(
+        dir.path(),
+        &[
+            ("CASEWATCH__TRACKER__DIR", out.to_str().unwrap()),
+            // Due from the start of every week, so the test never waits for Monday.
+            ("CASEWATCH__TRACKER__DAY", "monday"),
+            ("CASEWATCH__TRACKER__TIME", "00:00"),
+        ],
+    );
+    service.wait_until_ready();
+    let body = service.wait_for_status("/healthz", 503);
+    assert!(
+        body.contains("tracker_error") && body.contains("trackers"),
+        "{body}"
+    );
+
+    std::fs::remove_file(&blocker).unwrap();
+    service.wait_for_status("/healthz", 200);
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(
+        files
+            .iter()
+            .all(|f| f.starts_with("tracker-") && !f.contains("partial")),
+        "{files:?}"
+    );
+    assert_eq!(service.stop(), Some(0));
+}
+
+#[tokio::test]
+async fn one_instance_at_a_time_holds_a_single_job() {
+    let db = TestDb::postgres().await;
+    let (first, second) = (db.store().await, db.store().await);
+    let held = first
+        .try_lock(SingleJob::Poll)
+        .await
+        .unwrap()
+        .expect("free at first");
+    assert!(second.try_lock(SingleJob::Poll).await.unwrap().is_none());
+    held.release().await;
+    let again = second.try_lock(SingleJob::Poll).await.unwrap();
+    assert!(again.is_some());
+    // Dropped unreleased (a cancelled task): its connection goes, and so does the lock.
+    drop(again);
+    // The server lets go once it sees the connection close.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(lock) = first.try_lock(SingleJob::Poll).await.unwrap() {
+            lock.release().await;
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the lock outlived its connection"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -180,7 +180,7 @@ async fn the_tracker_is_made_once_per_week_at_seven_london_time(db: TestDb) {
         let job = &job;
         let transport = &transport;
         async move {
-            job.run_if_due(transport, when)
+            job.run_if_due(transport, when, "instance-a")
                 .await
                 .unwrap()
                 .map(|m| m.week)
