@@ -83,6 +83,18 @@ struct Running {
     worker: String,
 }
 
+/// How soon an instance that found another polling looks for e-mails to send.
+const LOOK_AGAIN_SECONDS: i64 = 5;
+
+/// Who polled on a trigger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Polled {
+    /// This instance (or it tried and failed).
+    Here,
+    /// Another instance held the poll lock.
+    ByAnother,
+}
+
 /// Why the work loop woke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Wake {
@@ -313,8 +325,13 @@ impl Running {
                 return None;
             }
         };
+        // Another instance polling now queues e-mails this one can help
+        // send: look again shortly rather than at the next trigger.
+        let mut look_again = None;
         if why == Wake::Trigger {
-            self.poll(&loaded, &calendar, now).await;
+            if self.poll(&loaded, &calendar, now).await == Polled::ByAnother {
+                look_again = Some(now + chrono::Duration::seconds(LOOK_AGAIN_SECONDS));
+            }
             self.tracker(&loaded, &calendar, now).await;
         }
         let sender = Sender::new(
@@ -336,28 +353,29 @@ impl Running {
             Err(e) => tracing::error!(error = %e, "sending failed; will try again"),
         }
         let (today, _) = london_time(now);
-        match self.store.next_send_at(today).await {
+        let next = match self.store.next_send_at(today).await {
             Ok(next) => next,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot tell when the next retry is due");
                 None
             }
-        }
+        };
+        next.into_iter().chain(look_again).min()
     }
 
     /// Records today's reminders and composes their e-mails, unless another
     /// instance is polling right now (it records the same ones).
-    async fn poll(&self, loaded: &Loaded, calendar: &Calendar, now: DateTime<Utc>) {
+    async fn poll(&self, loaded: &Loaded, calendar: &Calendar, now: DateTime<Utc>) -> Polled {
         let lock = match self.store.try_lock(SingleJob::Poll).await {
             Ok(Some(lock)) => lock,
             Ok(None) => {
                 tracing::debug!("another instance is polling; only sending");
-                return;
+                return Polled::ByAnother;
             }
             Err(e) => {
                 tracing::error!(error = %e, "poll failed; will try again");
                 self.health.poll_failed();
-                return;
+                return Polled::Here;
             }
         };
         let poll = Poll {
@@ -398,6 +416,7 @@ impl Running {
                 tracing::error!(error = %e, "poll failed; will try again");
             }
         }
+        Polled::Here
     }
 
     /// Makes this week's tracker when it is due; a failure (an unwritable
