@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::helpers::{TestDb, casewatch, stderr, write};
-use crate::smtp::free_port;
+use crate::smtp::{SmtpServer, free_port};
 use casewatch::store::SingleJob;
 
 /// Receives notification datagrams until one equals `wanted`.
@@ -485,4 +485,97 @@ async fn one_instance_at_a_time_holds_a_single_job() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// libfaketime (Debian's faketime), which `.ci/run` installs: `run` keeps
+/// to the sending window, so its clock is set inside one.
+fn fake_clock(at: &str) -> Vec<(&'static str, String)> {
+    let library = ["x86_64", "aarch64"]
+        .iter()
+        .map(|arch| format!("/usr/lib/{arch}-linux-gnu/faketime/libfaketime.so.1"))
+        .find(|path| Path::new(path).exists())
+        .expect("libfaketime is needed (Debian package faketime; .ci/run installs it)");
+    vec![
+        ("LD_PRELOAD", library),
+        ("FAKETIME", format!("@{at}")),
+        ("FAKETIME_DONT_FAKE_MONOTONIC", "1".to_owned()),
+        ("TZ", "UTC".to_owned()),
+    ]
+}
+
+#[test]
+fn mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let port_text = port.to_string();
+    let mut env = vec![
+        ("CASEWATCH__DATA_DIR", data.to_str().unwrap().to_owned()),
+        ("CASEWATCH__MAIL__TRANSPORT", "smtp".to_owned()),
+        ("CASEWATCH__MAIL__SMTP__HOST", "127.0.0.1".to_owned()),
+        ("CASEWATCH__MAIL__SMTP__PORT", port_text),
+        ("CASEWATCH__MAIL__SMTP__SECURITY", "none".to_owned()),
+        (
+            "CASEWATCH__MAIL__FROM",
+            "casewatch <casewatch@northmere.gov.uk>".to_owned(),
+        ),
+        (
+            "CASEWATCH__MAIL__REPLY_TO",
+            "Complaints <complaints@northmere.gov.uk>".to_owned(),
+        ),
+        (
+            "CASEWATCH__MAIL__COMPLAINTS_TEAM",
+            "Complaints <complaints@northmere.gov.uk>".to_owned(),
+        ),
+        ("CASEWATCH__MAIL__RETRY_DELAY_SECONDS", "1".to_owned()),
+    ];
+    let borrowed: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // One stage due on Wednesday 25 November 2026: received on the 11th,
+    // ten working days.
+    let staff = write(dir.path(), "staff.csv", crate::helpers::STAFF_CSV);
+    let cases = write(
+        dir.path(),
+        "cases.csv",
+        "reference,kind,stage,received_on,team,manager_email\n\
+         CSC-9,statutory,1,2026-11-11,Fostering,ann.lee@example.org\n",
+    );
+    for args in [
+        vec!["import", "staff", staff.to_str().unwrap()],
+        vec![
+            "import",
+            "cases",
+            cases.to_str().unwrap(),
+            "--as-of",
+            "2026-11-25",
+        ],
+    ] {
+        let out = casewatch(dir.path(), &borrowed, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+
+    // The trigger fires once a day at 03:00: only a retry can send today.
+    env.push(("CASEWATCH__SCHEDULE__POLL", "0 0 3 * * *".to_owned()));
+    env.extend(fake_clock("2026-11-25 09:00:00"));
+    let borrowed: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut service = Service::start(dir.path(), &borrowed);
+    service.wait_until_ready();
+    service.wait_for_log("temporary failure");
+    assert!(
+        service.log().contains("Connection refused"),
+        "{}",
+        service.log()
+    );
+
+    let server = SmtpServer::start_on(port, &[]);
+    server.wait_for(1);
+    let received = server.received();
+    assert_eq!(received[0].rcpt_tos, ["ann.lee@example.org"]);
+    assert!(
+        received[0]
+            .header("Subject")
+            .is_some_and(|s| s.contains("due today")),
+        "{:?}",
+        received[0].header("Subject")
+    );
+    assert_eq!(service.stop(), Some(0));
 }

@@ -42,8 +42,12 @@ impl SmtpServer {
     /// Starts the server with the script's extra `options`; waits until it
     /// accepts connections. Fails, never skips, when it cannot start.
     pub fn start(options: &[&str]) -> Self {
+        Self::start_on(free_port(), options)
+    }
+
+    /// As [`SmtpServer::start`], on `port`.
+    pub fn start_on(port: u16, options: &[&str]) -> Self {
         let out = TempDir::new().unwrap();
-        let port = free_port();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
         let mut child = Command::new(python())
             .arg(script)
