@@ -201,13 +201,19 @@ def tally(smtp: Smtp, database: str) -> dict:
     }
 
 
-def kill_loop(args, binary: str, work: Path):
-    database = f"sqlite://{work / 'data' / 'casewatch.db'}"
+def prepare(args, binary: str, work: Path, database: str):
+    """The SMTP server, the settings, and the council imported."""
     smtp = Smtp(aiosmtpd_python(Path(args.target)), work / "received")
     env = base_env(work / "data", smtp, database, args.pool_size)
     write_data(work, args.cases)
     casewatch(binary, env, "import", "staff", str(work / "staff.csv"))
     casewatch(binary, env, "import", "cases", str(work / "cases.csv"), "--as-of", FAKE_DAY)
+    return smtp, env
+
+
+def kill_loop(args, binary: str, work: Path):
+    database = f"sqlite://{work / 'data' / 'casewatch.db'}"
+    smtp, env = prepare(args, binary, work, database)
     log = work / "run.log"
     rng = random.Random(args.seed)
     in_flight_kills = 0
@@ -245,11 +251,7 @@ def instances(args, binary: str, work: Path):
     subprocess.run(["psql", POSTGRES, "-qc", f"CREATE DATABASE {name}"], check=True)
     database = POSTGRES.rsplit("/", 1)[0] + "/" + name
     try:
-        smtp = Smtp(aiosmtpd_python(Path(args.target)), work / "received")
-        env = base_env(work / "data", smtp, database, args.pool_size)
-        write_data(work, args.cases)
-        casewatch(binary, env, "import", "staff", str(work / "staff.csv"))
-        casewatch(binary, env, "import", "cases", str(work / "cases.csv"), "--as-of", FAKE_DAY)
+        smtp, env = prepare(args, binary, work, database)
         log = work / "run.log"
         procs = []
         for n in range(3):

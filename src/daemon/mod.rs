@@ -30,7 +30,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::calendar::Calendar;
 use crate::domain::london_time;
-use crate::live::{Live, LoadError, Loaded};
+use crate::live::{Live, Loaded};
 use crate::mail::Sender;
 use crate::remind::Poll;
 use crate::settings::Settings;
@@ -47,22 +47,7 @@ const GRACE: Duration = Duration::from_secs(8);
 
 /// Why the daemon could not start: bad settings (exit 2) or a failure at
 /// run time such as a database that refuses the password (exit 1).
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error(transparent)]
-    Settings(anyhow::Error),
-    #[error(transparent)]
-    Runtime(anyhow::Error),
-}
-
-impl From<LoadError> for StartError {
-    fn from(e: LoadError) -> Self {
-        match e {
-            LoadError::Settings(e) => Self::Settings(e),
-            LoadError::Runtime(e) => Self::Runtime(e),
-        }
-    }
-}
+pub use crate::live::LoadError as StartError;
 
 /// A daemon checked and bound, not yet connected.
 pub struct Daemon {
