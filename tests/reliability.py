@@ -247,7 +247,24 @@ def kill_loop(args, binary: str, work: Path):
 
 
 def instances(args, binary: str, work: Path):
-    name = f"casewatch_drill_{os.getpid()}"
+    """Two rounds, each on a fresh database: three instances left alone must
+    send every e-mail exactly once; with one killed mid-send, the other two
+    must send its e-mails, repeating at most what it had in flight."""
+    ok = True
+    for kill in (False, True):
+        round_dir = work / ("kill" if kill else "calm")
+        round_dir.mkdir()
+        figures = instances_round(args, binary, round_dir, kill)
+        report("instances, one killed mid-send" if kill else "instances", figures)
+        ok &= (figures["lost"] == 0 and figures["unexpected"] == 0
+               and figures["repeated"] <= (args.pool_size if kill else 0)
+               and figures["sent (by the outbox)"] == figures["e-mails in the outbox"] > 0)
+        (work / "run.log").open("a").write((round_dir / "run.log").read_text())
+    return ok
+
+
+def instances_round(args, binary: str, work: Path, kill: bool) -> dict:
+    name = f"casewatch_drill_{os.getpid()}_{int(kill)}"
     subprocess.run(["psql", POSTGRES, "-qc", f"CREATE DATABASE {name}"], check=True)
     database = POSTGRES.rsplit("/", 1)[0] + "/" + name
     try:
@@ -257,28 +274,28 @@ def instances(args, binary: str, work: Path):
         for n in range(3):
             node_env = dict(env, CASEWATCH__DATA_DIR=str(work / f"node{n}"))
             procs.append(start_run(binary, faked(node_env, fake_time(0)), log))
-        # Kill one instance once sending is under way; the others carry on.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not smtp.message_ids():
-            time.sleep(0.05)
-        time.sleep(0.2)
-        os.killpg(procs[0].pid, signal.SIGKILL)
-        procs[0].wait()
+        if kill:
+            # Once sending is under way; the others carry on.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not smtp.message_ids():
+                time.sleep(0.05)
+            time.sleep(0.2)
+            os.killpg(procs[0].pid, signal.SIGKILL)
+            procs[0].wait()
+            procs = procs[1:]
         deadline = time.monotonic() + 180
+        time.sleep(2)
         while unfinished(database) > 0 and time.monotonic() < deadline:
             time.sleep(0.5)
-        for proc in procs[1:]:
+        for proc in procs:
             proc.send_signal(signal.SIGTERM)
             if proc.wait(timeout=30) != 0:
                 sys.exit(f"an instance did not stop cleanly; see {log}")
         figures = tally(smtp, database)
         smtp.stop()
-        figures.update({"instances": 3, "killed mid-send": 1,
+        figures.update({"instances": 3, "killed mid-send": int(kill),
                         "connections per instance": args.pool_size})
-        report("instances", figures)
-        return (figures["lost"] == 0 and figures["unexpected"] == 0
-                and figures["repeated"] <= args.pool_size
-                and figures["sent (by the outbox)"] == figures["e-mails in the outbox"] > 0)
+        return figures
     finally:
         subprocess.run(["psql", POSTGRES, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
 
