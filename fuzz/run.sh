@@ -31,6 +31,7 @@ for target in "${targets[@]}"; do
     artifacts="$fuzz_dir/artifacts/$target"
     mkdir -p "$corpus" "$artifacts"
     before=$(find "$artifacts" -type f | wc -l)
+    # cargo fuzz points -artifact_prefix at $artifacts.
     # -jobs=1 runs the fuzzer in one child process whose output libFuzzer
     # writes to fuzz-0.log in the working directory: run it in $logs.
     (
@@ -38,8 +39,7 @@ for target in "${targets[@]}"; do
         rm -f fuzz-0.log
         cargo +nightly fuzz run --fuzz-dir "$fuzz_dir" "$target" \
             "$corpus" "$fuzz_dir/seeds/$target" -- \
-            -max_total_time="$seconds" -jobs=1 -print_final_stats=1 \
-            -artifact_prefix="$artifacts/" >"$logs/$target.out" 2>&1 || true
+            -max_total_time="$seconds" -jobs=1 -print_final_stats=1 >"$logs/$target.out" 2>&1 || true
         cat fuzz-0.log >>"$logs/$target.out" 2>/dev/null || true
     )
     executions=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$logs/$target.out" |
