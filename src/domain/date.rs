@@ -4,17 +4,24 @@ use chrono_tz::Europe::London;
 use super::ParseError;
 
 /// Parses a civil date written `YYYY-MM-DD` (ISO) or `DD/MM/YYYY` (as UK
-/// spreadsheets write it). An impossible date such as 31/02/2026 is an error.
+/// spreadsheets write it). An impossible date such as 31/02/2026 is an
+/// error, and so is a year not written in four digits: chrono would read
+/// 09/03/26 as the year 26, which no complaint was made in.
 pub fn parse_date(raw: &str) -> Result<NaiveDate, ParseError> {
     let value = raw.trim();
     if value.is_empty() {
         return Err(ParseError::new("is empty"));
     }
-    let format = if value.contains('/') {
-        "%d/%m/%Y"
+    let (format, year) = if value.contains('/') {
+        ("%d/%m/%Y", value.rsplit('/').next())
     } else {
-        "%Y-%m-%d"
+        ("%Y-%m-%d", value.split('-').next())
     };
+    if !year.is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(ParseError::new(format!(
+            "{value:?} is not a date (write the year in full: YYYY-MM-DD or DD/MM/YYYY)"
+        )));
+    }
     NaiveDate::parse_from_str(value, format).map_err(|_| {
         ParseError::new(format!(
             "{value:?} is not a date (write YYYY-MM-DD or DD/MM/YYYY, and check the day exists)"
@@ -98,5 +105,27 @@ mod tests {
         ] {
             assert!(parse_date(bad).is_err(), "{bad:?} was accepted");
         }
+    }
+
+    #[test]
+    fn refuses_years_not_written_in_full() {
+        for bad in [
+            "09/03/26",
+            "09/03/026",
+            "26-03-09",
+            "+2026-03-09",
+            "-0026-03-09",
+            "09/03/20261",
+        ] {
+            let error = parse_date(bad).expect_err(bad).to_string();
+            assert!(
+                error.contains("year in full") || error.contains("not a date"),
+                "{bad}: {error}"
+            );
+        }
+        assert_eq!(
+            parse_date("09/03/2026").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 3, 9).unwrap()
+        );
     }
 }
