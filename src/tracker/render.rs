@@ -342,7 +342,9 @@ fn xlsx(t: &Tracker) -> Result<Vec<u8>, XlsxError> {
         ("Due soon", &t.due_soon),
         ("Answered last week", &t.answered_last_week),
     ] {
-        let sheet = book.add_worksheet().set_name(name)?;
+        // Written row by row to a temporary file rather than held as cells:
+        // a hundred thousand rows took 150 MB as cells.
+        let sheet = book.add_worksheet_with_low_memory()?.set_name(name)?;
         header(sheet, &COLUMNS[1..], &bold)?;
         for (i, r) in rows.iter().enumerate() {
             let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
