@@ -118,15 +118,16 @@ pub(super) struct StageListed {
 }
 
 /// A stage's stored kind, outcome and allowance, read back; a value this
-/// version cannot read is reported with the case it belongs to.
+/// version cannot read is reported with `owner`, the case or stage it
+/// belongs to (formatted only then).
 pub(super) fn stored_terms(
-    reference: &str,
+    owner: &dyn std::fmt::Display,
     kind: &str,
     outcome: Option<&str>,
     working_days_allowed: Option<i32>,
 ) -> Result<(Kind, Option<Outcome>, Option<u16>), StoreError> {
     let corrupt = |what: &str, e: &dyn std::fmt::Display| {
-        StoreError::Corrupt(format!("{what} of case {reference}: {e}"))
+        StoreError::Corrupt(format!("{what} of {owner}: {e}"))
     };
     Ok((
         Kind::parse(kind).map_err(|e| corrupt("kind", &e))?,
@@ -146,7 +147,7 @@ impl TryFrom<StageListed> for StageRow {
 
     fn try_from(r: StageListed) -> Result<Self, StoreError> {
         let (kind, outcome, working_days_allowed) = stored_terms(
-            &r.reference,
+            &format_args!("case {}", r.reference),
             &r.kind,
             r.outcome.as_deref(),
             r.working_days_allowed,

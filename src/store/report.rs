@@ -1,21 +1,25 @@
-//! The stages the annual report reads, streamed one at a time with their
-//! delay reasons, so a report over millions of stages holds one in memory.
+//! The stages the annual report reads, streamed one at a time, so a report
+//! over millions of stages holds one in memory, with the delay reasons of
+//! the stages answered in the period.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
+use sqlx::Row;
 
 use super::cases::stored_terms;
 use super::{Store, StoreError, with_pool};
 use crate::domain::{Kind, Outcome, Stage};
 
-/// A stage as the report reads it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportStageRow {
-    pub stage_id: i64,
-    pub reference: String,
+/// A stage as the report reads it, its text borrowed from the row being
+/// read: a report over a million stages allocates nothing per stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportStageRow<'r> {
+    pub reference: &'r str,
     pub kind: Kind,
-    pub category: Option<String>,
-    pub team: String,
+    pub category: Option<&'r str>,
+    pub team: &'r str,
     pub stage: Stage,
     pub received_on: NaiveDate,
     pub working_days_allowed: Option<u16>,
@@ -24,109 +28,103 @@ pub struct ReportStageRow {
     pub outcome: Option<Outcome>,
     /// Whether the stage records what was learnt (not blank).
     pub has_learning: bool,
-    /// The category of each delay reason recorded for the stage.
-    pub reason_categories: Vec<String>,
+    /// The category of each delay reason recorded for the stage, if it was
+    /// answered in the period (the report counts no others).
+    pub reason_categories: &'r [String],
 }
 
-/// One row per (stage, delay reason), or one with no reason; a stage's rows
-/// come together because they are ordered by stage.
-#[derive(sqlx::FromRow)]
-struct Joined {
-    stage_id: i64,
-    reference: String,
-    kind: String,
-    category: Option<String>,
-    team: String,
-    stage: i32,
-    received_on: NaiveDate,
-    working_days_allowed: Option<i32>,
-    agreed_response_on: Option<NaiveDate>,
-    responded_on: Option<NaiveDate>,
-    outcome: Option<String>,
-    has_learning: bool,
-    reason_category: Option<String>,
-}
-
-// The LEFT JOIN rather than an aggregate keeps the SQL the same on both
-// backends (group_concat and string_agg differ). Stages received before the
-// period and answered in it count as responses, hence the OR.
+// Stages received before the period and answered in it count as responses,
+// hence the second condition. Nearly every stage may match, and the query
+// is written so that SQLite reads `case_stages` straight through (as the
+// outer loop of a CROSS JOIN, with conditions no index serves): with
+// `received_on BETWEEN .. OR responded_on BETWEEN ..` it went through the
+// index on (responded_on, received_on) to each row out of order, several
+// times slower. `<> 0` rather than `= 1` keeps PostgreSQL's estimate of
+// the rows high, so it joins by hash. Reasons are read apart, so no join
+// multiplies or orders the stages.
 const REPORT_STAGES: &str = "
-    SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, s.stage,
+    SELECT s.id, c.reference, c.kind, c.category, c.team, s.stage,
            s.received_on, s.working_days_allowed, s.agreed_response_on,
            s.responded_on, s.outcome,
-           (s.learning IS NOT NULL AND TRIM(s.learning) <> '') AS has_learning,
-           r.category AS reason_category
+           (s.learning IS NOT NULL AND TRIM(s.learning) <> '') AS has_learning
     FROM case_stages s
-    JOIN cases c ON c.id = s.case_id
-    LEFT JOIN delay_reasons r ON r.stage_id = s.id
-    WHERE s.received_on BETWEEN $1 AND $2
-       OR s.responded_on BETWEEN $1 AND $2
-    ORDER BY s.id";
+    CROSS JOIN cases c
+    WHERE c.id = s.case_id
+      AND CASE WHEN s.received_on BETWEEN $1 AND $2 THEN 1
+               WHEN s.responded_on BETWEEN $1 AND $2 THEN 1
+               ELSE 0 END <> 0";
 
-impl TryFrom<Joined> for ReportStageRow {
-    type Error = StoreError;
-
-    fn try_from(r: Joined) -> Result<Self, StoreError> {
-        let (kind, outcome, working_days_allowed) = stored_terms(
-            &r.reference,
-            &r.kind,
-            r.outcome.as_deref(),
-            r.working_days_allowed,
-        )?;
-        Ok(Self {
-            stage_id: r.stage_id,
-            kind,
-            outcome,
-            working_days_allowed,
-            stage: Stage::from_stored(r.stage),
-            reason_categories: r.reason_category.into_iter().collect(),
-            reference: r.reference,
-            category: r.category,
-            team: r.team,
-            received_on: r.received_on,
-            agreed_response_on: r.agreed_response_on,
-            responded_on: r.responded_on,
-            has_learning: r.has_learning,
-        })
-    }
-}
+/// The delay reasons of the stages answered in the period: the only ones
+/// the report counts. Written like the stages' query, so that SQLite
+/// reads the reasons and looks each stage up.
+const REPORT_REASONS: &str = "
+    SELECT r.stage_id, r.category
+    FROM delay_reasons r
+    CROSS JOIN case_stages s
+    WHERE s.id = r.stage_id
+      AND CASE WHEN s.responded_on BETWEEN $1 AND $2 THEN 1 ELSE 0 END <> 0";
 
 impl Store {
     /// Calls `each` with every stage received or answered between `from`
-    /// and `to` (both included), in stage order, and returns how many.
-    /// Stops at the first error `each` returns.
+    /// and `to` (both included), and returns how many. Stops at the first
+    /// error `each` returns.
     pub async fn for_each_report_stage<E: From<StoreError>>(
         &self,
         from: NaiveDate,
         to: NaiveDate,
-        mut each: impl FnMut(ReportStageRow) -> Result<(), E>,
+        mut each: impl FnMut(&ReportStageRow<'_>) -> Result<(), E>,
     ) -> Result<usize, E> {
+        let reasons = self.reason_categories(from, to).await?;
         let mut count = 0;
-        let mut pending: Option<ReportStageRow> = None;
         with_pool!(self, |pool| {
-            let mut rows = sqlx::query_as::<_, Joined>(REPORT_STAGES)
+            let mut rows = sqlx::query(REPORT_STAGES).bind(from).bind(to).fetch(pool);
+            // Read by position, no lookup by name.
+            while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+                let stage_id: i64 = row.try_get(0).map_err(StoreError::from)?;
+                let reference: &str = row.try_get(1).map_err(StoreError::from)?;
+                let kind: &str = row.try_get(2).map_err(StoreError::from)?;
+                let outcome: Option<&str> = row.try_get(10).map_err(StoreError::from)?;
+                let allowed: Option<i32> = row.try_get(7).map_err(StoreError::from)?;
+                let (kind, outcome, working_days_allowed) =
+                    stored_terms(&format_args!("case {reference}"), kind, outcome, allowed)?;
+                let stage = ReportStageRow {
+                    reference,
+                    kind,
+                    category: row.try_get(3).map_err(StoreError::from)?,
+                    team: row.try_get(4).map_err(StoreError::from)?,
+                    stage: Stage::from_stored(row.try_get(5).map_err(StoreError::from)?),
+                    received_on: row.try_get(6).map_err(StoreError::from)?,
+                    working_days_allowed,
+                    agreed_response_on: row.try_get(8).map_err(StoreError::from)?,
+                    responded_on: row.try_get(9).map_err(StoreError::from)?,
+                    outcome,
+                    has_learning: row.try_get(11).map_err(StoreError::from)?,
+                    reason_categories: reasons.get(&stage_id).map_or(&[][..], Vec::as_slice),
+                };
+                count += 1;
+                each(&stage)?;
+            }
+        });
+        Ok(count)
+    }
+
+    /// The categories of the delay reasons of each stage answered between
+    /// `from` and `to`, by stage id.
+    async fn reason_categories(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<HashMap<i64, Vec<String>>, StoreError> {
+        let mut reasons: HashMap<i64, Vec<String>> = HashMap::new();
+        with_pool!(self, |pool| {
+            let mut rows = sqlx::query_as::<_, (i64, String)>(REPORT_REASONS)
                 .bind(from)
                 .bind(to)
                 .fetch(pool);
-            while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
-                match &mut pending {
-                    Some(stage) if stage.stage_id == row.stage_id => {
-                        stage.reason_categories.extend(row.reason_category);
-                    }
-                    _ => {
-                        let next = ReportStageRow::try_from(row)?;
-                        if let Some(done) = pending.replace(next) {
-                            count += 1;
-                            each(done)?;
-                        }
-                    }
-                }
+            while let Some((stage_id, category)) = rows.try_next().await? {
+                reasons.entry(stage_id).or_default().push(category);
             }
         });
-        if let Some(done) = pending {
-            count += 1;
-            each(done)?;
-        }
-        Ok(count)
+        Ok(reasons)
     }
 }

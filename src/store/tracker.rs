@@ -1,41 +1,70 @@
 //! What the weekly tracker reads, and the record that makes each ISO week's
 //! tracker once even with several instances running.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
+use sqlx::{QueryBuilder, Row};
 
-use super::cases::StageListed;
-use super::{StageRow, Store, StoreError, with_pool};
-use crate::tracker::{TrackedStage, Undelivered};
+use super::cases::stored_terms;
+use super::{Store, StoreError, with_pool};
+use crate::domain::Stage;
+use crate::tracker::{Details, TrackedStage, Undelivered};
 
-const TRACKED: &str = concat!(
-    "SELECT ",
-    stage_columns!(),
-    ",
-           (SELECT COUNT(*) FROM delay_reasons d WHERE d.stage_id = s.id) AS reasons,
-           (SELECT d.category FROM delay_reasons d WHERE d.stage_id = s.id ORDER BY d.id DESC LIMIT 1)
-               AS reason_category,
-           (SELECT d.text FROM delay_reasons d WHERE d.stage_id = s.id ORDER BY d.id DESC LIMIT 1)
-               AS reason_text,
+/// Every complaint stage received by $1 that is open or was answered on or
+/// after $2, with only what the figures need: a million stages are read in
+/// one pass, and every value read costs time (see BENCHMARKS.md).
+///
+/// Most stages match, and the query is written so that SQLite reads
+/// `case_stages` straight through (as the outer loop of a CROSS JOIN, with
+/// conditions no index serves): with `received_on <= $1 AND (responded_on
+/// IS NULL OR ..)` it went through the index on (responded_on, received_on)
+/// to each row out of order, ten times slower. `<> 0` rather than `= 1`
+/// keeps PostgreSQL's estimate of the rows high, so it joins by hash. `IN`
+/// rather than `EXISTS`: PostgreSQL runs both as one hashed lookup, but
+/// costed `EXISTS` so high that it compiled the query (JIT, with inlining
+/// and optimisation) first, which took longer than the query.
+const TRACKED: &str = "
+    SELECT s.id, c.kind, c.team, s.received_on, s.working_days_allowed,
+           s.agreed_response_on, s.responded_on, s.outcome,
+           s.id IN (SELECT d.stage_id FROM delay_reasons d) AS has_reason
+    FROM case_stages s
+    CROSS JOIN cases c
+    WHERE c.id = s.case_id
+      AND c.kind IN ('statutory', 'corporate', 'send', 'adult')
+      AND CASE WHEN s.received_on > $1 THEN 0
+               WHEN s.responded_on IS NULL THEN 1
+               WHEN s.responded_on >= $2 THEN 1
+               ELSE 0 END <> 0";
+
+/// The details of listed stages: the latest delay reason, and the
+/// reminders sent by a day, bound after this text...
+const DETAILS: &str = "
+    SELECT s.id, c.reference, s.stage, m.name,
            (SELECT COUNT(*) FROM reminders r JOIN outbox o ON o.id = r.outbox_id
-             WHERE r.stage_id = s.id AND o.status = 'sent' AND o.for_day <= $1) AS reminders_sent",
-    stages_with_case!(),
-    "WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult') AND s.received_on <= $1"
-);
+             WHERE r.stage_id = s.id AND o.status = 'sent' AND o.for_day <= ";
+
+/// ...and the stages' ids bound after this one, then `)`. The latest
+/// reason is looked up stage by stage: as a join on the latest id,
+/// PostgreSQL hashed every reason for each thousand stages.
+const DETAILS_OF: &str = ") AS reminders_sent,
+           (SELECT d.category FROM delay_reasons d WHERE d.stage_id = s.id
+             ORDER BY d.id DESC LIMIT 1) AS reason_category,
+           (SELECT d.text FROM delay_reasons d WHERE d.stage_id = s.id
+             ORDER BY d.id DESC LIMIT 1) AS reason_text
+    FROM case_stages s
+    JOIN cases c ON c.id = s.case_id
+    JOIN staff m ON m.email = c.manager_email
+    WHERE s.id IN (";
+
+/// How many ids one details query looks up: well inside both backends'
+/// limits on bound values.
+const DETAILS_PER_QUERY: usize = 1000;
 
 /// How long a tracker run may go on before another process may take it
 /// over; the job gives up well before (`tracker::job::TIME_LIMIT`).
 pub const STALE_MINUTES: i64 = 10;
-
-#[derive(sqlx::FromRow)]
-struct TrackedListed {
-    #[sqlx(flatten)]
-    stage: StageListed,
-    reasons: i64,
-    reason_category: Option<String>,
-    reason_text: Option<String>,
-    reminders_sent: i64,
-}
 
 /// Whether this process should make a week's tracker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,26 +76,96 @@ pub enum Claim {
 }
 
 impl Store {
-    /// Calls `each` with every complaint stage received by `as_of`.
+    /// Calls `each` with every complaint stage received by `as_of` that is
+    /// open or was answered on or after `answered_since`.
     pub async fn for_each_tracked_stage(
         &self,
         as_of: NaiveDate,
-        mut each: impl FnMut(TrackedStage),
+        answered_since: NaiveDate,
+        mut each: impl FnMut(&TrackedStage<'_>),
     ) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
-            let mut rows = sqlx::query_as::<_, TrackedListed>(TRACKED)
+            let mut rows = sqlx::query(TRACKED)
                 .bind(as_of)
+                .bind(answered_since)
                 .fetch(pool);
+            // Read by position and borrowed from the row: no lookup by name
+            // and no allocation per stage.
             while let Some(row) = rows.try_next().await? {
-                each(TrackedStage {
-                    stage: StageRow::try_from(row.stage)?,
-                    reasons: row.reasons,
-                    latest_reason: row.reason_category.zip(row.reason_text),
-                    reminders_sent: row.reminders_sent,
+                let stage_id: i64 = row.try_get(0)?;
+                let (kind, outcome, working_days_allowed) = stored_terms(
+                    &format_args!("stage {stage_id}"),
+                    row.try_get(1)?,
+                    row.try_get(7)?,
+                    row.try_get(4)?,
+                )?;
+                each(&TrackedStage {
+                    stage_id,
+                    kind,
+                    team: row.try_get(2)?,
+                    received_on: row.try_get(3)?,
+                    working_days_allowed,
+                    agreed_response_on: row.try_get(5)?,
+                    responded_on: row.try_get(6)?,
+                    outcome,
+                    has_reason: row.try_get(8)?,
                 });
             }
         });
         Ok(())
+    }
+
+    /// The details of the stages `ids` as of `as_of`, by stage id.
+    pub async fn listed_details(
+        &self,
+        as_of: NaiveDate,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Details>, StoreError> {
+        let mut details = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(DETAILS_PER_QUERY) {
+            type Found = (
+                i64,
+                String,
+                i32,
+                String,
+                i64,
+                Option<String>,
+                Option<String>,
+            );
+            let rows: Vec<Found> = with_pool!(self, |pool| {
+                let mut query = QueryBuilder::new(DETAILS);
+                query.push_bind(as_of).push(DETAILS_OF);
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                list.push_unseparated(")");
+                // Lists of every length: not worth a cached statement each.
+                query
+                    .build_query_as()
+                    .persistent(false)
+                    .fetch_all(pool)
+                    .await?
+            });
+            for (id, reference, stage, manager, reminders_sent, category, text) in rows {
+                let (reason_category, reason_text) = match (category, text) {
+                    (Some(c), Some(t)) => (Some(c), Some(t)),
+                    _ => (None, None),
+                };
+                details.insert(
+                    id,
+                    Details {
+                        reference,
+                        stage: Stage::from_stored(stage).number(),
+                        manager,
+                        reminders_sent,
+                        reason_category,
+                        reason_text,
+                    },
+                );
+            }
+        }
+        Ok(details)
     }
 
     /// E-mails marked failed on `since` or later, newest first.

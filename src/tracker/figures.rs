@@ -1,25 +1,46 @@
 //! The tracker's figures and tables as of one day. Pure: stages stream in,
 //! and only the rows the tracker lists are kept, so memory follows the
 //! size of the tracker, not of the case history.
+//!
+//! Stages arrive with only what the figures need; what a listed row shows
+//! besides (reference, manager, reasons, reminders) is read afterwards for
+//! the listed stages alone, and handed to [`Builder::finish`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
 
 use crate::calendar::Calendar;
-use crate::domain::Outcome;
-use crate::store::StageRow;
+use crate::domain::{Kind, Outcome};
 use crate::timescale::Timescales;
 
-/// One stage as the tracker reads it.
-#[derive(Debug, Clone)]
-pub struct TrackedStage {
-    pub stage: StageRow,
-    pub reasons: i64,
-    /// The latest reason's category and text.
-    pub latest_reason: Option<(String, String)>,
+/// One stage as the tracker's figures read it. The team is borrowed from
+/// the row being read, so a stage costs no allocation.
+#[derive(Debug, Clone, Copy)]
+pub struct TrackedStage<'a> {
+    pub stage_id: i64,
+    pub kind: Kind,
+    pub team: &'a str,
+    pub received_on: NaiveDate,
+    pub working_days_allowed: Option<u16>,
+    pub agreed_response_on: Option<NaiveDate>,
+    pub responded_on: Option<NaiveDate>,
+    pub outcome: Option<Outcome>,
+    /// Whether any delay reason is recorded for the stage.
+    pub has_reason: bool,
+}
+
+/// What a listed row shows besides its figures, read for listed stages only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Details {
+    pub reference: String,
+    pub stage: u8,
+    pub manager: String,
     pub reminders_sent: i64,
+    /// The latest reason's category and text.
+    pub reason_category: Option<String>,
+    pub reason_text: Option<String>,
 }
 
 /// An e-mail that could not be delivered.
@@ -60,20 +81,17 @@ impl Headline {
 /// A listed stage.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
-    pub reference: String,
+    pub stage_id: i64,
     pub kind: &'static str,
-    pub stage: u8,
     pub team: String,
-    pub manager: String,
     pub received_on: NaiveDate,
     pub due_on: NaiveDate,
     /// Working days from the tracker's day to the deadline (negative: overdue).
     pub working_days_left: i64,
     pub responded_on: Option<NaiveDate>,
     pub on_time: Option<bool>,
-    pub reminders_sent: i64,
-    pub reason_category: Option<String>,
-    pub reason_text: Option<String>,
+    #[serde(flatten)]
+    pub details: Details,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -159,20 +177,40 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The first response day any figure or table counts: stages answered
+    /// before it need not be read (stages still open are always read).
+    pub fn answered_since(&self) -> NaiveDate {
+        let mondays = [self.tracker.as_of, self.last_week_day].map(monday_of);
+        let earliest_last_week = mondays.iter().min().copied().unwrap_or(self.tracker.as_of);
+        let chart_start = self
+            .tracker
+            .weeks
+            .first()
+            .map_or(earliest_last_week, |w| w.monday);
+        [
+            self.year_start[0],
+            self.year_start[1],
+            earliest_last_week - Days::new(7),
+            chart_start,
+        ]
+        .into_iter()
+        .min()
+        .unwrap_or(chart_start)
+    }
+
     /// Takes one stage into account. Stages without a deadline (comments,
     /// compliments) and stages received after the day are left out.
-    pub fn add(&mut self, t: &TrackedStage) {
-        let s = &t.stage;
-        if !s.kind.is_complaint() {
+    pub fn add(&mut self, t: &TrackedStage<'_>) {
+        if !t.kind.is_complaint() {
             return;
         }
         let clock = self.timescales.stored_clock(
-            s.kind,
-            s.received_on,
-            s.working_days_allowed,
-            s.agreed_response_on,
+            t.kind,
+            t.received_on,
+            t.working_days_allowed,
+            t.agreed_response_on,
         );
-        let Ok(Some(due_on)) = clock.due(s.received_on, self.calendar) else {
+        let Ok(Some(due_on)) = clock.due(t.received_on, self.calendar) else {
             return;
         };
         let as_of = self.tracker.as_of;
@@ -195,23 +233,43 @@ impl<'a> Builder<'a> {
         self.tracker.undelivered = failed;
     }
 
-    pub fn finish(mut self) -> Tracker {
+    /// The stages listed so far, whose details [`Builder::finish`] needs.
+    pub fn listed(&self) -> Vec<i64> {
+        let t = &self.tracker;
+        [&t.overdue, &t.due_soon, &t.answered_last_week]
+            .into_iter()
+            .flatten()
+            .map(|r| r.stage_id)
+            .collect()
+    }
+
+    /// The tracker, each listed row with its details (left blank for a
+    /// stage deleted since it was read), the tables in order.
+    pub fn finish(mut self, mut details: HashMap<i64, Details>) -> Tracker {
         let t = &mut self.tracker;
-        t.overdue.sort_by(|a, b| {
-            (a.working_days_left, &a.reference).cmp(&(b.working_days_left, &b.reference))
+        for row in t
+            .overdue
+            .iter_mut()
+            .chain(&mut t.due_soon)
+            .chain(&mut t.answered_last_week)
+        {
+            row.details = details.remove(&row.stage_id).unwrap_or_default();
+        }
+        let by_days_left = |a: &Row, b: &Row| {
+            (a.working_days_left, &a.details.reference)
+                .cmp(&(b.working_days_left, &b.details.reference))
+        };
+        t.overdue.sort_by(by_days_left);
+        t.due_soon.sort_by(by_days_left);
+        t.answered_last_week.sort_by(|a, b| {
+            (a.responded_on, &a.details.reference).cmp(&(b.responded_on, &b.details.reference))
         });
-        t.due_soon.sort_by(|a, b| {
-            (a.working_days_left, &a.reference).cmp(&(b.working_days_left, &b.reference))
-        });
-        t.answered_last_week
-            .sort_by(|a, b| (a.responded_on, &a.reference).cmp(&(b.responded_on, &b.reference)));
         self.tracker
     }
 
     /// Headline and team figures as of `day` (index 0: the tracker's day,
     /// 1: a week before).
-    fn count(&mut self, t: &TrackedStage, due_on: NaiveDate, day: NaiveDate, which: usize) {
-        let s = &t.stage;
+    fn count(&mut self, s: &TrackedStage<'_>, due_on: NaiveDate, day: NaiveDate, which: usize) {
         if s.received_on > day {
             return;
         }
@@ -257,10 +315,10 @@ impl<'a> Builder<'a> {
                     h.ytd_within_20 += usize::from(within);
                     if late {
                         h.ytd_late += 1;
-                        h.ytd_late_with_reason += usize::from(t.reasons > 0);
+                        h.ytd_late_with_reason += usize::from(s.has_reason);
                     }
                     if which == 0 {
-                        let team = self.tracker.teams.entry(s.team.clone()).or_default();
+                        let team = team_figures(&mut self.tracker.teams, s.team);
                         team.ytd_responses += 1;
                         team.ytd_on_time += usize::from(!late);
                     }
@@ -268,17 +326,17 @@ impl<'a> Builder<'a> {
             }
         }
         if which == 0 && (team_open || team_overdue) {
-            let team = self.tracker.teams.entry(s.team.clone()).or_default();
+            let team = team_figures(&mut self.tracker.teams, s.team);
             team.open += usize::from(team_open);
             team.overdue += usize::from(team_overdue);
         }
     }
 
-    fn chart(&mut self, t: &TrackedStage, due_on: NaiveDate) {
-        let Some(r) = t.stage.responded_on else {
+    fn chart(&mut self, t: &TrackedStage<'_>, due_on: NaiveDate) {
+        let Some(r) = t.responded_on else {
             return;
         };
-        if t.stage.outcome == Some(Outcome::Withdrawn) {
+        if t.outcome == Some(Outcome::Withdrawn) {
             return;
         }
         if let Some(week) = self
@@ -290,7 +348,7 @@ impl<'a> Builder<'a> {
             week.responses += 1;
             if r > due_on {
                 week.late += 1;
-                week.late_with_reason += usize::from(t.reasons > 0);
+                week.late_with_reason += usize::from(t.has_reason);
             } else {
                 week.on_time += 1;
             }
@@ -299,8 +357,7 @@ impl<'a> Builder<'a> {
 
     /// The row for a stage the tracker lists: open and overdue or due soon,
     /// or answered last week.
-    fn row(&self, t: &TrackedStage, due_on: NaiveDate) -> Option<Row> {
-        let s = &t.stage;
+    fn row(&self, s: &TrackedStage<'_>, due_on: NaiveDate) -> Option<Row> {
         let as_of = self.tracker.as_of;
         if s.received_on > as_of {
             return None;
@@ -313,21 +370,29 @@ impl<'a> Builder<'a> {
             Some(r) => r < monday && r >= monday - Days::new(7),
         };
         listed.then(|| Row {
-            reference: s.reference.as_str().to_owned(),
+            stage_id: s.stage_id,
             kind: s.kind.as_str(),
-            stage: s.stage.number(),
-            team: s.team.clone(),
-            manager: s.manager_name.clone(),
+            team: s.team.to_owned(),
             received_on: s.received_on,
             due_on,
             working_days_left: left,
             responded_on: responded,
             on_time: responded.map(|r| r <= due_on),
-            reminders_sent: t.reminders_sent,
-            reason_category: t.latest_reason.as_ref().map(|(c, _)| c.clone()),
-            reason_text: t.latest_reason.as_ref().map(|(_, text)| text.clone()),
+            details: Details::default(),
         })
     }
+}
+
+/// A team's figures; allocates the team's name only the first time, as
+/// most stages belong to a team seen before.
+fn team_figures<'t>(
+    teams: &'t mut BTreeMap<String, TeamFigures>,
+    team: &str,
+) -> &'t mut TeamFigures {
+    if !teams.contains_key(team) {
+        teams.insert(team.to_owned(), TeamFigures::default());
+    }
+    teams.get_mut(team).expect("inserted above")
 }
 
 /// The share `part / whole` as a percentage to one decimal place.
@@ -360,64 +425,75 @@ pub fn iso_week(day: NaiveDate) -> String {
 mod tests {
     use super::*;
     use crate::calendar::Division;
-    use crate::domain::{Kind, Reference, Stage};
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()
     }
 
+    /// Statutory stage 1 (10 working days); its id is `id`.
     fn stage(
-        reference: &str,
-        team: &str,
+        id: i64,
+        team: &'static str,
         received: &str,
         responded: Option<&str>,
-        reasons: i64,
-    ) -> TrackedStage {
+        has_reason: bool,
+    ) -> TrackedStage<'static> {
         TrackedStage {
-            stage: StageRow {
-                stage_id: 0,
-                reference: Reference::parse(reference).unwrap(),
-                kind: Kind::Statutory,
-                category: None,
-                team: team.to_owned(),
-                manager_email: "m@example.org".to_owned(),
-                manager_name: "M".to_owned(),
-                stage: Stage::new(1).unwrap(),
-                received_on: date(received),
-                working_days_allowed: Some(10),
-                agreed_response_on: None,
-                responded_on: responded.map(date),
-                outcome: None,
-            },
-            reasons,
-            latest_reason: None,
-            reminders_sent: 0,
+            stage_id: id,
+            kind: Kind::Statutory,
+            team,
+            received_on: date(received),
+            working_days_allowed: Some(10),
+            agreed_response_on: None,
+            responded_on: responded.map(date),
+            outcome: None,
+            has_reason,
         }
+    }
+
+    /// Details naming stage `id` by the letter in `refs` at that index.
+    fn details(refs: &str) -> HashMap<i64, Details> {
+        (0..)
+            .zip(refs.chars())
+            .map(|(id, letter)| {
+                let reference = letter.to_string();
+                (
+                    id,
+                    Details {
+                        reference,
+                        ..Details::default()
+                    },
+                )
+            })
+            .collect()
     }
 
     #[test]
     fn figures_worked_out_by_hand() {
         let calendar = Calendar::builtin(Division::EnglandAndWales);
         let timescales = Timescales::default();
-        let mut withdrawn = stage("F", "T2", "2026-11-20", None, 0);
-        withdrawn.stage.outcome = Some(Outcome::Withdrawn);
+        let mut withdrawn = stage(5, "T2", "2026-11-20", None, false);
+        withdrawn.outcome = Some(Outcome::Withdrawn);
         let stages = [
             // Due 16 Nov; open: five working days overdue on Monday 23rd.
-            stage("A", "T1", "2026-11-02", None, 0),
+            stage(0, "T1", "2026-11-02", None, false),
             // Due 30 Nov: 24, 25, 26, 27, 30 — five working days left.
-            stage("B", "T1", "2026-11-16", None, 0),
+            stage(1, "T1", "2026-11-16", None, false),
             // Due 16 Nov, answered 18 Nov (last week): late, with a reason;
             // 12 working days from receipt, so within 20.
-            stage("C", "T2", "2026-11-02", Some("2026-11-18"), 1),
+            stage(2, "T2", "2026-11-02", Some("2026-11-18"), true),
             // Due 23 Nov, answered 20 Nov: on time.
-            stage("D", "T2", "2026-11-09", Some("2026-11-20"), 0),
+            stage(3, "T2", "2026-11-09", Some("2026-11-20"), false),
             // Due 15 Oct, answered 14 Oct: on time, earlier this year.
-            stage("E", "T2", "2026-10-01", Some("2026-10-14"), 0),
+            stage(4, "T2", "2026-10-01", Some("2026-10-14"), false),
             withdrawn,
         ];
         let mut builder = Builder::new(date("2026-11-23"), &calendar, &timescales);
         stages.iter().for_each(|s| builder.add(s));
-        let t = builder.finish();
+        let mut listed = builder.listed();
+        listed.sort_unstable();
+        assert_eq!(listed, [0, 1, 2, 3]);
+        let t = builder.finish(details("ABCDEF"));
         assert_eq!(t.week, "2026-W48");
         assert_eq!(
             t.headline,
@@ -445,7 +521,11 @@ mod tests {
                 ..Headline::default()
             }
         );
-        let refs = |rows: &[Row]| rows.iter().map(|r| r.reference.clone()).collect::<Vec<_>>();
+        let refs = |rows: &[Row]| {
+            rows.iter()
+                .map(|r| r.details.reference.clone())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(refs(&t.overdue), ["A"]);
         assert_eq!(t.overdue[0].working_days_left, -5);
         assert_eq!(refs(&t.due_soon), ["B"]);
@@ -481,5 +561,18 @@ mod tests {
             ),
             (date("2026-11-16"), 2, 1, 1)
         );
+    }
+
+    #[test]
+    fn responses_before_the_year_and_the_chart_are_not_read() {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        let timescales = Timescales::default();
+        let since = |day: &str| Builder::new(date(day), &calendar, &timescales).answered_since();
+        // The financial year began on 1 April; the chart starts later.
+        assert_eq!(since("2026-11-23"), date("2026-04-01"));
+        // A week before 6 April 2026 was last year: its year began in 2025.
+        assert_eq!(since("2026-04-06"), date("2025-04-01"));
+        // Early in a year the 12-week chart reaches back further.
+        assert_eq!(since("2026-05-04"), date("2026-02-09"));
     }
 }

@@ -108,13 +108,14 @@ impl TrackerJob<'_> {
     pub async fn build(&self, as_of: NaiveDate) -> anyhow::Result<Tracker> {
         let mut builder = Builder::new(as_of, self.calendar, &self.settings.timescales);
         self.store
-            .for_each_tracked_stage(as_of, |stage| builder.add(&stage))
+            .for_each_tracked_stage(as_of, builder.answered_since(), |stage| builder.add(stage))
             .await?;
+        let details = self.store.listed_details(as_of, &builder.listed()).await?;
         // Failures of the last four weeks: long enough to be noticed, short
         // enough that a corrected address drops off.
         let since = as_of - Days::new(28);
         builder.undelivered(self.store.undelivered_since(since).await?);
-        Ok(builder.finish())
+        Ok(builder.finish(details))
     }
 
     async fn email(

@@ -7,5 +7,5 @@ pub mod figures;
 pub mod job;
 pub mod render;
 
-pub use figures::{Builder, TrackedStage, Tracker, Undelivered, iso_week};
+pub use figures::{Builder, Details, TrackedStage, Tracker, Undelivered, iso_week};
 pub use job::{Made, TrackerJob};

@@ -35,15 +35,21 @@ pub fn files(tracker: &Tracker, templates: &Templates) -> Result<Files, RenderEr
     })
 }
 
+/// How many rows of each table the HTML shows. The HTML is the e-mail the
+/// complaints team reads on Monday: the most overdue stages are the ones to
+/// chase, and a list of thousands is read by nobody. The XLSX and the CSV
+/// list every stage, and every count is exact.
+pub const HTML_ROWS: usize = 100;
+
 /// What `tracker.html` is given.
 #[derive(Debug, Clone, Serialize)]
 pub struct Page {
     pub week: String,
     pub day: String,
     pub headline: Vec<HeadlineLine>,
-    pub overdue: Vec<RowText>,
-    pub due_soon: Vec<RowText>,
-    pub answered: Vec<RowText>,
+    pub overdue: Listing,
+    pub due_soon: Listing,
+    pub answered: Listing,
     pub teams: Vec<TeamLine>,
     pub undelivered: Vec<UndeliveredLine>,
     pub chart_svg: String,
@@ -54,6 +60,27 @@ pub struct HeadlineLine {
     pub label: String,
     pub now: String,
     pub last_week: String,
+}
+
+/// One table of the HTML: its first rows and how many it has in all.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listing {
+    pub total: usize,
+    /// The first [`HTML_ROWS`] rows.
+    pub rows: Vec<RowText>,
+    /// How many more rows the XLSX and CSV list.
+    pub more: usize,
+}
+
+impl Listing {
+    fn new(rows: &[Row]) -> Self {
+        let shown = rows.len().min(HTML_ROWS);
+        Self {
+            total: rows.len(),
+            rows: rows[..shown].iter().map(row_text).collect(),
+            more: rows.len() - shown,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -123,16 +150,17 @@ fn row_text(r: &Row) -> RowText {
         (Some(day), _) => format!("answered {} late", long_date(day)),
         (None, _) => crate::mail::compose::status(r.working_days_left),
     };
+    let d = &r.details;
     RowText {
-        reference: r.reference.clone(),
+        reference: d.reference.clone(),
         team: r.team.clone(),
-        manager: r.manager.clone(),
-        stage: r.stage,
+        manager: d.manager.clone(),
+        stage: d.stage,
         received_on: r.received_on.format("%d/%m/%Y").to_string(),
         due_on: r.due_on.format("%d/%m/%Y").to_string(),
         status,
-        reminders_sent: r.reminders_sent,
-        reason: match (&r.reason_category, &r.reason_text) {
+        reminders_sent: d.reminders_sent,
+        reason: match (&d.reason_category, &d.reason_text) {
             (Some(c), Some(t)) => format!("{c}: {t}"),
             _ => "no reason given".to_owned(),
         },
@@ -145,9 +173,9 @@ impl Page {
             week: t.week.clone(),
             day: long_date(t.as_of),
             headline: headline_lines(&t.headline, &t.last_week),
-            overdue: t.overdue.iter().map(row_text).collect(),
-            due_soon: t.due_soon.iter().map(row_text).collect(),
-            answered: t.answered_last_week.iter().map(row_text).collect(),
+            overdue: Listing::new(&t.overdue),
+            due_soon: Listing::new(&t.due_soon),
+            answered: Listing::new(&t.answered_last_week),
             teams: t
                 .teams
                 .iter()
@@ -192,9 +220,21 @@ impl Page {
                 now: "3".to_owned(),
                 last_week: "2".to_owned(),
             }],
-            overdue: vec![row.clone()],
-            due_soon: vec![row.clone()],
-            answered: vec![row],
+            overdue: Listing {
+                total: HTML_ROWS + 2,
+                rows: vec![row.clone()],
+                more: 2,
+            },
+            due_soon: Listing {
+                total: 1,
+                rows: vec![row.clone()],
+                more: 0,
+            },
+            answered: Listing {
+                total: 1,
+                rows: vec![row],
+                more: 0,
+            },
             teams: vec![TeamLine {
                 team: "Fostering".to_owned(),
                 open: 1,
@@ -244,13 +284,14 @@ fn csv(t: &Tracker) -> Result<Vec<u8>, csv::Error> {
     for (section, rows) in sections(t) {
         for r in rows {
             let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+            let d = &r.details;
             out.write_record([
                 section.to_owned(),
-                r.reference.clone(),
+                d.reference.clone(),
                 r.kind.to_owned(),
-                r.stage.to_string(),
+                d.stage.to_string(),
                 r.team.clone(),
-                r.manager.clone(),
+                d.manager.clone(),
                 r.received_on.to_string(),
                 r.due_on.to_string(),
                 r.working_days_left.to_string(),
@@ -259,9 +300,9 @@ fn csv(t: &Tracker) -> Result<Vec<u8>, csv::Error> {
                     .map(|b| if b { "yes" } else { "no" })
                     .unwrap_or("")
                     .to_owned(),
-                r.reminders_sent.to_string(),
-                r.reason_category.clone().unwrap_or_default(),
-                r.reason_text.clone().unwrap_or_default(),
+                d.reminders_sent.to_string(),
+                d.reason_category.clone().unwrap_or_default(),
+                d.reason_text.clone().unwrap_or_default(),
             ])?;
         }
     }
@@ -301,15 +342,18 @@ fn xlsx(t: &Tracker) -> Result<Vec<u8>, XlsxError> {
         ("Due soon", &t.due_soon),
         ("Answered last week", &t.answered_last_week),
     ] {
-        let sheet = book.add_worksheet().set_name(name)?;
+        // Written row by row to a temporary file rather than held as cells:
+        // a hundred thousand rows took 150 MB as cells.
+        let sheet = book.add_worksheet_with_low_memory()?.set_name(name)?;
         header(sheet, &COLUMNS[1..], &bold)?;
         for (i, r) in rows.iter().enumerate() {
             let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            sheet.write(row, 0, &r.reference)?;
+            let d = &r.details;
+            sheet.write(row, 0, &d.reference)?;
             sheet.write(row, 1, r.kind)?;
-            sheet.write(row, 2, u32::from(r.stage))?;
+            sheet.write(row, 2, u32::from(d.stage))?;
             sheet.write(row, 3, &r.team)?;
-            sheet.write(row, 4, &r.manager)?;
+            sheet.write(row, 4, &d.manager)?;
             sheet.write_date_with_format(row, 5, r.received_on, &date)?;
             sheet.write_date_with_format(row, 6, r.due_on, &date)?;
             sheet.write(row, 7, r.working_days_left as f64)?;
@@ -319,12 +363,12 @@ fn xlsx(t: &Tracker) -> Result<Vec<u8>, XlsxError> {
             if let Some(on_time) = r.on_time {
                 sheet.write(row, 9, if on_time { "yes" } else { "no" })?;
             }
-            sheet.write(row, 10, r.reminders_sent as f64)?;
-            sheet.write(row, 11, r.reason_category.as_deref().unwrap_or(""))?;
+            sheet.write(row, 10, d.reminders_sent as f64)?;
+            sheet.write(row, 11, d.reason_category.as_deref().unwrap_or(""))?;
             sheet.write(
                 row,
                 12,
-                r.reason_text.as_deref().unwrap_or("no reason given"),
+                d.reason_text.as_deref().unwrap_or("no reason given"),
             )?;
         }
         finish_table(sheet, rows.len(), COLUMNS.len() - 2)?;
@@ -379,4 +423,79 @@ fn finish_table(sheet: &mut Worksheet, rows: usize, last_col: usize) -> Result<(
         sheet.set_column_width(u16::try_from(col).unwrap_or(u16::MAX), 16)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::{Calendar, Division};
+    use crate::domain::Kind;
+    use crate::timescale::Timescales;
+    use crate::tracker::figures::{Builder, Details, TrackedStage};
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    /// A tracker with `n` overdue stages, CSC-0 the most overdue.
+    fn overdue(n: usize) -> Tracker {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        let timescales = Timescales::default();
+        let mut builder = Builder::new(date("2026-11-23"), &calendar, &timescales);
+        let first = date("2026-01-05");
+        for id in 0..n {
+            builder.add(&TrackedStage {
+                stage_id: id as i64,
+                kind: Kind::Corporate,
+                team: "Parks",
+                received_on: first + chrono::Days::new(id as u64),
+                working_days_allowed: Some(10),
+                agreed_response_on: None,
+                responded_on: None,
+                outcome: None,
+                has_reason: false,
+            });
+        }
+        let details = (0..n)
+            .map(|id| {
+                let details = Details {
+                    reference: format!("CSC-{id}"),
+                    stage: 1,
+                    ..Details::default()
+                };
+                (id as i64, details)
+            })
+            .collect();
+        builder.finish(details)
+    }
+
+    #[test]
+    fn the_html_shows_the_most_overdue_and_the_files_list_every_stage() {
+        let tracker = overdue(HTML_ROWS + 3);
+        let files = files(&tracker, &Templates::load(None).unwrap()).unwrap();
+        let shown = files.html.matches("<td>CSC-").count();
+        assert_eq!(shown, HTML_ROWS);
+        let heading = format!("<h2>Overdue ({})</h2>", HTML_ROWS + 3);
+        assert!(files.html.contains(&heading), "{}", files.html);
+        assert!(files.html.contains("<td>CSC-0</td>"));
+        assert!(!files.html.contains(&format!("<td>CSC-{}</td>", HTML_ROWS)));
+        assert!(
+            files
+                .html
+                .contains("And 3 more, listed in the XLSX and CSV files."),
+            "{}",
+            files.html
+        );
+        let csv = String::from_utf8(files.csv).unwrap();
+        let listed = csv.lines().filter(|l| l.starts_with("overdue,")).count();
+        assert_eq!(listed, HTML_ROWS + 3);
+    }
+
+    #[test]
+    fn a_short_table_is_shown_whole() {
+        let files = files(&overdue(2), &Templates::load(None).unwrap()).unwrap();
+        assert!(files.html.contains("<h2>Overdue (2)</h2>"));
+        assert_eq!(files.html.matches("<td>CSC-").count(), 2);
+        assert!(!files.html.contains("more, listed in"));
+    }
 }
