@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
 use serde::Serialize;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::message::{self, BuildError};
 use super::transport::{SendError, Transport};
@@ -69,20 +69,46 @@ impl Sender {
             report.outside_window = true;
             return Ok(report);
         }
-        let batch = i64::from(self.settings.smtp.pool_size.max(1)) * 4;
+        let concurrency = usize::try_from(self.settings.smtp.pool_size.max(1)).unwrap_or(1);
+        let batch = concurrency * 4;
         // Long enough for the whole batch to go through the pool.
         let hold = self.settings.send_timeout * u32::try_from(batch).unwrap_or(u32::MAX);
-        while !*stop.borrow() {
-            let until = now + chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::MAX);
-            let claimed = self
-                .store
-                .claim_messages(&self.worker, today, now, until, batch)
-                .await?;
-            if claimed.is_empty() {
-                break;
+        let until = now + chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::MAX);
+        // Three steps run side by side, joined by channels, so that sending
+        // never waits on the database: claiming the next batch while the
+        // last one goes out, and recording results while more are sent.
+        // Each commit records every result that arrived during the one
+        // before (one disk flush for many e-mails on PostgreSQL), so a crash
+        // repeats at most the messages in flight or awaiting that commit.
+        let (claimed_tx, mut claimed_rx) = mpsc::channel::<OutboxMessage>(batch);
+        let (results_tx, mut results_rx) = mpsc::unbounded_channel();
+        let claim = async move {
+            while !*stop.borrow() {
+                let claimed = self
+                    .store
+                    .claim_messages(
+                        &self.worker,
+                        today,
+                        now,
+                        until,
+                        i64::try_from(batch).unwrap_or(1),
+                    )
+                    .await?;
+                if claimed.is_empty() {
+                    break;
+                }
+                for row in claimed {
+                    // The receiver is gone only when sending failed, which is reported there.
+                    if claimed_tx.send(row).await.is_err() {
+                        break;
+                    }
+                }
             }
-            let concurrency = usize::try_from(self.settings.smtp.pool_size.max(1)).unwrap_or(1);
-            let mut attempts = futures_util::stream::iter(claimed)
+            Ok::<_, StoreError>(())
+        };
+        let send = async move {
+            let claimed = futures_util::stream::poll_fn(|cx| claimed_rx.poll_recv(cx));
+            let mut attempts = claimed
                 .map(|row| {
                     let stop = stop.clone();
                     async move {
@@ -94,23 +120,32 @@ impl Sender {
                     }
                 })
                 .buffer_unordered(concurrency);
-            // Each result is recorded as soon as it is known, so a crash
-            // repeats at most the messages in flight.
-            while let Some((id, outcome)) = attempts.next().await {
-                let Some(outcome) = outcome else {
-                    self.store.release_claim(id, &self.worker).await?;
-                    continue;
-                };
-                match &outcome {
-                    Outcome::Sent { .. } => report.sent += 1,
-                    Outcome::Retry { .. } => report.retrying += 1,
-                    Outcome::Failed { .. } => report.failed += 1,
+            while let Some(result) = attempts.next().await {
+                // The receiver is gone only when recording failed, which is reported there.
+                let _ = results_tx.send(result);
+            }
+            Ok::<_, StoreError>(())
+        };
+        let record = async {
+            let mut results = Vec::new();
+            while results_rx.recv_many(&mut results, RECORDED_AT_ONCE).await > 0 {
+                for (_, outcome) in &results {
+                    match outcome {
+                        Some(Outcome::Sent { .. }) => report.sent += 1,
+                        Some(Outcome::Retry { .. }) => report.retrying += 1,
+                        Some(Outcome::Failed { .. }) => report.failed += 1,
+                        None => {}
+                    }
                 }
                 self.store
-                    .record_attempt(id, &self.worker, &outcome, now)
+                    .record_attempts(&results, &self.worker, now)
                     .await?;
+                results.clear();
             }
-        }
+            Ok::<_, StoreError>(())
+        };
+        tokio::try_join!(claim, send, record)?;
+        self.transport.close_idle().await;
         Ok(report)
     }
 
@@ -146,6 +181,9 @@ impl Sender {
         }
     }
 }
+
+/// Results recorded in one transaction at most: a commit's worth.
+const RECORDED_AT_ONCE: usize = 256;
 
 /// The first retry after `first`, doubling with each attempt, at most a day.
 fn backoff(first: Duration, attempts: u32) -> Duration {

@@ -1,7 +1,8 @@
 //! The poll: open stages from the store, through the policy, into recorded
 //! reminders and composed e-mails in the outbox.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -76,7 +77,13 @@ impl Poll<'_> {
         // Recorded recipient by recipient (keeping the scan's order within
         // each), so that the reminders one e-mail carries lie together and
         // linking them to it rewrites a few pages rather than one each.
-        reminders.sort_by(|a, b| a.recipient.cmp(&b.recipient));
+        reminders.sort_by(|a, b| {
+            if Arc::ptr_eq(&a.recipient, &b.recipient) {
+                std::cmp::Ordering::Equal
+            } else {
+                a.recipient.cmp(&b.recipient)
+            }
+        });
         report.recorded = self.store.add_reminders(&reminders, today, now).await?;
         drop(reminders);
         // A few recipients at a time, so that memory follows the largest
@@ -117,10 +124,10 @@ impl Poll<'_> {
             .zip(1..)
             .map(|(((reminder, stage), _), id)| UnsentReminder {
                 id,
-                recipient_name: names.get(&reminder.recipient).cloned(),
-                kind: reminder.kind,
+                recipient_name: names.get(&*reminder.recipient).cloned(),
+                kind: reminder.kind.to_string(),
                 due_on: reminder.due_on,
-                recipient: reminder.recipient,
+                recipient: reminder.recipient.to_string(),
                 stage,
             })
             .collect();
@@ -136,7 +143,8 @@ impl Poll<'_> {
         mut keep: impl FnMut(NewReminder, &OpenStageRow),
     ) -> Result<PollReport, PollError> {
         let mut report = PollReport::default();
-        let team = self.settings.mail.complaints_team.email.to_string();
+        let team: Arc<str> = self.settings.mail.complaints_team.email.to_string().into();
+        let mut shared = Shared::default();
         report.stages = self
             .store
             .for_each_open_stage(today, |row| match self.check(&row, today) {
@@ -147,17 +155,16 @@ impl Poll<'_> {
                         report.overdue_with_reason += usize::from(row.reason_given);
                     }
                     for reminder in reminders {
-                        let recipient = match reminder {
-                            Reminder::Escalation => {
-                                row.escalation_email.clone().unwrap_or_else(|| team.clone())
-                            }
-                            _ => row.stage.manager_email.clone(),
+                        let recipient = match (reminder, &row.escalation_email) {
+                            (Reminder::Escalation, Some(contact)) => shared.recipient(contact),
+                            (Reminder::Escalation, None) => team.clone(),
+                            _ => shared.recipient(&row.stage.manager_email),
                         };
                         report.due += 1;
                         keep(
                             NewReminder {
                                 stage_id: row.stage.stage_id,
-                                kind: reminder.to_string(),
+                                kind: shared.kind(reminder),
                                 due_on,
                                 recipient,
                             },
@@ -214,6 +221,32 @@ impl Poll<'_> {
             today,
             now,
         }
+    }
+}
+
+/// One copy of each recipient's address and each kind's name, shared by
+/// every reminder that names it.
+#[derive(Default)]
+struct Shared {
+    recipients: HashSet<Arc<str>>,
+    kinds: HashMap<Reminder, Arc<str>>,
+}
+
+impl Shared {
+    fn recipient(&mut self, address: &str) -> Arc<str> {
+        if let Some(known) = self.recipients.get(address) {
+            return known.clone();
+        }
+        let new: Arc<str> = address.into();
+        self.recipients.insert(new.clone());
+        new
+    }
+
+    fn kind(&mut self, reminder: Reminder) -> Arc<str> {
+        self.kinds
+            .entry(reminder)
+            .or_insert_with(|| reminder.to_string().into())
+            .clone()
     }
 }
 

@@ -8,6 +8,7 @@
 //! short and run again without losing or doubling anything.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
@@ -25,14 +26,16 @@ pub struct OpenStageRow {
     pub reason_given: bool,
 }
 
-/// A reminder the poll found due, before it is recorded.
+/// A reminder the poll found due, before it is recorded. The kind and the
+/// recipient are shared: a large council's day has hundreds of thousands
+/// of reminders but only a dozen kinds and a few thousand recipients.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewReminder {
     pub stage_id: i64,
     /// `Reminder`'s stored name, e.g. `overdue_2`.
-    pub kind: String,
+    pub kind: Arc<str>,
     pub due_on: NaiveDate,
-    pub recipient: String,
+    pub recipient: Arc<str>,
 }
 
 /// A recorded reminder no e-mail carries yet, with what an e-mail says
@@ -198,10 +201,10 @@ impl Store {
                 )
                 .push_values(chunk, |mut row, r| {
                     row.push_bind(r.stage_id)
-                        .push_bind(&r.kind)
+                        .push_bind(&*r.kind)
                         .push_bind(r.due_on)
                         .push_bind(today)
-                        .push_bind(&r.recipient)
+                        .push_bind(&*r.recipient)
                         .push_bind(now);
                 })
                 .push(" ON CONFLICT (stage_id, kind, due_on) DO NOTHING")
@@ -227,7 +230,7 @@ impl Store {
                     "SELECT id FROM reminders WHERE stage_id = $1 AND kind = $2 AND due_on = $3",
                 )
                 .bind(r.stage_id)
-                .bind(&r.kind)
+                .bind(&*r.kind)
                 .bind(r.due_on)
                 .fetch_optional(pool)
                 .await?
@@ -417,23 +420,32 @@ impl Store {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
-        // PostgreSQL lets concurrent senders skip each other's rows; SQLite
-        // has one writer at a time, so the UPDATE alone is atomic there.
-        const CANDIDATES: &str = "
+        // PostgreSQL lets concurrent senders skip each other's rows (and
+        // allows no UNION with FOR UPDATE); SQLite has one writer at a time,
+        // so the UPDATE alone is atomic there, and the UNION lets it answer
+        // each half from the `outbox_claim` index rather than reading rows.
+        const CANDIDATES_SQLITE: &str = "
+            SELECT id FROM outbox
+            WHERE for_day = $2 AND status = 'pending' AND next_attempt_at <= $3
+            UNION ALL
+            SELECT id FROM outbox
+            WHERE for_day = $2 AND status = 'sending' AND claimed_until < $3
+            ORDER BY id LIMIT $5";
+        const CANDIDATES_POSTGRES: &str = "
             SELECT id FROM outbox
             WHERE for_day = $2
               AND ((status = 'pending' AND next_attempt_at <= $3)
                    OR (status = 'sending' AND claimed_until < $3))
-            ORDER BY id LIMIT $5";
+            ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED";
         const CLAIM: &str = "
             UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $4
             WHERE id IN (CANDIDATES)
             RETURNING id, for_day, recipient, cc, subject, body_text, body_html, ics, attempts";
         let candidates = match self {
-            Store::Sqlite(_) => CANDIDATES.to_owned(),
-            Store::Postgres(_) => format!("{CANDIDATES} FOR UPDATE SKIP LOCKED"),
+            Store::Sqlite(_) => CANDIDATES_SQLITE,
+            Store::Postgres(_) => CANDIDATES_POSTGRES,
         };
-        let sql = CLAIM.replace("CANDIDATES", &candidates);
+        let sql = CLAIM.replace("CANDIDATES", candidates);
         let mut claimed: Vec<OutboxMessage> = with_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(worker)
@@ -461,51 +473,112 @@ impl Store {
         }))
     }
 
-    /// Records how an attempt by `worker` ended. A claim that ran out and
-    /// was taken over is left to the new owner.
-    pub async fn record_attempt(
+    /// Records how `worker`'s attempts ended, in one transaction; `None`
+    /// gives back a claimed e-mail that was not attempted (the sender is
+    /// stopping), so the next sender takes it at once. A claim that ran out
+    /// and was taken over is left to the new owner.
+    pub async fn record_attempts(
         &self,
-        id: i64,
+        results: &[(i64, Option<Outcome>)],
         worker: &str,
-        outcome: &Outcome,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let released = results
+            .iter()
+            .filter(|(_, o)| o.is_none())
+            .map(|(id, _)| id);
+        let ended: Vec<Ending<'_>> = results
+            .iter()
+            .filter_map(|(id, outcome)| Some(Ending::of(*id, outcome.as_ref()?, now)))
+            .collect();
+        const RELEASE: &str = "
+            UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_until = NULL
+            WHERE id = $1 AND claimed_by = $2 AND status = 'sending'";
+        match self {
+            Store::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for id in released {
+                    sqlx::query(RELEASE)
+                        .bind(id)
+                        .bind(worker)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // In process: a statement per e-mail costs little.
+                for e in &ended {
+                    sqlx::query(
+                        "UPDATE outbox SET status = $1, last_reply = $2, next_attempt_at = $3,
+                                sent_at = $4, attempts = attempts + 1,
+                                claimed_by = NULL, claimed_until = NULL
+                         WHERE id = $5 AND claimed_by = $6 AND status = 'sending'",
+                    )
+                    .bind(e.status)
+                    .bind(e.reply)
+                    .bind(e.next)
+                    .bind(e.sent_at)
+                    .bind(e.id)
+                    .bind(worker)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+            }
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                for id in released {
+                    sqlx::query(RELEASE)
+                        .bind(id)
+                        .bind(worker)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // One statement for them all: a round trip and an index
+                // update per e-mail limited the rate of sending.
+                sqlx::query(
+                    "UPDATE outbox o SET status = e.status, last_reply = e.reply,
+                            next_attempt_at = e.next, sent_at = e.sent_at,
+                            attempts = o.attempts + 1, claimed_by = NULL, claimed_until = NULL
+                     FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::timestamptz[],
+                                 $5::timestamptz[]) AS e (id, status, reply, next, sent_at)
+                     WHERE o.id = e.id AND o.claimed_by = $6 AND o.status = 'sending'",
+                )
+                .bind(ended.iter().map(|e| e.id).collect::<Vec<_>>())
+                .bind(ended.iter().map(|e| e.status).collect::<Vec<_>>())
+                .bind(ended.iter().map(|e| e.reply).collect::<Vec<_>>())
+                .bind(ended.iter().map(|e| e.next).collect::<Vec<_>>())
+                .bind(ended.iter().map(|e| e.sent_at).collect::<Vec<_>>())
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How one attempt ended, as an outbox row stores it.
+struct Ending<'a> {
+    id: i64,
+    status: &'static str,
+    reply: &'a str,
+    next: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+impl<'a> Ending<'a> {
+    fn of(id: i64, outcome: &'a Outcome, now: DateTime<Utc>) -> Self {
         let (status, reply, next, sent_at) = match outcome {
             Outcome::Sent { reply } => ("sent", reply, now, Some(now)),
             Outcome::Retry { reply, at } => ("pending", reply, *at, None),
             Outcome::Failed { reply } => ("failed", reply, now, None),
         };
-        with_pool!(self, |pool| {
-            sqlx::query(
-                "UPDATE outbox SET status = $1, last_reply = $2, next_attempt_at = $3, sent_at = $4,
-                        attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
-                 WHERE id = $5 AND claimed_by = $6 AND status = 'sending'",
-            )
-            .bind(status)
-            .bind(reply)
-            .bind(next)
-            .bind(sent_at)
-            .bind(id)
-            .bind(worker)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
-    }
-
-    /// Gives back a claimed e-mail that was not attempted (the sender is
-    /// stopping), so the next sender takes it at once.
-    pub async fn release_claim(&self, id: i64, worker: &str) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query(
-                "UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_until = NULL
-                 WHERE id = $1 AND claimed_by = $2 AND status = 'sending'",
-            )
-            .bind(id)
-            .bind(worker)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
+        Self {
+            id,
+            status,
+            reply,
+            next,
+            sent_at,
+        }
     }
 }

@@ -210,9 +210,9 @@ async fn reminders_are_recorded_once_and_linked_to_one_message(db: TestDb) {
             .find(|s| s.reference.as_str() == reference && s.responded_on.is_none())
             .unwrap()
             .stage_id,
-        kind: kind.to_owned(),
+        kind: kind.into(),
         due_on: date("2026-11-16"),
-        recipient: recipient.to_owned(),
+        recipient: recipient.into(),
     };
     let ann = "ann.lee@example.org";
     let bo = "bo.khan@example.org";

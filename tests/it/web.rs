@@ -109,9 +109,9 @@ async fn reminder(store: &Store, stage_id: i64) -> i64 {
     let today = london_time(Utc::now()).0;
     let new = NewReminder {
         stage_id,
-        kind: "overdue_1".to_owned(),
+        kind: "overdue_1".into(),
         due_on: "2026-11-16".parse().unwrap(),
-        recipient: "ann.lee@example.org".to_owned(),
+        recipient: "ann.lee@example.org".into(),
     };
     store
         .add_reminders(&[new], today, Utc::now())
