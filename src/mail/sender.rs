@@ -14,7 +14,7 @@ use super::transport::{SendError, Transport};
 use crate::calendar::Calendar;
 use crate::domain::london_time;
 use crate::settings::{MailSettings, SendingWindow};
-use crate::store::{OutboxMessage, Outcome, Store, StoreError};
+use crate::store::{ClaimedMessage, Outcome, Store, StoreError};
 
 /// What one drain of the outbox did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -80,7 +80,7 @@ impl Sender {
         // Each commit records every result that arrived during the one
         // before (one disk flush for many e-mails on PostgreSQL), so a crash
         // repeats at most the messages in flight or awaiting that commit.
-        let (claimed_tx, mut claimed_rx) = mpsc::channel::<OutboxMessage>(batch);
+        let (claimed_tx, mut claimed_rx) = mpsc::channel::<ClaimedMessage>(batch);
         let (results_tx, mut results_rx) = mpsc::unbounded_channel();
         let claim = async move {
             while !*stop.borrow() {
@@ -114,15 +114,15 @@ impl Sender {
                     async move {
                         // Once stopping, claimed messages not yet started are given back.
                         if *stop.borrow() {
-                            return (row.id, None);
+                            return Ok((row.id, None));
                         }
-                        (row.id, Some(self.attempt(&row, now).await))
+                        Ok::<_, StoreError>((row.id, Some(self.attempt(row, now).await?)))
                     }
                 })
                 .buffer_unordered(concurrency);
             while let Some(result) = attempts.next().await {
                 // The receiver is gone only when recording failed, which is reported there.
-                let _ = results_tx.send(result);
+                let _ = results_tx.send(result?);
             }
             Ok::<_, StoreError>(())
         };
@@ -149,34 +149,41 @@ impl Sender {
         Ok(report)
     }
 
-    async fn attempt(&self, row: &OutboxMessage, now: DateTime<Utc>) -> Outcome {
-        let built = message::build(row, &self.settings);
+    async fn attempt(
+        &self,
+        claimed: ClaimedMessage,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, StoreError> {
+        let (id, attempts) = (claimed.id, claimed.attempts);
+        let name = format!("{}-{:08}", claimed.for_day, claimed.id);
+        // The bodies are dropped once built into the message: a long list of
+        // cases is megabytes, held as few times as possible.
+        let built = message::build(&self.store.outbox_message(claimed).await?, &self.settings);
         let result = match &built {
             Ok(m) => {
-                let name = format!("{}-{:08}", row.for_day, row.id);
                 self.transport
                     .send(&name, m, self.settings.send_timeout)
                     .await
             }
             Err(BuildError { reason, .. }) => Err(SendError::Permanent(reason.clone())),
         };
-        let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
+        let attempts = u32::try_from(attempts).unwrap_or(0) + 1;
         match result {
             Ok(reply) => {
-                tracing::info!(message = row.id, %reply, "sent");
-                Outcome::Sent { reply }
+                tracing::info!(message = id, %reply, "sent");
+                Ok(Outcome::Sent { reply })
             }
             Err(SendError::Temporary(reply)) if attempts < self.settings.max_attempts => {
                 let wait = backoff(self.settings.retry_delay, attempts);
-                tracing::warn!(message = row.id, attempts, %reply, retry_in_seconds = wait.as_secs(), "temporary failure");
-                Outcome::Retry {
+                tracing::warn!(message = id, attempts, %reply, retry_in_seconds = wait.as_secs(), "temporary failure");
+                Ok(Outcome::Retry {
                     reply,
                     at: now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX),
-                }
+                })
             }
             Err(SendError::Temporary(reply) | SendError::Permanent(reply)) => {
-                tracing::error!(message = row.id, attempts, %reply, "not delivered; marked failed");
-                Outcome::Failed { reply }
+                tracing::error!(message = id, attempts, %reply, "not delivered; marked failed");
+                Ok(Outcome::Failed { reply })
             }
         }
     }

@@ -10,15 +10,15 @@
 //! module opens the socket with the option set, hands it to lettre's
 //! `AsyncSmtpConnection` for the SMTP dialogue (EHLO, STARTTLS, AUTH,
 //! MAIL/RCPT/DATA), and keeps a small pool of idle connections as lettre's
-//! pool did: each is checked with NOOP before reuse, and a broken one is
-//! dropped.
+//! pool did: one that sat idle is checked with NOOP before reuse, and a
+//! broken one is dropped.
 
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 // lettre's stream implements futures-io's traits, not tokio's.
 use futures_util::io::{AsyncRead as _, AsyncWrite as _};
@@ -53,8 +53,20 @@ pub struct SmtpClient {
     connect_timeout: Duration,
     /// Idle connections kept at most; more are closed when returned.
     max_idle: usize,
-    idle: Mutex<Vec<AsyncSmtpConnection>>,
+    idle: Mutex<Vec<Idle>>,
 }
+
+/// A connection waiting for the next message, and since when.
+struct Idle {
+    conn: AsyncSmtpConnection,
+    since: Instant,
+}
+
+/// How long a connection may sit idle before it is checked with NOOP. A
+/// relay closes idle connections after seconds or minutes, not between
+/// one message and the next; a check on every reuse would add a round trip
+/// to every message.
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for SmtpClient {
     // Without the credentials.
@@ -99,15 +111,15 @@ impl SmtpClient {
     /// relay times it out.
     pub async fn close_idle(&self) {
         let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()));
-        for mut conn in idle {
-            let _ = conn.quit().await;
+        for mut idle in idle {
+            let _ = idle.conn.quit().await;
         }
     }
 
     async fn connection(&self) -> Result<AsyncSmtpConnection, SendError> {
-        while let Some(mut conn) = self.take_idle() {
+        while let Some(Idle { mut conn, since }) = self.take_idle() {
             // The relay may have closed it while it sat idle.
-            if conn.test_connected().await {
+            if since.elapsed() < CHECK_AFTER_IDLE || conn.test_connected().await {
                 return Ok(conn);
             }
             conn.abort().await;
@@ -123,7 +135,7 @@ impl SmtpClient {
         }
     }
 
-    fn take_idle(&self) -> Option<AsyncSmtpConnection> {
+    fn take_idle(&self) -> Option<Idle> {
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
     }
 
@@ -135,7 +147,10 @@ impl SmtpClient {
         let surplus = {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
             if idle.len() < self.max_idle {
-                idle.push(conn);
+                idle.push(Idle {
+                    conn,
+                    since: Instant::now(),
+                });
                 None
             } else {
                 Some(conn)

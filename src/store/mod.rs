@@ -41,7 +41,8 @@ use crate::settings::{DatabaseSettings, DatabaseUrl};
 pub use cases::{ImportCounts, ImportSummary, StageRow};
 pub use holidays::{DivisionImport, StoredHolidays};
 pub use outbox::{
-    MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome, UnsentReminder,
+    ClaimedMessage, MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome,
+    UnsentReminder,
 };
 pub use reasons::{NewReason, ReasonTarget, StoredReason};
 pub use report::ReportStageRow;

@@ -63,8 +63,20 @@ pub struct NewMessage {
     pub reminder_ids: Vec<i64>,
 }
 
-/// A claimed e-mail, as the sender needs it.
+/// A claimed e-mail, without its bodies.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ClaimedMessage {
+    pub id: i64,
+    pub for_day: NaiveDate,
+    pub recipient: String,
+    pub cc: Option<String>,
+    pub subject: String,
+    /// Attempts before this one.
+    pub attempts: i32,
+}
+
+/// A claimed e-mail, as the sender needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxMessage {
     pub id: i64,
     pub for_day: NaiveDate,
@@ -331,19 +343,25 @@ impl Store {
             let mut tx = pool.begin().await?;
             for message in messages {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO outbox (for_day, recipient, cc, subject, body_text, body_html, ics,
-                                         next_attempt_at, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                    "INSERT INTO outbox (for_day, recipient, cc, subject, next_attempt_at, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
                 )
                 .bind(today)
                 .bind(&message.recipient)
                 .bind(message.cc.as_deref())
                 .bind(&message.subject)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO outbox_bodies (outbox_id, body_text, body_html, ics)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
                 .bind(&message.body_text)
                 .bind(&message.body_html)
                 .bind(message.ics.as_deref())
-                .bind(now)
-                .fetch_one(&mut *tx)
+                .execute(&mut *tx)
                 .await?;
                 // A list at a time rather than a statement per reminder.
                 // Every one must be linked by this e-mail: fewer rows than
@@ -411,7 +429,8 @@ impl Store {
 
     /// Claims up to `limit` of `today`'s e-mails that are due for an attempt
     /// (or whose earlier claim ran out: that sender died), for `worker`
-    /// until `until`.
+    /// until `until`. Their bodies are read as each is sent
+    /// (`Store::outbox_message`), so claims waiting their turn hold none.
     pub async fn claim_messages(
         &self,
         worker: &str,
@@ -419,34 +438,48 @@ impl Store {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
         limit: i64,
-    ) -> Result<Vec<OutboxMessage>, StoreError> {
-        // PostgreSQL lets concurrent senders skip each other's rows (and
-        // allows no UNION with FOR UPDATE); SQLite has one writer at a time,
-        // so the UPDATE alone is atomic there, and the UNION lets it answer
-        // each half from the `outbox_claim` index rather than reading rows.
-        const CANDIDATES_SQLITE: &str = "
-            SELECT id FROM outbox
-            WHERE for_day = $2 AND status = 'pending' AND next_attempt_at <= $3
-            UNION ALL
-            SELECT id FROM outbox
+    ) -> Result<Vec<ClaimedMessage>, StoreError> {
+        // Claims that ran out first, then pending e-mails in the order they
+        // fell due: each in the `outbox_claim` index's order, so that a
+        // claim reads only the rows it takes.
+        const RAN_OUT: &str = "SELECT id FROM outbox
             WHERE for_day = $2 AND status = 'sending' AND claimed_until < $3
-            ORDER BY id LIMIT $5";
-        const CANDIDATES_POSTGRES: &str = "
-            SELECT id FROM outbox
-            WHERE for_day = $2
-              AND ((status = 'pending' AND next_attempt_at <= $3)
-                   OR (status = 'sending' AND claimed_until < $3))
-            ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED";
-        const CLAIM: &str = "
-            UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $4
-            WHERE id IN (CANDIDATES)
-            RETURNING id, for_day, recipient, cc, subject, body_text, body_html, ics, attempts";
-        let candidates = match self {
-            Store::Sqlite(_) => CANDIDATES_SQLITE,
-            Store::Postgres(_) => CANDIDATES_POSTGRES,
+            ORDER BY next_attempt_at, id LIMIT $5";
+        const DUE: &str = "SELECT id FROM outbox
+            WHERE for_day = $2 AND status = 'pending' AND next_attempt_at <= $3
+            ORDER BY next_attempt_at, id LIMIT $5";
+        let mut claimed = self
+            .claim(RAN_OUT, worker, today, now, until, limit)
+            .await?;
+        let left = limit - i64::try_from(claimed.len()).unwrap_or(limit);
+        if left > 0 {
+            claimed.extend(self.claim(DUE, worker, today, now, until, left).await?);
+        }
+        claimed.sort_by_key(|m| m.id);
+        Ok(claimed)
+    }
+
+    async fn claim(
+        &self,
+        candidates: &str,
+        worker: &str,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ClaimedMessage>, StoreError> {
+        // PostgreSQL lets concurrent senders skip each other's rows; SQLite
+        // has one writer at a time, so the UPDATE alone is atomic there.
+        let lock = match self {
+            Store::Sqlite(_) => "",
+            Store::Postgres(_) => " FOR UPDATE SKIP LOCKED",
         };
-        let sql = CLAIM.replace("CANDIDATES", candidates);
-        let mut claimed: Vec<OutboxMessage> = with_pool!(self, |pool| {
+        let sql = format!(
+            "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $4
+             WHERE id IN ({candidates}{lock})
+             RETURNING id, for_day, recipient, cc, subject, attempts"
+        );
+        Ok(with_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(worker)
                 .bind(today)
@@ -455,9 +488,34 @@ impl Store {
                 .bind(limit)
                 .fetch_all(pool)
                 .await?
-        });
-        claimed.sort_by_key(|m| m.id);
-        Ok(claimed)
+        }))
+    }
+
+    /// A claimed e-mail with its bodies, to send.
+    pub async fn outbox_message(
+        &self,
+        claimed: ClaimedMessage,
+    ) -> Result<OutboxMessage, StoreError> {
+        let (body_text, body_html, ics): (String, String, Option<String>) =
+            with_pool!(self, |pool| {
+                sqlx::query_as(
+                    "SELECT body_text, body_html, ics FROM outbox_bodies WHERE outbox_id = $1",
+                )
+                .bind(claimed.id)
+                .fetch_one(pool)
+                .await?
+            });
+        Ok(OutboxMessage {
+            id: claimed.id,
+            for_day: claimed.for_day,
+            recipient: claimed.recipient,
+            cc: claimed.cc,
+            subject: claimed.subject,
+            body_text,
+            body_html,
+            ics,
+            attempts: claimed.attempts,
+        })
     }
 
     /// Every e-mail of `day`, oldest first.
