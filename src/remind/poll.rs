@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::TryStreamExt;
 use serde::Serialize;
 
 use super::policy::{OpenStage, Reminder, reminders_due};
@@ -91,19 +92,43 @@ impl Poll<'_> {
         // whole recipients, in the order `compose` gives them, so the
         // e-mails and their order are those of composing the day at once.
         let composer = self.composer(today, now);
-        let unsent = self.store.unsent_reminder_ids(today).await?;
-        for ids in whole_recipients(unsent.into_values(), COMPOSE_BATCH) {
-            let batch = self.store.unsent_reminders(&ids).await?;
-            let messages = composer.compose(&batch)?;
-            for stored in self.store.add_messages(&messages, today, now).await? {
-                if stored {
-                    report.messages += 1;
-                } else {
-                    report.raced += 1;
-                }
+        let mut unsent = self.store.unsent_reminders(today);
+        let mut batch: Vec<UnsentReminder> = Vec::new();
+        while let Some(reminder) = unsent.try_next().await? {
+            if batch.len() >= COMPOSE_BATCH
+                && batch
+                    .last()
+                    .is_some_and(|r| r.recipient != reminder.recipient)
+            {
+                self.queue(&composer, &std::mem::take(&mut batch), &mut report)
+                    .await?;
+            }
+            batch.push(reminder);
+        }
+        self.queue(&composer, &batch, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Composes `batch`'s e-mails and stores them.
+    async fn queue(
+        &self,
+        composer: &Composer<'_>,
+        batch: &[UnsentReminder],
+        report: &mut PollReport,
+    ) -> Result<(), PollError> {
+        let messages = composer.compose(batch)?;
+        for stored in self
+            .store
+            .add_messages(&messages, composer.today, composer.now)
+            .await?
+        {
+            if stored {
+                report.messages += 1;
+            } else {
+                report.raced += 1;
             }
         }
-        Ok(report)
+        Ok(())
     }
 
     /// The e-mails a poll at `now` would add, recording nothing.
@@ -250,34 +275,6 @@ impl Shared {
     }
 }
 
-/// Reminders composed and stored at a time: a few megabytes of e-mail.
+/// Reminders composed and stored at a time (more when one recipient has
+/// more): a few megabytes of e-mail.
 const COMPOSE_BATCH: usize = 5_000;
-
-/// The ids of `groups` (each one recipient's reminders) in batches of whole
-/// groups, each batch over `size` only when a single group is.
-fn whole_recipients(
-    groups: impl IntoIterator<Item = Vec<i64>>,
-    size: usize,
-) -> impl Iterator<Item = Vec<i64>> {
-    let mut groups = groups.into_iter().peekable();
-    std::iter::from_fn(move || {
-        let mut batch = groups.next()?;
-        while let Some(next) = groups.next_if(|g| batch.len() + g.len() <= size) {
-            batch.extend(next);
-        }
-        Some(batch)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn batches_hold_whole_recipients_in_order() {
-        let groups = vec![vec![1, 2], vec![3], vec![4, 5, 6, 7], vec![8], vec![9]];
-        let batches: Vec<Vec<i64>> = whole_recipients(groups, 3).collect();
-        assert_eq!(batches, vec![vec![1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]);
-        assert_eq!(whole_recipients(Vec::new(), 3).count(), 0);
-    }
-}

@@ -7,11 +7,11 @@
 //! e-mail finds its reminders taken and withdraws it. Every step can be cut
 //! short and run again without losing or doubling anything.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::TryStreamExt;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
 use sqlx::QueryBuilder;
 
 use super::cases::StageListed;
@@ -132,7 +132,6 @@ const OPEN_STAGES: &str = concat!(
        AND (s.outcome IS NULL OR s.outcome <> 'withdrawn' OR s.responded_on IS NOT NULL)"
 );
 
-/// Completed by the list of reminder ids and a closing parenthesis.
 const UNSENT: &str = concat!(
     "SELECT ",
     stage_columns!(),
@@ -141,10 +140,17 @@ const UNSENT: &str = concat!(
     stages_with_case!(),
     "JOIN reminders r ON r.stage_id = s.id
      LEFT JOIN staff p ON p.email = r.recipient
-     WHERE r.id IN ("
+     WHERE r.for_day = $1 AND r.outbox_id IS NULL"
 );
+/// SQLite compares text byte by byte; PostgreSQL by the database's
+/// collation unless told otherwise.
+const UNSENT_ORDER: &str = "ORDER BY r.recipient, r.id";
+const UNSENT_ORDER_POSTGRES: &str = "ORDER BY r.recipient COLLATE \"C\", r.id";
 
-/// Rows written, or ids looked up, per statement: well within the bound
+/// New reminders after which PostgreSQL's statistics are refreshed at once.
+const ANALYZE_AFTER: usize = 10_000;
+
+/// Rows written, or ids linked, per statement: well within the bound
 /// parameters either database allows in one statement (32,766 for SQLite,
 /// 65,535 for PostgreSQL), and few round trips.
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -166,6 +172,21 @@ struct UnsentListed {
     reminder_due_on: NaiveDate,
     recipient: String,
     recipient_name: Option<String>,
+}
+
+impl TryFrom<UnsentListed> for UnsentReminder {
+    type Error = StoreError;
+
+    fn try_from(r: UnsentListed) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: r.reminder_id,
+            kind: r.reminder_kind,
+            due_on: r.reminder_due_on,
+            recipient: r.recipient,
+            recipient_name: r.recipient_name,
+            stage: StageRow::try_from(r.stage)?,
+        })
+    }
 }
 
 impl Store {
@@ -227,6 +248,16 @@ impl Store {
             }
             tx.commit().await?;
         });
+        // Linking and composing look reminders up by id. PostgreSQL plans
+        // from statistics that autovacuum refreshes within a minute or so;
+        // until then, after a day that added many reminders (a council's
+        // first, or after an outage), it scanned the whole table for each
+        // e-mail's reminders.
+        if let Store::Postgres(pool) = self
+            && added >= ANALYZE_AFTER
+        {
+            sqlx::query("ANALYZE reminders").execute(pool).await?;
+        }
         Ok(added)
     }
 
@@ -252,64 +283,30 @@ impl Store {
         Ok(known)
     }
 
-    /// The ids of the reminders recorded for `today` that no e-mail carries
-    /// yet, by recipient: recipients in the order `Composer::compose` gives
-    /// their e-mails (byte order, whatever the database's collation), each
-    /// one's ids in ascending order.
-    pub async fn unsent_reminder_ids(
+    /// The reminders recorded for `today` that no e-mail carries yet, with
+    /// what an e-mail says about their stages, as a stream: recipient by
+    /// recipient in the order `Composer::compose` gives their e-mails (byte
+    /// order, whatever the database's collation), each one's in id order.
+    /// One query, sorted by the database, so that memory holds a few rows
+    /// rather than the day's reminders, and the stages are not looked up a
+    /// list of ids at a time.
+    pub fn unsent_reminders(
         &self,
         today: NaiveDate,
-    ) -> Result<BTreeMap<String, Vec<i64>>, StoreError> {
-        let mut unsent: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    ) -> BoxStream<'_, Result<UnsentReminder, StoreError>> {
+        let order = match self {
+            Store::Sqlite(_) => UNSENT_ORDER,
+            Store::Postgres(_) => UNSENT_ORDER_POSTGRES,
+        };
+        let sql = format!("{UNSENT} {order}");
         with_pool!(self, |pool| {
-            let mut rows = sqlx::query_as::<_, (String, i64)>(
-                "SELECT recipient, id FROM reminders
-                 WHERE outbox_id IS NULL AND for_day = $1 ORDER BY id",
-            )
-            .bind(today)
-            .fetch(pool);
-            while let Some((recipient, id)) = rows.try_next().await? {
-                unsent.entry(recipient).or_default().push(id);
-            }
-        });
-        Ok(unsent)
-    }
-
-    /// The reminders `ids` (from `unsent_reminder_ids`) with what an e-mail
-    /// says about their stages, by recipient and id.
-    pub async fn unsent_reminders(&self, ids: &[i64]) -> Result<Vec<UnsentReminder>, StoreError> {
-        let mut rows: Vec<UnsentListed> = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            with_pool!(self, |pool| {
-                let mut query = QueryBuilder::new(UNSENT);
-                let mut list = query.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                list.push_unseparated(")");
-                // Lists of every length: not worth a cached statement each.
-                rows.extend(
-                    query
-                        .build_query_as()
-                        .persistent(false)
-                        .fetch_all(pool)
-                        .await?,
-                );
-            });
-        }
-        rows.sort_by(|a, b| (&a.recipient, a.reminder_id).cmp(&(&b.recipient, b.reminder_id)));
-        rows.into_iter()
-            .map(|r| {
-                Ok(UnsentReminder {
-                    id: r.reminder_id,
-                    kind: r.reminder_kind,
-                    due_on: r.reminder_due_on,
-                    recipient: r.recipient,
-                    recipient_name: r.recipient_name,
-                    stage: StageRow::try_from(r.stage)?,
-                })
-            })
-            .collect()
+            sqlx::query_as::<_, UnsentListed>(sqlx::AssertSqlSafe(sql))
+                .bind(today)
+                .fetch(pool)
+                .map_err(StoreError::from)
+                .and_then(|r| std::future::ready(r.try_into()))
+                .boxed()
+        })
     }
 
     /// Stores `message` and links its reminders to it, unless another poller
