@@ -100,23 +100,25 @@ impl Poll<'_> {
                     .last()
                     .is_some_and(|r| r.recipient != reminder.recipient)
             {
-                self.queue(&composer, &std::mem::take(&mut batch), &mut report)
+                self.queue(&composer, std::mem::take(&mut batch), &mut report)
                     .await?;
             }
             batch.push(reminder);
         }
-        self.queue(&composer, &batch, &mut report).await?;
+        self.queue(&composer, batch, &mut report).await?;
         Ok(report)
     }
 
-    /// Composes `batch`'s e-mails and stores them.
+    /// Composes `batch`'s e-mails and stores them; the reminders are let go
+    /// first, as storing a long e-mail takes memory of its own.
     async fn queue(
         &self,
         composer: &Composer<'_>,
-        batch: &[UnsentReminder],
+        batch: Vec<UnsentReminder>,
         report: &mut PollReport,
     ) -> Result<(), PollError> {
-        let messages = composer.compose(batch)?;
+        let messages = composer.compose(&batch)?;
+        drop(batch);
         for stored in self
             .store
             .add_messages(&messages, composer.today, composer.now)
@@ -139,15 +141,11 @@ impl Poll<'_> {
             due.push((reminder, row.stage.clone()))
         })
         .await?;
-        let reminders: Vec<NewReminder> = due.iter().map(|(r, _)| r.clone()).collect();
-        let known = self.store.known_reminders(&reminders).await?;
         let names: HashMap<String, String> = self.store.staff_names().await?;
         let unsent: Vec<UnsentReminder> = due
             .into_iter()
-            .zip(known)
-            .filter(|(_, known)| !known)
             .zip(1..)
-            .map(|(((reminder, stage), _), id)| UnsentReminder {
+            .map(|((reminder, stage), id)| UnsentReminder {
                 id,
                 recipient_name: names.get(&*reminder.recipient).cloned(),
                 kind: reminder.kind.to_string(),
@@ -160,8 +158,11 @@ impl Poll<'_> {
     }
 
     /// Every open stage through the policy: `keep` gets each reminder due
-    /// with its stage, so memory follows what the caller keeps of the day's
-    /// reminders, not the number of cases.
+    /// and not recorded before, with its stage, so memory follows what the
+    /// caller keeps of the day's new reminders, not the number of cases.
+    /// Reminders recorded before are not offered again: a second poll of
+    /// the day records nothing and so need not ask the database to refuse
+    /// every reminder once more.
     async fn due(
         &self,
         today: NaiveDate,
@@ -180,16 +181,20 @@ impl Poll<'_> {
                         report.overdue_with_reason += usize::from(row.reason_given);
                     }
                     for reminder in reminders {
+                        report.due += 1;
+                        let kind = shared.kind(reminder);
+                        if row.has_recorded(&kind, due_on) {
+                            continue;
+                        }
                         let recipient = match (reminder, &row.escalation_email) {
                             (Reminder::Escalation, Some(contact)) => shared.recipient(contact),
                             (Reminder::Escalation, None) => team.clone(),
                             _ => shared.recipient(&row.stage.manager_email),
                         };
-                        report.due += 1;
                         keep(
                             NewReminder {
                                 stage_id: row.stage.stage_id,
-                                kind: shared.kind(reminder),
+                                kind,
                                 due_on,
                                 recipient,
                             },
