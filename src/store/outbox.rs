@@ -287,11 +287,10 @@ impl Store {
                     .await?;
             }
         });
-        // Linking and composing look reminders up by id. PostgreSQL plans
-        // from statistics that autovacuum refreshes within a minute or so;
-        // until then, after a day that added many reminders (a council's
-        // first, or after an outage), it scanned the whole table for each
-        // e-mail's reminders.
+        // Composing next joins the new reminders to their stages. PostgreSQL
+        // plans from statistics that autovacuum refreshes only within a
+        // minute or so; until then it guesses at a table that has just grown
+        // by a day's reminders (a council's first, or after an outage).
         if let Store::Postgres(pool) = self
             && added >= ANALYZE_AFTER
         {
