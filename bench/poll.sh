@@ -54,7 +54,9 @@ casewatch="$(casewatch_binary)"
 
 # The poll's own query, taken from the source so the two never drift apart,
 # with its one parameter (the day) filled in.
-open_stages_sql="$(python3 - "$as_of" <<'PY'
+# open_stages_sql BACKEND
+open_stages_sql() {
+python3 - "$as_of" "$1" <<'PY'
 import re, sys
 # OPEN_STAGES is a concat! of string literals and the store's two SQL
 # macros (src/store/mod.rs); put it together as the compiler does.
@@ -66,9 +68,14 @@ macros = {
 body = re.search(r"const OPEN_STAGES: &str = concat!\((.*?)\n\);", open("src/store/outbox.rs").read(), re.S).group(1)
 parts = re.findall(r'"((?:[^"\\]|\\.)*)"|(\w+)!\(\)', body)
 sql = "".join(macros[name] if name else literal for literal, name in parts)
-print(sql.replace("$1", f"'{sys.argv[1]}'"))
+sql = sql.replace("$1", f"'{sys.argv[1]}'")
+# Debian's sqlite3 (3.40) predates string_agg, which SQLite 3.44 added as
+# another name for group_concat.
+if sys.argv[2] == "sqlite":
+    sql = sql.replace("string_agg(", "group_concat(")
+print(sql)
 PY
-)"
+}
 
 echo "generating $stages open stages"
 python3 bench/gen_cases.py "$workdir" "$stages" "$as_of"
@@ -150,7 +157,7 @@ run_sqlite() {
     load_council "$casewatch" "$workdir/sqlite.toml" "$workdir" sqlite "$db" \
         2>> "$workdir/stderr.log"
     echo "benchmarking SQLite"
-    bench sqlite sqlite3 -bail "$db" "$open_stages_sql"
+    bench sqlite sqlite3 -bail "$db" "$(open_stages_sql sqlite)"
 }
 
 run_postgres() {
@@ -162,7 +169,7 @@ run_postgres() {
     load_council "$casewatch" "$workdir/postgres.toml" "$workdir" postgres "$url" \
         2>> "$workdir/stderr.log"
     echo "benchmarking PostgreSQL"
-    bench postgres psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$url" -c "$open_stages_sql"
+    bench postgres psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$url" -c "$(open_stages_sql postgres)"
 }
 
 for backend in $backends; do

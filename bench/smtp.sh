@@ -138,17 +138,19 @@ run() {
     # dot-stuffing), but for the Message-ID's digits.
     local median
     median="$(sql "$backend" "$url" <<EOF
-SELECT id FROM outbox ORDER BY length(body_text) + length(body_html), id
-LIMIT 1 OFFSET (SELECT count(*) / 2 FROM outbox);
+SELECT outbox_id FROM outbox_bodies ORDER BY length(body_text) + length(body_html), outbox_id
+LIMIT 1 OFFSET (SELECT count(*) / 2 FROM outbox_bodies);
 EOF
 )"
     sql "$backend" "$url" > /dev/null <<EOF
 WITH RECURSIVE copies (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM copies WHERE n < $messages)
-INSERT INTO outbox (for_day, recipient, cc, subject, body_text, body_html, ics,
-                    next_attempt_at, created_at)
-SELECT o.for_day, o.recipient, o.cc, o.subject, o.body_text, o.body_html, o.ics,
-       o.next_attempt_at, o.created_at
+INSERT INTO outbox (for_day, recipient, cc, subject, next_attempt_at, created_at)
+SELECT o.for_day, o.recipient, o.cc, o.subject, o.next_attempt_at, o.created_at
 FROM outbox o, copies WHERE o.id = $median;
+INSERT INTO outbox_bodies (outbox_id, body_text, body_html, ics)
+SELECT o.id, b.body_text, b.body_html, b.ics
+FROM outbox o, outbox_bodies b
+WHERE b.outbox_id = $median AND o.id NOT IN (SELECT outbox_id FROM outbox_bodies);
 EOF
     cp "$workdir/mail-$backend/$as_of-$(printf %08d "$median").eml" "$workdir/median-$backend.eml"
     local size

@@ -177,9 +177,9 @@ def finish_day(binary: str, env: dict, log: Path, database: str, minute: int, li
 
 
 def fake_time(minute: int) -> str:
-    """08:30 on FAKE_DAY plus `minute` minutes: each run starts later, so
+    """08:30 on FAKE_DAY plus twice `minute` minutes: each run starts later, so
     claims left by a killed run have run out."""
-    hours, minutes = divmod(8 * 60 + 30 + minute, 60)
+    hours, minutes = divmod(8 * 60 + 30 + 2 * minute, 60)
     return f"{FAKE_DAY} {hours:02d}:{minutes:02d}:00"
 
 

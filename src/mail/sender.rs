@@ -7,14 +7,14 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
 use serde::Serialize;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::message::{self, BuildError};
 use super::transport::{SendError, Transport};
 use crate::calendar::Calendar;
 use crate::domain::london_time;
 use crate::settings::{MailSettings, SendingWindow};
-use crate::store::{OutboxMessage, Outcome, Store, StoreError};
+use crate::store::{ClaimedMessage, Outcome, Store, StoreError};
 
 /// What one drain of the outbox did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -69,86 +69,136 @@ impl Sender {
             report.outside_window = true;
             return Ok(report);
         }
-        // Four rounds through the pool per claim: long enough to keep the
-        // pool busy, short enough that another instance soon takes over the
-        // claim of a sender that died (it lasts four send time-outs).
-        const ROUNDS: u32 = 4;
-        let batch = i64::from(self.settings.smtp.pool_size.max(1)) * i64::from(ROUNDS);
-        let hold = self.settings.send_timeout * ROUNDS;
-        while !*stop.borrow() {
-            let until = now + chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::MAX);
-            let claimed = self
-                .store
-                .claim_messages(&self.worker, today, now, until, batch)
-                .await?;
-            if claimed.is_empty() {
-                break;
+        let concurrency = usize::try_from(self.settings.smtp.pool_size.max(1)).unwrap_or(1);
+        let batch = concurrency * 4;
+        // A claimed e-mail waits behind at most the batch before it and its
+        // own (eight rounds through the pool) before it is sent: a claim
+        // lasts ten send time-outs, so it outlives that, and another
+        // instance soon takes over the claims of a sender that died.
+        let hold = chrono::Duration::from_std(self.settings.send_timeout * 10)
+            .unwrap_or(chrono::Duration::MAX);
+        // `now` is the drain's start; a claim made later runs from then.
+        let started = std::time::Instant::now();
+        // Three steps run side by side, joined by channels, so that sending
+        // never waits on the database: claiming the next batch while the
+        // last one goes out, and recording results while more are sent.
+        // Each commit records every result that arrived during the one
+        // before (one disk flush for many e-mails on PostgreSQL), so a crash
+        // repeats at most the messages in flight or awaiting that commit.
+        let (claimed_tx, mut claimed_rx) = mpsc::channel::<ClaimedMessage>(batch);
+        let (results_tx, mut results_rx) = mpsc::unbounded_channel();
+        let claim = async move {
+            while !*stop.borrow() {
+                let claimed_at = now
+                    + chrono::Duration::from_std(started.elapsed())
+                        .unwrap_or(chrono::Duration::MAX);
+                let claimed = self
+                    .store
+                    .claim_messages(
+                        &self.worker,
+                        today,
+                        claimed_at,
+                        claimed_at + hold,
+                        i64::try_from(batch).unwrap_or(1),
+                    )
+                    .await?;
+                if claimed.is_empty() {
+                    break;
+                }
+                for row in claimed {
+                    // The receiver is gone only when sending failed, which is reported there.
+                    if claimed_tx.send(row).await.is_err() {
+                        break;
+                    }
+                }
             }
-            let concurrency = usize::try_from(self.settings.smtp.pool_size.max(1)).unwrap_or(1);
-            let mut attempts = futures_util::stream::iter(claimed)
+            Ok::<_, StoreError>(())
+        };
+        let send = async move {
+            let claimed = futures_util::stream::poll_fn(|cx| claimed_rx.poll_recv(cx));
+            let mut attempts = claimed
                 .map(|row| {
                     let stop = stop.clone();
                     async move {
                         // Once stopping, claimed messages not yet started are given back.
                         if *stop.borrow() {
-                            return (row.id, None);
+                            return Ok((row.id, None));
                         }
-                        (row.id, Some(self.attempt(&row, now).await))
+                        Ok::<_, StoreError>((row.id, Some(self.attempt(row, now).await?)))
                     }
                 })
                 .buffer_unordered(concurrency);
-            // Each result is recorded as soon as it is known, so a crash
-            // repeats at most the messages in flight.
-            while let Some((id, outcome)) = attempts.next().await {
-                let Some(outcome) = outcome else {
-                    self.store.release_claim(id, &self.worker).await?;
-                    continue;
-                };
-                match &outcome {
-                    Outcome::Sent { .. } => report.sent += 1,
-                    Outcome::Retry { .. } => report.retrying += 1,
-                    Outcome::Failed { .. } => report.failed += 1,
+            while let Some(result) = attempts.next().await {
+                // The receiver is gone only when recording failed, which is reported there.
+                let _ = results_tx.send(result?);
+            }
+            Ok::<_, StoreError>(())
+        };
+        let record = async {
+            let mut results = Vec::new();
+            while results_rx.recv_many(&mut results, RECORDED_AT_ONCE).await > 0 {
+                for (_, outcome) in &results {
+                    match outcome {
+                        Some(Outcome::Sent { .. }) => report.sent += 1,
+                        Some(Outcome::Retry { .. }) => report.retrying += 1,
+                        Some(Outcome::Failed { .. }) => report.failed += 1,
+                        None => {}
+                    }
                 }
                 self.store
-                    .record_attempt(id, &self.worker, &outcome, now)
+                    .record_attempts(&results, &self.worker, now)
                     .await?;
+                results.clear();
             }
-        }
+            Ok::<_, StoreError>(())
+        };
+        tokio::try_join!(claim, send, record)?;
+        self.transport.close_idle().await;
         Ok(report)
     }
 
-    async fn attempt(&self, row: &OutboxMessage, now: DateTime<Utc>) -> Outcome {
-        let built = message::build(row, &self.settings);
+    async fn attempt(
+        &self,
+        claimed: ClaimedMessage,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, StoreError> {
+        let (id, attempts) = (claimed.id, claimed.attempts);
+        let name = format!("{}-{:08}", claimed.for_day, claimed.id);
+        // The bodies are dropped once built into the message: a long list of
+        // cases is megabytes, held as few times as possible.
+        let built = message::build(&self.store.outbox_message(claimed).await?, &self.settings);
         let result = match &built {
             Ok(m) => {
-                let name = format!("{}-{:08}", row.for_day, row.id);
                 self.transport
                     .send(&name, m, self.settings.send_timeout)
                     .await
             }
             Err(BuildError { reason, .. }) => Err(SendError::Permanent(reason.clone())),
         };
-        let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
+        let attempts = u32::try_from(attempts).unwrap_or(0) + 1;
         match result {
             Ok(reply) => {
-                tracing::info!(message = row.id, %reply, "sent");
-                Outcome::Sent { reply }
+                tracing::info!(message = id, %reply, "sent");
+                Ok(Outcome::Sent { reply })
             }
             Err(SendError::Temporary(reply)) if attempts < self.settings.max_attempts => {
                 let wait = backoff(self.settings.retry_delay, attempts);
-                tracing::warn!(message = row.id, attempts, %reply, retry_in_seconds = wait.as_secs(), "temporary failure");
-                Outcome::Retry {
+                tracing::warn!(message = id, attempts, %reply, retry_in_seconds = wait.as_secs(), "temporary failure");
+                Ok(Outcome::Retry {
                     reply,
                     at: now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX),
-                }
+                })
             }
             Err(SendError::Temporary(reply) | SendError::Permanent(reply)) => {
-                tracing::error!(message = row.id, attempts, %reply, "not delivered; marked failed");
-                Outcome::Failed { reply }
+                tracing::error!(message = id, attempts, %reply, "not delivered; marked failed");
+                Ok(Outcome::Failed { reply })
             }
         }
     }
 }
+
+/// Results recorded in one transaction at most: a commit's worth.
+const RECORDED_AT_ONCE: usize = 256;
 
 /// The first retry after `first`, doubling with each attempt, at most a day.
 fn backoff(first: Duration, attempts: u32) -> Duration {

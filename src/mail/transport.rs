@@ -2,13 +2,15 @@
 //! machine can run everything), or an SMTP relay.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::transport::smtp::PoolConfig;
+use lettre::Message;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use secrecy::ExposeSecret;
+
+use super::smtp::{Encryption, SmtpClient};
 
 use crate::settings::{MailSettings, Security, TransportKind};
 
@@ -35,14 +37,14 @@ pub struct TransportError {
 #[derive(Debug, Clone)]
 pub enum Transport {
     File(PathBuf),
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Arc<SmtpClient>),
 }
 
 impl Transport {
     pub fn from_settings(settings: &MailSettings) -> Result<Self, TransportError> {
         match settings.transport {
             TransportKind::File => Ok(Self::File(settings.dir.clone())),
-            TransportKind::Smtp => smtp(settings).map(Self::Smtp),
+            TransportKind::Smtp => smtp(settings).map(|c| Self::Smtp(Arc::new(c))),
         }
     }
 
@@ -67,15 +69,22 @@ impl Transport {
     async fn send_unbounded(&self, name: &str, message: &Message) -> Result<String, SendError> {
         match self {
             Self::File(dir) => write_eml(dir, name, &message.formatted()),
-            Self::Smtp(smtp) => match smtp.send(message.clone()).await {
-                Ok(reply) => Ok(format!(
+            Self::Smtp(smtp) => {
+                let reply = smtp.send(message.envelope(), &message.formatted()).await?;
+                Ok(format!(
                     "{} {}",
                     reply.code(),
                     reply.message().collect::<Vec<_>>().join(" ")
-                )),
-                Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-                Err(e) => Err(SendError::Temporary(e.to_string())),
-            },
+                ))
+            }
+        }
+    }
+
+    /// Closes the connections kept open for more messages: a drain that
+    /// found nothing more to send leaves none lingering.
+    pub async fn close_idle(&self) {
+        if let Self::Smtp(smtp) = self {
+            smtp.close_idle().await;
         }
     }
 }
@@ -94,7 +103,7 @@ fn write_eml(dir: &Path, name: &str, bytes: &[u8]) -> Result<String, SendError> 
     Ok(format!("written to {}", path.display()))
 }
 
-fn smtp(settings: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, TransportError> {
+fn smtp(settings: &MailSettings) -> Result<SmtpClient, TransportError> {
     let s = &settings.smtp;
     let tls = || -> Result<TlsParameters, TransportError> {
         let mut builder = TlsParameters::builder(s.host.clone());
@@ -114,20 +123,24 @@ fn smtp(settings: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, T
             message: e.to_string(),
         })
     };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
-        .port(s.port)
-        .timeout(Some(s.connect_timeout))
-        .pool_config(PoolConfig::new().max_size(s.pool_size));
-    builder = match s.security {
-        Security::None => builder.tls(Tls::None),
-        Security::Starttls => builder.tls(Tls::Required(tls()?)),
-        Security::Tls => builder.tls(Tls::Wrapper(tls()?)),
+    let encryption = match s.security {
+        Security::None => Encryption::None,
+        Security::Starttls => Encryption::StartTls(tls()?),
+        Security::Tls => Encryption::Wrapper(tls()?),
     };
-    if let (Some(user), Some(password)) = (&s.username, &s.password) {
-        builder = builder.credentials(Credentials::new(
+    let credentials = match (&s.username, &s.password) {
+        (Some(user), Some(password)) => Some(Credentials::new(
             user.clone(),
             password.expose_secret().to_owned(),
-        ));
-    }
-    Ok(builder.build())
+        )),
+        _ => None,
+    };
+    Ok(SmtpClient::new(
+        s.host.clone(),
+        s.port,
+        encryption,
+        credentials,
+        s.connect_timeout,
+        usize::try_from(s.pool_size).unwrap_or(1),
+    ))
 }

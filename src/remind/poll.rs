@@ -1,9 +1,11 @@
 //! The poll: open stages from the store, through the policy, into recorded
 //! reminders and composed e-mails in the outbox.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::TryStreamExt;
 use serde::Serialize;
 
 use super::policy::{OpenStage, Reminder, reminders_due};
@@ -76,7 +78,13 @@ impl Poll<'_> {
         // Recorded recipient by recipient (keeping the scan's order within
         // each), so that the reminders one e-mail carries lie together and
         // linking them to it rewrites a few pages rather than one each.
-        reminders.sort_by(|a, b| a.recipient.cmp(&b.recipient));
+        reminders.sort_by(|a, b| {
+            if Arc::ptr_eq(&a.recipient, &b.recipient) {
+                std::cmp::Ordering::Equal
+            } else {
+                a.recipient.cmp(&b.recipient)
+            }
+        });
         report.recorded = self.store.add_reminders(&reminders, today, now).await?;
         drop(reminders);
         // A few recipients at a time, so that memory follows the largest
@@ -84,19 +92,45 @@ impl Poll<'_> {
         // whole recipients, in the order `compose` gives them, so the
         // e-mails and their order are those of composing the day at once.
         let composer = self.composer(today, now);
-        let unsent = self.store.unsent_reminder_ids(today).await?;
-        for ids in whole_recipients(unsent.into_values(), COMPOSE_BATCH) {
-            let batch = self.store.unsent_reminders(&ids).await?;
-            let messages = composer.compose(&batch)?;
-            for stored in self.store.add_messages(&messages, today, now).await? {
-                if stored {
-                    report.messages += 1;
-                } else {
-                    report.raced += 1;
-                }
+        let mut unsent = self.store.unsent_reminders(today);
+        let mut batch: Vec<UnsentReminder> = Vec::new();
+        while let Some(reminder) = unsent.try_next().await? {
+            if batch.len() >= COMPOSE_BATCH
+                && batch
+                    .last()
+                    .is_some_and(|r| r.recipient != reminder.recipient)
+            {
+                self.queue(&composer, std::mem::take(&mut batch), &mut report)
+                    .await?;
+            }
+            batch.push(reminder);
+        }
+        self.queue(&composer, batch, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Composes `batch`'s e-mails and stores them; the reminders are let go
+    /// first, as storing a long e-mail takes memory of its own.
+    async fn queue(
+        &self,
+        composer: &Composer<'_>,
+        batch: Vec<UnsentReminder>,
+        report: &mut PollReport,
+    ) -> Result<(), PollError> {
+        let messages = composer.compose(&batch)?;
+        drop(batch);
+        for stored in self
+            .store
+            .add_messages(&messages, composer.today, composer.now)
+            .await?
+        {
+            if stored {
+                report.messages += 1;
+            } else {
+                report.raced += 1;
             }
         }
-        Ok(report)
+        Ok(())
     }
 
     /// The e-mails a poll at `now` would add, recording nothing.
@@ -107,20 +141,16 @@ impl Poll<'_> {
             due.push((reminder, row.stage.clone()))
         })
         .await?;
-        let reminders: Vec<NewReminder> = due.iter().map(|(r, _)| r.clone()).collect();
-        let known = self.store.known_reminders(&reminders).await?;
         let names: HashMap<String, String> = self.store.staff_names().await?;
         let unsent: Vec<UnsentReminder> = due
             .into_iter()
-            .zip(known)
-            .filter(|(_, known)| !known)
             .zip(1..)
-            .map(|(((reminder, stage), _), id)| UnsentReminder {
+            .map(|((reminder, stage), id)| UnsentReminder {
                 id,
-                recipient_name: names.get(&reminder.recipient).cloned(),
-                kind: reminder.kind,
+                recipient_name: names.get(&*reminder.recipient).cloned(),
+                kind: reminder.kind.to_string(),
                 due_on: reminder.due_on,
-                recipient: reminder.recipient,
+                recipient: reminder.recipient.to_string(),
                 stage,
             })
             .collect();
@@ -128,15 +158,19 @@ impl Poll<'_> {
     }
 
     /// Every open stage through the policy: `keep` gets each reminder due
-    /// with its stage, so memory follows what the caller keeps of the day's
-    /// reminders, not the number of cases.
+    /// and not recorded before, with its stage, so memory follows what the
+    /// caller keeps of the day's new reminders, not the number of cases.
+    /// Reminders recorded before are not offered again: a second poll of
+    /// the day records nothing and so need not ask the database to refuse
+    /// every reminder once more.
     async fn due(
         &self,
         today: NaiveDate,
         mut keep: impl FnMut(NewReminder, &OpenStageRow),
     ) -> Result<PollReport, PollError> {
         let mut report = PollReport::default();
-        let team = self.settings.mail.complaints_team.email.to_string();
+        let team: Arc<str> = self.settings.mail.complaints_team.email.to_string().into();
+        let mut shared = Shared::default();
         report.stages = self
             .store
             .for_each_open_stage(today, |row| match self.check(&row, today) {
@@ -147,17 +181,20 @@ impl Poll<'_> {
                         report.overdue_with_reason += usize::from(row.reason_given);
                     }
                     for reminder in reminders {
-                        let recipient = match reminder {
-                            Reminder::Escalation => {
-                                row.escalation_email.clone().unwrap_or_else(|| team.clone())
-                            }
-                            _ => row.stage.manager_email.clone(),
-                        };
                         report.due += 1;
+                        let kind = shared.kind(reminder);
+                        if row.has_recorded(&kind, due_on) {
+                            continue;
+                        }
+                        let recipient = match (reminder, &row.escalation_email) {
+                            (Reminder::Escalation, Some(contact)) => shared.recipient(contact),
+                            (Reminder::Escalation, None) => team.clone(),
+                            _ => shared.recipient(&row.stage.manager_email),
+                        };
                         keep(
                             NewReminder {
                                 stage_id: row.stage.stage_id,
-                                kind: reminder.to_string(),
+                                kind,
                                 due_on,
                                 recipient,
                             },
@@ -217,34 +254,32 @@ impl Poll<'_> {
     }
 }
 
-/// Reminders composed and stored at a time: a few megabytes of e-mail.
-const COMPOSE_BATCH: usize = 5_000;
-
-/// The ids of `groups` (each one recipient's reminders) in batches of whole
-/// groups, each batch over `size` only when a single group is.
-fn whole_recipients(
-    groups: impl IntoIterator<Item = Vec<i64>>,
-    size: usize,
-) -> impl Iterator<Item = Vec<i64>> {
-    let mut groups = groups.into_iter().peekable();
-    std::iter::from_fn(move || {
-        let mut batch = groups.next()?;
-        while let Some(next) = groups.next_if(|g| batch.len() + g.len() <= size) {
-            batch.extend(next);
-        }
-        Some(batch)
-    })
+/// One copy of each recipient's address and each kind's name, shared by
+/// every reminder that names it.
+#[derive(Default)]
+struct Shared {
+    recipients: HashSet<Arc<str>>,
+    kinds: HashMap<Reminder, Arc<str>>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl Shared {
+    fn recipient(&mut self, address: &str) -> Arc<str> {
+        if let Some(known) = self.recipients.get(address) {
+            return known.clone();
+        }
+        let new: Arc<str> = address.into();
+        self.recipients.insert(new.clone());
+        new
+    }
 
-    #[test]
-    fn batches_hold_whole_recipients_in_order() {
-        let groups = vec![vec![1, 2], vec![3], vec![4, 5, 6, 7], vec![8], vec![9]];
-        let batches: Vec<Vec<i64>> = whole_recipients(groups, 3).collect();
-        assert_eq!(batches, vec![vec![1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]);
-        assert_eq!(whole_recipients(Vec::new(), 3).count(), 0);
+    fn kind(&mut self, reminder: Reminder) -> Arc<str> {
+        self.kinds
+            .entry(reminder)
+            .or_insert_with(|| reminder.to_string().into())
+            .clone()
     }
 }
+
+/// Reminders composed and stored at a time (more when one recipient has
+/// more): a few megabytes of e-mail.
+const COMPOSE_BATCH: usize = 5_000;

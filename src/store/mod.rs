@@ -43,7 +43,8 @@ pub use cases::{ImportCounts, ImportSummary, StageRow};
 pub use holidays::{DivisionImport, StoredHolidays};
 pub use locks::{JobLock, SingleJob};
 pub use outbox::{
-    MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome, UnsentReminder,
+    ClaimedMessage, MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome,
+    UnsentReminder,
 };
 pub use reasons::{NewReason, ReasonTarget, StoredReason};
 pub use report::ReportStageRow;

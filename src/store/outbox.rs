@@ -7,10 +7,11 @@
 //! e-mail finds its reminders taken and withdraws it. Every step can be cut
 //! short and run again without losing or doubling anything.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::TryStreamExt;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
 use sqlx::QueryBuilder;
 
 use super::cases::StageListed;
@@ -23,16 +24,34 @@ pub struct OpenStageRow {
     pub escalation_email: Option<String>,
     /// Whether a reason for the delay has been given for this stage.
     pub reason_given: bool,
+    /// The reminders recorded for this stage, any day, as `kind due_on`
+    /// separated by commas: a poll need not record them again.
+    pub recorded: Option<String>,
 }
 
-/// A reminder the poll found due, before it is recorded.
+impl OpenStageRow {
+    /// Whether the reminder `kind` about `due_on` is recorded already.
+    pub fn has_recorded(&self, kind: &str, due_on: NaiveDate) -> bool {
+        self.recorded.as_deref().is_some_and(|list| {
+            list.split(',').any(|item| {
+                item.split_once(' ').is_some_and(|(k, day)| {
+                    k == kind && day.parse::<NaiveDate>().ok() == Some(due_on)
+                })
+            })
+        })
+    }
+}
+
+/// A reminder the poll found due, before it is recorded. The kind and the
+/// recipient are shared: a large council's day has hundreds of thousands
+/// of reminders but only a dozen kinds and a few thousand recipients.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewReminder {
     pub stage_id: i64,
     /// `Reminder`'s stored name, e.g. `overdue_2`.
-    pub kind: String,
+    pub kind: Arc<str>,
     pub due_on: NaiveDate,
-    pub recipient: String,
+    pub recipient: Arc<str>,
 }
 
 /// A recorded reminder no e-mail carries yet, with what an e-mail says
@@ -60,8 +79,20 @@ pub struct NewMessage {
     pub reminder_ids: Vec<i64>,
 }
 
-/// A claimed e-mail, as the sender needs it.
+/// A claimed e-mail, without its bodies.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ClaimedMessage {
+    pub id: i64,
+    pub for_day: NaiveDate,
+    pub recipient: String,
+    pub cc: Option<String>,
+    pub subject: String,
+    /// Attempts before this one.
+    pub attempts: i32,
+}
+
+/// A claimed e-mail, as the sender needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxMessage {
     pub id: i64,
     pub for_day: NaiveDate,
@@ -109,7 +140,9 @@ const OPEN_STAGES: &str = concat!(
     "SELECT ",
     stage_columns!(),
     ", m.escalation_email,
-       EXISTS (SELECT 1 FROM delay_reasons r WHERE r.stage_id = s.id) AS reason_given",
+       EXISTS (SELECT 1 FROM delay_reasons r WHERE r.stage_id = s.id) AS reason_given,
+       (SELECT string_agg(k.kind || ' ' || k.due_on, ',') FROM reminders k
+        WHERE k.stage_id = s.id) AS recorded",
     stages_with_case!(),
     "WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult')
        AND s.received_on <= $1
@@ -117,7 +150,6 @@ const OPEN_STAGES: &str = concat!(
        AND (s.outcome IS NULL OR s.outcome <> 'withdrawn' OR s.responded_on IS NOT NULL)"
 );
 
-/// Completed by the list of reminder ids and a closing parenthesis.
 const UNSENT: &str = concat!(
     "SELECT ",
     stage_columns!(),
@@ -126,10 +158,22 @@ const UNSENT: &str = concat!(
     stages_with_case!(),
     "JOIN reminders r ON r.stage_id = s.id
      LEFT JOIN staff p ON p.email = r.recipient
-     WHERE r.id IN ("
+     WHERE r.for_day = $1 AND r.outbox_id IS NULL"
 );
+/// SQLite compares text byte by byte; PostgreSQL by the database's
+/// collation unless told otherwise.
+const UNSENT_ORDER: &str = "ORDER BY r.recipient, r.id";
+const UNSENT_ORDER_POSTGRES: &str = "ORDER BY r.recipient COLLATE \"C\", r.id";
 
-/// Rows written, or ids looked up, per statement: well within the bound
+/// SQLite's page cache while recording a day's reminders (64 MiB), and
+/// its default (2 MiB), as `PRAGMA cache_size` counts (KiB when negative).
+const SQLITE_LARGE_CACHE: &str = "PRAGMA cache_size = -65536";
+const SQLITE_DEFAULT_CACHE: &str = "PRAGMA cache_size = -2000";
+
+/// New reminders after which PostgreSQL's statistics are refreshed at once.
+const ANALYZE_AFTER: usize = 10_000;
+
+/// Rows written, or ids linked, per statement: well within the bound
 /// parameters either database allows in one statement (32,766 for SQLite,
 /// 65,535 for PostgreSQL), and few round trips.
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -140,6 +184,7 @@ struct OpenListed {
     stage: StageListed,
     escalation_email: Option<String>,
     reason_given: bool,
+    recorded: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -151,6 +196,21 @@ struct UnsentListed {
     reminder_due_on: NaiveDate,
     recipient: String,
     recipient_name: Option<String>,
+}
+
+impl TryFrom<UnsentListed> for UnsentReminder {
+    type Error = StoreError;
+
+    fn try_from(r: UnsentListed) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: r.reminder_id,
+            kind: r.reminder_kind,
+            due_on: r.reminder_due_on,
+            recipient: r.recipient,
+            recipient_name: r.recipient_name,
+            stage: StageRow::try_from(r.stage)?,
+        })
+    }
 }
 
 impl Store {
@@ -173,6 +233,7 @@ impl Store {
                     stage: StageRow::try_from(row.stage)?,
                     escalation_email: row.escalation_email,
                     reason_given: row.reason_given,
+                    recorded: row.recorded,
                 });
             }
         });
@@ -188,8 +249,17 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
         let mut added = 0;
+        let sqlite = matches!(self, Store::Sqlite(_));
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut conn = pool.acquire().await?;
+            // The unique index takes the day's reminders in recipient order,
+            // at random places; with SQLite's default 2 MB of cache a large
+            // day spilled and re-read its pages over and over (over a
+            // minute for 677,000 reminders). The cache is given back after.
+            if sqlite {
+                sqlx::query(SQLITE_LARGE_CACHE).execute(&mut *conn).await?;
+            }
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             // Many rows to a statement: one round trip per row was most of
             // the poll's time on PostgreSQL.
             for chunk in reminders.chunks(ROWS_PER_STATEMENT) {
@@ -198,10 +268,10 @@ impl Store {
                 )
                 .push_values(chunk, |mut row, r| {
                     row.push_bind(r.stage_id)
-                        .push_bind(&r.kind)
+                        .push_bind(&*r.kind)
                         .push_bind(r.due_on)
                         .push_bind(today)
-                        .push_bind(&r.recipient)
+                        .push_bind(&*r.recipient)
                         .push_bind(now);
                 })
                 .push(" ON CONFLICT (stage_id, kind, due_on) DO NOTHING")
@@ -211,90 +281,48 @@ impl Store {
                 added += usize::try_from(done.rows_affected()).unwrap_or(0);
             }
             tx.commit().await?;
+            if sqlite {
+                sqlx::query(SQLITE_DEFAULT_CACHE)
+                    .execute(&mut *conn)
+                    .await?;
+            }
         });
+        // Composing next joins the new reminders to their stages. PostgreSQL
+        // plans from statistics that autovacuum refreshes only within a
+        // minute or so; until then it guesses at a table that has just grown
+        // by a day's reminders (a council's first, or after an outage).
+        if let Store::Postgres(pool) = self
+            && added >= ANALYZE_AFTER
+        {
+            sqlx::query("ANALYZE reminders").execute(pool).await?;
+        }
         Ok(added)
     }
 
-    /// Which of `reminders` are recorded already (for `poll --dry-run`).
-    pub async fn known_reminders(
-        &self,
-        reminders: &[NewReminder],
-    ) -> Result<Vec<bool>, StoreError> {
-        let mut known = Vec::with_capacity(reminders.len());
-        for r in reminders {
-            let found: Option<i64> = with_pool!(self, |pool| {
-                sqlx::query_scalar(
-                    "SELECT id FROM reminders WHERE stage_id = $1 AND kind = $2 AND due_on = $3",
-                )
-                .bind(r.stage_id)
-                .bind(&r.kind)
-                .bind(r.due_on)
-                .fetch_optional(pool)
-                .await?
-            });
-            known.push(found.is_some());
-        }
-        Ok(known)
-    }
-
-    /// The ids of the reminders recorded for `today` that no e-mail carries
-    /// yet, by recipient: recipients in the order `Composer::compose` gives
-    /// their e-mails (byte order, whatever the database's collation), each
-    /// one's ids in ascending order.
-    pub async fn unsent_reminder_ids(
+    /// The reminders recorded for `today` that no e-mail carries yet, with
+    /// what an e-mail says about their stages, as a stream: recipient by
+    /// recipient in the order `Composer::compose` gives their e-mails (byte
+    /// order, whatever the database's collation), each one's in id order.
+    /// One query, sorted by the database, so that memory holds a few rows
+    /// rather than the day's reminders, and the stages are not looked up a
+    /// list of ids at a time.
+    pub fn unsent_reminders(
         &self,
         today: NaiveDate,
-    ) -> Result<BTreeMap<String, Vec<i64>>, StoreError> {
-        let mut unsent: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    ) -> BoxStream<'_, Result<UnsentReminder, StoreError>> {
+        let order = match self {
+            Store::Sqlite(_) => UNSENT_ORDER,
+            Store::Postgres(_) => UNSENT_ORDER_POSTGRES,
+        };
+        let sql = format!("{UNSENT} {order}");
         with_pool!(self, |pool| {
-            let mut rows = sqlx::query_as::<_, (String, i64)>(
-                "SELECT recipient, id FROM reminders
-                 WHERE outbox_id IS NULL AND for_day = $1 ORDER BY id",
-            )
-            .bind(today)
-            .fetch(pool);
-            while let Some((recipient, id)) = rows.try_next().await? {
-                unsent.entry(recipient).or_default().push(id);
-            }
-        });
-        Ok(unsent)
-    }
-
-    /// The reminders `ids` (from `unsent_reminder_ids`) with what an e-mail
-    /// says about their stages, by recipient and id.
-    pub async fn unsent_reminders(&self, ids: &[i64]) -> Result<Vec<UnsentReminder>, StoreError> {
-        let mut rows: Vec<UnsentListed> = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            with_pool!(self, |pool| {
-                let mut query = QueryBuilder::new(UNSENT);
-                let mut list = query.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                list.push_unseparated(")");
-                // Lists of every length: not worth a cached statement each.
-                rows.extend(
-                    query
-                        .build_query_as()
-                        .persistent(false)
-                        .fetch_all(pool)
-                        .await?,
-                );
-            });
-        }
-        rows.sort_by(|a, b| (&a.recipient, a.reminder_id).cmp(&(&b.recipient, b.reminder_id)));
-        rows.into_iter()
-            .map(|r| {
-                Ok(UnsentReminder {
-                    id: r.reminder_id,
-                    kind: r.reminder_kind,
-                    due_on: r.reminder_due_on,
-                    recipient: r.recipient,
-                    recipient_name: r.recipient_name,
-                    stage: StageRow::try_from(r.stage)?,
-                })
-            })
-            .collect()
+            sqlx::query_as::<_, UnsentListed>(sqlx::AssertSqlSafe(sql))
+                .bind(today)
+                .fetch(pool)
+                .map_err(StoreError::from)
+                .and_then(|r| std::future::ready(r.try_into()))
+                .boxed()
+        })
     }
 
     /// Stores `message` and links its reminders to it, unless another poller
@@ -328,19 +356,25 @@ impl Store {
             let mut tx = pool.begin().await?;
             for message in messages {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO outbox (for_day, recipient, cc, subject, body_text, body_html, ics,
-                                         next_attempt_at, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                    "INSERT INTO outbox (for_day, recipient, cc, subject, next_attempt_at, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
                 )
                 .bind(today)
                 .bind(&message.recipient)
                 .bind(message.cc.as_deref())
                 .bind(&message.subject)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO outbox_bodies (outbox_id, body_text, body_html, ics)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
                 .bind(&message.body_text)
                 .bind(&message.body_html)
                 .bind(message.ics.as_deref())
-                .bind(now)
-                .fetch_one(&mut *tx)
+                .execute(&mut *tx)
                 .await?;
                 // A list at a time rather than a statement per reminder.
                 // Every one must be linked by this e-mail: fewer rows than
@@ -425,7 +459,8 @@ impl Store {
 
     /// Claims up to `limit` of `today`'s e-mails that are due for an attempt
     /// (or whose earlier claim ran out: that sender died), for `worker`
-    /// until `until`.
+    /// until `until`. Their bodies are read as each is sent
+    /// (`Store::outbox_message`), so claims waiting their turn hold none.
     pub async fn claim_messages(
         &self,
         worker: &str,
@@ -433,25 +468,48 @@ impl Store {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
         limit: i64,
-    ) -> Result<Vec<OutboxMessage>, StoreError> {
+    ) -> Result<Vec<ClaimedMessage>, StoreError> {
+        // Claims that ran out first, then pending e-mails in the order they
+        // fell due: each in the `outbox_claim` index's order, so that a
+        // claim reads only the rows it takes.
+        const RAN_OUT: &str = "SELECT id FROM outbox
+            WHERE for_day = $2 AND status = 'sending' AND claimed_until < $3
+            ORDER BY next_attempt_at, id LIMIT $5";
+        const DUE: &str = "SELECT id FROM outbox
+            WHERE for_day = $2 AND status = 'pending' AND next_attempt_at <= $3
+            ORDER BY next_attempt_at, id LIMIT $5";
+        let mut claimed = self
+            .claim(RAN_OUT, worker, today, now, until, limit)
+            .await?;
+        let left = limit - i64::try_from(claimed.len()).unwrap_or(limit);
+        if left > 0 {
+            claimed.extend(self.claim(DUE, worker, today, now, until, left).await?);
+        }
+        claimed.sort_by_key(|m| m.id);
+        Ok(claimed)
+    }
+
+    async fn claim(
+        &self,
+        candidates: &str,
+        worker: &str,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ClaimedMessage>, StoreError> {
         // PostgreSQL lets concurrent senders skip each other's rows; SQLite
         // has one writer at a time, so the UPDATE alone is atomic there.
-        const CANDIDATES: &str = "
-            SELECT id FROM outbox
-            WHERE for_day = $2
-              AND ((status = 'pending' AND next_attempt_at <= $3)
-                   OR (status = 'sending' AND claimed_until < $3))
-            ORDER BY id LIMIT $5";
-        const CLAIM: &str = "
-            UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $4
-            WHERE id IN (CANDIDATES)
-            RETURNING id, for_day, recipient, cc, subject, body_text, body_html, ics, attempts";
-        let candidates = match self {
-            Store::Sqlite(_) => CANDIDATES.to_owned(),
-            Store::Postgres(_) => format!("{CANDIDATES} FOR UPDATE SKIP LOCKED"),
+        let lock = match self {
+            Store::Sqlite(_) => "",
+            Store::Postgres(_) => " FOR UPDATE SKIP LOCKED",
         };
-        let sql = CLAIM.replace("CANDIDATES", &candidates);
-        let mut claimed: Vec<OutboxMessage> = with_pool!(self, |pool| {
+        let sql = format!(
+            "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $4
+             WHERE id IN ({candidates}{lock})
+             RETURNING id, for_day, recipient, cc, subject, attempts"
+        );
+        Ok(with_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(worker)
                 .bind(today)
@@ -460,9 +518,34 @@ impl Store {
                 .bind(limit)
                 .fetch_all(pool)
                 .await?
-        });
-        claimed.sort_by_key(|m| m.id);
-        Ok(claimed)
+        }))
+    }
+
+    /// A claimed e-mail with its bodies, to send.
+    pub async fn outbox_message(
+        &self,
+        claimed: ClaimedMessage,
+    ) -> Result<OutboxMessage, StoreError> {
+        let (body_text, body_html, ics): (String, String, Option<String>) =
+            with_pool!(self, |pool| {
+                sqlx::query_as(
+                    "SELECT body_text, body_html, ics FROM outbox_bodies WHERE outbox_id = $1",
+                )
+                .bind(claimed.id)
+                .fetch_one(pool)
+                .await?
+            });
+        Ok(OutboxMessage {
+            id: claimed.id,
+            for_day: claimed.for_day,
+            recipient: claimed.recipient,
+            cc: claimed.cc,
+            subject: claimed.subject,
+            body_text,
+            body_html,
+            ics,
+            attempts: claimed.attempts,
+        })
     }
 
     /// Every e-mail of `day`, oldest first.
@@ -478,51 +561,112 @@ impl Store {
         }))
     }
 
-    /// Records how an attempt by `worker` ended. A claim that ran out and
-    /// was taken over is left to the new owner.
-    pub async fn record_attempt(
+    /// Records how `worker`'s attempts ended, in one transaction; `None`
+    /// gives back a claimed e-mail that was not attempted (the sender is
+    /// stopping), so the next sender takes it at once. A claim that ran out
+    /// and was taken over is left to the new owner.
+    pub async fn record_attempts(
         &self,
-        id: i64,
+        results: &[(i64, Option<Outcome>)],
         worker: &str,
-        outcome: &Outcome,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let released = results
+            .iter()
+            .filter(|(_, o)| o.is_none())
+            .map(|(id, _)| id);
+        let ended: Vec<Ending<'_>> = results
+            .iter()
+            .filter_map(|(id, outcome)| Some(Ending::of(*id, outcome.as_ref()?, now)))
+            .collect();
+        const RELEASE: &str = "
+            UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_until = NULL
+            WHERE id = $1 AND claimed_by = $2 AND status = 'sending'";
+        match self {
+            Store::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for id in released {
+                    sqlx::query(RELEASE)
+                        .bind(id)
+                        .bind(worker)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // In process: a statement per e-mail costs little.
+                for e in &ended {
+                    sqlx::query(
+                        "UPDATE outbox SET status = $1, last_reply = $2, next_attempt_at = $3,
+                                sent_at = $4, attempts = attempts + 1,
+                                claimed_by = NULL, claimed_until = NULL
+                         WHERE id = $5 AND claimed_by = $6 AND status = 'sending'",
+                    )
+                    .bind(e.status)
+                    .bind(e.reply)
+                    .bind(e.next)
+                    .bind(e.sent_at)
+                    .bind(e.id)
+                    .bind(worker)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+            }
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                for id in released {
+                    sqlx::query(RELEASE)
+                        .bind(id)
+                        .bind(worker)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // One statement for them all: a round trip and an index
+                // update per e-mail limited the rate of sending.
+                sqlx::query(
+                    "UPDATE outbox o SET status = e.status, last_reply = e.reply,
+                            next_attempt_at = e.next, sent_at = e.sent_at,
+                            attempts = o.attempts + 1, claimed_by = NULL, claimed_until = NULL
+                     FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::timestamptz[],
+                                 $5::timestamptz[]) AS e (id, status, reply, next, sent_at)
+                     WHERE o.id = e.id AND o.claimed_by = $6 AND o.status = 'sending'",
+                )
+                .bind(ended.iter().map(|e| e.id).collect::<Vec<_>>())
+                .bind(ended.iter().map(|e| e.status).collect::<Vec<_>>())
+                .bind(ended.iter().map(|e| e.reply).collect::<Vec<_>>())
+                .bind(ended.iter().map(|e| e.next).collect::<Vec<_>>())
+                .bind(ended.iter().map(|e| e.sent_at).collect::<Vec<_>>())
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How one attempt ended, as an outbox row stores it.
+struct Ending<'a> {
+    id: i64,
+    status: &'static str,
+    reply: &'a str,
+    next: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+impl<'a> Ending<'a> {
+    fn of(id: i64, outcome: &'a Outcome, now: DateTime<Utc>) -> Self {
         let (status, reply, next, sent_at) = match outcome {
             Outcome::Sent { reply } => ("sent", reply, now, Some(now)),
             Outcome::Retry { reply, at } => ("pending", reply, *at, None),
             Outcome::Failed { reply } => ("failed", reply, now, None),
         };
-        with_pool!(self, |pool| {
-            sqlx::query(
-                "UPDATE outbox SET status = $1, last_reply = $2, next_attempt_at = $3, sent_at = $4,
-                        attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
-                 WHERE id = $5 AND claimed_by = $6 AND status = 'sending'",
-            )
-            .bind(status)
-            .bind(reply)
-            .bind(next)
-            .bind(sent_at)
-            .bind(id)
-            .bind(worker)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
-    }
-
-    /// Gives back a claimed e-mail that was not attempted (the sender is
-    /// stopping), so the next sender takes it at once.
-    pub async fn release_claim(&self, id: i64, worker: &str) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query(
-                "UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_until = NULL
-                 WHERE id = $1 AND claimed_by = $2 AND status = 'sending'",
-            )
-            .bind(id)
-            .bind(worker)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
+        Self {
+            id,
+            status,
+            reply,
+            next,
+            sent_at,
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! Delivery to a real SMTP server (aiosmtpd) on both backends: retries,
-//! permanent failures, time-outs, STARTTLS with AUTH, and a sender killed
+//! permanent failures, time-outs, STARTTLS with AUTH, implicit TLS, and a sender killed
 //! mid-batch. Time is handed to the sender, never slept through.
 
 use std::collections::HashMap;
@@ -21,6 +21,7 @@ on_both_backends!(
     temporary_failures_are_retried_and_permanent_ones_marked_failed,
     a_server_that_never_answers_is_timed_out,
     starttls_with_auth_delivers_and_a_wrong_password_fails,
+    implicit_tls_delivers,
     a_sender_killed_mid_batch_loses_nothing,
 );
 
@@ -313,6 +314,50 @@ async fn starttls_with_auth_delivers_and_a_wrong_password_fails(db: TestDb) {
         "{reply}"
     );
     assert_eq!(server.received().len(), 1);
+}
+
+/// `security = "tls"`: TLS from the first byte, to a server that speaks
+/// nothing else, trusting the council's private certificate authority.
+async fn implicit_tls_delivers(db: TestDb) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let (ca, cert, key) = private_ca_and_server_certificate();
+    let ca_file = dir.path().join("ca.pem");
+    let cert_file = dir.path().join("cert.pem");
+    let key_file = dir.path().join("key.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+    std::fs::write(&cert_file, cert).unwrap();
+    std::fs::write(&key_file, key).unwrap();
+    let server = SmtpServer::start(&[
+        "--tls",
+        cert_file.to_str().unwrap(),
+        key_file.to_str().unwrap(),
+        "--implicit",
+    ]);
+    let store = db.store().await;
+    let settings = settings(&env(
+        server.port,
+        &[
+            ("CASEWATCH__MAIL__SMTP__HOST", "localhost"),
+            ("CASEWATCH__MAIL__SMTP__SECURITY", "tls"),
+            ("CASEWATCH__MAIL__SMTP__CA_FILE", ca_file.to_str().unwrap()),
+        ],
+    ));
+    queue(
+        &store,
+        &[
+            message("ann.lee@example.org", None),
+            message("bo.khan@example.org", None),
+        ],
+    )
+    .await;
+    let report = drain(&store, &settings, at(0)).await;
+    assert_eq!(
+        report.sent,
+        2,
+        "{report:?}: {:?}",
+        store.messages_of(day()).await
+    );
+    assert_eq!(server.received().len(), 2);
 }
 
 /// A council's private certificate authority (PEM) and a certificate it

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use casewatch::domain::{Email, Kind, Outcome, Stage, parse_date};
 use casewatch::import::{self, CaseContext};
 use casewatch::settings::Settings;
-use casewatch::store::{ImportCounts, NewMessage, NewReminder, Store};
+use casewatch::store::{ImportCounts, NewMessage, NewReminder, Store, UnsentReminder};
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::TryStreamExt;
 
 use crate::helpers::{CASES_CSV, STAFF_CSV, TestDb, on_both_backends};
 
@@ -210,9 +211,9 @@ async fn reminders_are_recorded_once_and_linked_to_one_message(db: TestDb) {
             .find(|s| s.reference.as_str() == reference && s.responded_on.is_none())
             .unwrap()
             .stage_id,
-        kind: kind.to_owned(),
+        kind: kind.into(),
         due_on: date("2026-11-16"),
-        recipient: recipient.to_owned(),
+        recipient: recipient.into(),
     };
     let ann = "ann.lee@example.org";
     let bo = "bo.khan@example.org";
@@ -225,23 +226,13 @@ async fn reminders_are_recorded_once_and_linked_to_one_message(db: TestDb) {
     let again = [first[1].clone(), reminder("CORP-2", "escalation", ann)];
     assert_eq!(store.add_reminders(&again, today, now()).await.unwrap(), 1);
 
-    let unsent = store.unsent_reminder_ids(today).await.unwrap();
-    assert_eq!(unsent.keys().collect::<Vec<_>>(), [ann, bo]);
-    let ann_ids = unsent[ann].clone();
-    assert_eq!(ann_ids.len(), 2);
+    // By recipient, then by id.
+    let listed = unsent(&store, today).await;
+    let recipients: Vec<&str> = listed.iter().map(|r| r.recipient.as_str()).collect();
+    assert_eq!(recipients, [ann, ann, bo]);
+    let ann_ids = vec![listed[0].id, listed[1].id];
     assert!(ann_ids.is_sorted());
-    let listed = store
-        .unsent_reminders(&[unsent[bo][0], ann_ids[1], ann_ids[0]])
-        .await
-        .unwrap();
-    let order: Vec<(&str, i64)> = listed
-        .iter()
-        .map(|r| (r.recipient.as_str(), r.id))
-        .collect();
-    assert_eq!(
-        order,
-        [(ann, ann_ids[0]), (ann, ann_ids[1]), (bo, unsent[bo][0])]
-    );
+    let bo_id = listed[2].id;
     assert_eq!(listed[0].stage.reference.as_str(), "CSC-1");
 
     // The second e-mail wants a reminder the first took: it alone is
@@ -257,8 +248,8 @@ async fn reminders_are_recorded_once_and_linked_to_one_message(db: TestDb) {
     };
     let messages = [
         message(ann, ann_ids.clone()),
-        message(bo, vec![unsent[bo][0], ann_ids[0]]),
-        message(bo, unsent[bo].clone()),
+        message(bo, vec![bo_id, ann_ids[0]]),
+        message(bo, vec![bo_id]),
     ];
     let stored = store.add_messages(&messages, today, now()).await.unwrap();
     assert_eq!(stored, [true, false, true]);
@@ -270,11 +261,11 @@ async fn reminders_are_recorded_once_and_linked_to_one_message(db: TestDb) {
             .collect::<Vec<_>>(),
         [ann, bo]
     );
-    assert!(store.unsent_reminder_ids(today).await.unwrap().is_empty());
+    assert!(unsent(&store, today).await.is_empty());
     // A repeated id cannot be linked twice either.
     let more = [reminder("ASC-3", "due_soon_5", ann)];
     assert_eq!(store.add_reminders(&more, today, now()).await.unwrap(), 1);
-    let id = store.unsent_reminder_ids(today).await.unwrap()[ann][0];
+    let id = unsent(&store, today).await[0].id;
     assert!(
         !store
             .add_message(&message(ann, vec![id, id]), today, now())
@@ -287,4 +278,9 @@ async fn reminders_are_recorded_once_and_linked_to_one_message(db: TestDb) {
             .await
             .unwrap()
     );
+}
+
+/// The reminders of `today` no e-mail carries yet, as listed for composing.
+async fn unsent(store: &Store, today: NaiveDate) -> Vec<UnsentReminder> {
+    store.unsent_reminders(today).try_collect().await.unwrap()
 }

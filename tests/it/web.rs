@@ -6,9 +6,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use casewatch::domain::{Reference, Stage, london_time};
-use casewatch::store::{NewReminder, Store};
+use casewatch::store::{NewReminder, Store, UnsentReminder};
 use casewatch::web::{Claims, LinkKeys};
 use chrono::{Datelike, Days, NaiveDate, Utc, Weekday};
+use futures_util::TryStreamExt;
 use reqwest::StatusCode;
 use secrecy::SecretSlice;
 
@@ -109,22 +110,15 @@ async fn reminder(store: &Store, stage_id: i64) -> i64 {
     let today = london_time(Utc::now()).0;
     let new = NewReminder {
         stage_id,
-        kind: "overdue_1".to_owned(),
+        kind: "overdue_1".into(),
         due_on: "2026-11-16".parse().unwrap(),
-        recipient: "ann.lee@example.org".to_owned(),
+        recipient: "ann.lee@example.org".into(),
     };
     store
         .add_reminders(&[new], today, Utc::now())
         .await
         .unwrap();
-    let ids: Vec<i64> = store
-        .unsent_reminder_ids(today)
-        .await
-        .unwrap()
-        .into_values()
-        .flatten()
-        .collect();
-    let unsent = store.unsent_reminders(&ids).await.unwrap();
+    let unsent: Vec<UnsentReminder> = store.unsent_reminders(today).try_collect().await.unwrap();
     unsent
         .iter()
         .find(|r| r.stage.stage_id == stage_id)

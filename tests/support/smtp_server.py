@@ -6,7 +6,8 @@ Recipients whose local part starts with
   tempfail  are refused with 451 the first time, accepted afterwards;
   slow      make DATA wait --slow seconds before accepting.
 
-Usage: smtp_server.py PORT OUTDIR [--tls CERT KEY --user NAME --password PW] [--slow S]
+Usage: smtp_server.py PORT OUTDIR [--tls CERT KEY [--implicit] --user NAME --password PW] [--slow S]
+With --implicit, TLS starts with the connection ("SMTPS") instead of by STARTTLS.
 Prints "ready" on standard output once it accepts connections.
 """
 
@@ -66,6 +67,7 @@ def main():
     parser.add_argument("port", type=int)
     parser.add_argument("outdir")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--implicit", action="store_true")
     parser.add_argument("--user")
     parser.add_argument("--password")
     parser.add_argument("--slow", type=float, default=0.0)
@@ -75,7 +77,10 @@ def main():
     if args.tls:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(*args.tls)
-        options.update(tls_context=context, require_starttls=True)
+        if args.implicit:
+            options.update(ssl_context=context)
+        else:
+            options.update(tls_context=context, require_starttls=True)
     if args.user:
         def authenticate(server, session, envelope, mechanism, auth_data):
             ok = (
