@@ -50,8 +50,11 @@ class Smtp:
         self.out = out
         out.mkdir()
         self.port = free_port()
+        # Managers' mailboxes take 20 ms to accept a message, as a real relay
+        # might: sending then spans many runs, so kills land mid-send.
         self.proc = subprocess.Popen(
-            [python, str(HERE / "support" / "smtp_server.py"), str(self.port), str(out)],
+            [python, str(HERE / "support" / "smtp_server.py"), str(self.port), str(out),
+             "--slow", "0.02"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         if self.proc.stdout.readline().strip() != "ready":
             sys.exit("the SMTP server did not start")
@@ -86,13 +89,13 @@ def write_data(folder: Path, cases: int):
         f.write("email,name,team,escalation_email\n")
         f.write("head@council.example,Head of Service,Leadership,\n")
         for m in range(managers):
-            f.write(f"m{m}@council.example,Manager {m},Team {m % 5},head@council.example\n")
+            f.write(f"slow.m{m}@council.example,Manager {m},Team {m % 5},head@council.example\n")
     received = ["2026-11-13", "2026-11-11", "2026-11-05", "2026-10-29", "2026-10-20", "2026-10-01"]
     with open(folder / "cases.csv", "w") as f:
         f.write("reference,kind,stage,received_on,team,manager_email\n")
         for c in range(cases):
             m = c % managers
-            f.write(f"R-{c},statutory,1,{received[c % len(received)]},Team {m % 5},m{m}@council.example\n")
+            f.write(f"R-{c},statutory,1,{received[c % len(received)]},Team {m % 5},slow.m{m}@council.example\n")
 
 
 def casewatch(binary: str, env: dict, *args, check=True):
@@ -107,7 +110,8 @@ def base_env(data: Path, smtp: Smtp, database: str, pool_size: int) -> dict:
     env.update({
         "CASEWATCH__DATA_DIR": str(data),
         "CASEWATCH__DATABASE__URL": database,
-        "CASEWATCH__LOG__LEVEL": "warn",
+        # Info: the drills wait for the poll's "polled" line.
+        "CASEWATCH__LOG__LEVEL": "info",
         "CASEWATCH__MAIL__TRANSPORT": "smtp",
         "CASEWATCH__MAIL__SMTP__HOST": "127.0.0.1",
         "CASEWATCH__MAIL__SMTP__PORT": str(smtp.port),
@@ -162,14 +166,30 @@ def unfinished(database: str) -> int:
     return int(outbox("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')", database)[0][0])
 
 
-def finish_day(binary: str, env: dict, log: Path, database: str, minute: int, limit: float = 180):
-    """One run left alone until the day's outbox is empty, then stopped."""
-    proc = start_run(binary, faked(env, fake_time(minute)), log)
+def wait_for_poll(log: Path, since: int, limit: float = 120):
+    """Waits until a run logs that it polled, after `since` bytes of the log."""
     deadline = time.monotonic() + limit
-    # The poll must have run at least once before an empty outbox means done.
-    time.sleep(2)
+    while time.monotonic() < deadline:
+        with open(log, "rb") as f:
+            f.seek(since)
+            if b" polled " in f.read():
+                return
+        time.sleep(0.2)
+    sys.exit(f"no poll finished within {limit} s; see {log}")
+
+
+def wait_until_sent(database: str, limit: float = 180):
+    deadline = time.monotonic() + limit
     while unfinished(database) > 0 and time.monotonic() < deadline:
         time.sleep(0.5)
+
+
+def finish_day(binary: str, env: dict, log: Path, database: str, minute: int):
+    """One run left alone until the day's outbox is empty, then stopped."""
+    since = log.stat().st_size if log.exists() else 0
+    proc = start_run(binary, faked(env, fake_time(minute)), log)
+    wait_for_poll(log, since)
+    wait_until_sent(database)
     proc.send_signal(signal.SIGTERM)
     code = proc.wait(timeout=30)
     if code != 0:
@@ -283,10 +303,8 @@ def instances_round(args, binary: str, work: Path, kill: bool) -> dict:
             os.killpg(procs[0].pid, signal.SIGKILL)
             procs[0].wait()
             procs = procs[1:]
-        deadline = time.monotonic() + 180
-        time.sleep(2)
-        while unfinished(database) > 0 and time.monotonic() < deadline:
-            time.sleep(0.5)
+        wait_for_poll(log, 0)
+        wait_until_sent(database)
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
             if proc.wait(timeout=30) != 0:
@@ -312,7 +330,7 @@ def main():
     parser.add_argument("binary")
     parser.add_argument("drill", choices=["kill-loop", "instances"])
     parser.add_argument("--kills", type=int, default=100)
-    parser.add_argument("--cases", type=int, default=600)
+    parser.add_argument("--cases", type=int, default=2250)
     parser.add_argument("--max-life", type=float, default=2.5,
                         help="longest a run lives before it is killed, in seconds")
     parser.add_argument("--pool-size", type=int, default=1,
