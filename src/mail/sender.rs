@@ -77,7 +77,8 @@ impl Sender {
         // instance soon takes over the claims of a sender that died.
         let hold = chrono::Duration::from_std(self.settings.send_timeout * 10)
             .unwrap_or(chrono::Duration::MAX);
-        // `now` is the drain's start; a claim made later runs from then.
+        // `now` is the drain's start: each claim is dated by the time since,
+        // so one made late in a long drain is not stale when it is made.
         let started = std::time::Instant::now();
         // Three steps run side by side, joined by channels, so that sending
         // never waits on the database: claiming the next batch while the
