@@ -259,13 +259,7 @@ async fn a_server_that_never_answers_is_timed_out(db: TestDb) {
 
 async fn starttls_with_auth_delivers_and_a_wrong_password_fails(db: TestDb) {
     let dir = tempfile::TempDir::new().unwrap();
-    let (ca, cert, key) = private_ca_and_server_certificate();
-    let ca_file = dir.path().join("ca.pem");
-    let cert_file = dir.path().join("cert.pem");
-    let key_file = dir.path().join("key.pem");
-    std::fs::write(&ca_file, ca).unwrap();
-    std::fs::write(&cert_file, cert).unwrap();
-    std::fs::write(&key_file, key).unwrap();
+    let (ca_file, cert_file, key_file) = tls_files(dir.path());
     let server = SmtpServer::start(&[
         "--tls",
         cert_file.to_str().unwrap(),
@@ -320,13 +314,7 @@ async fn starttls_with_auth_delivers_and_a_wrong_password_fails(db: TestDb) {
 /// nothing else, trusting the council's private certificate authority.
 async fn implicit_tls_delivers(db: TestDb) {
     let dir = tempfile::TempDir::new().unwrap();
-    let (ca, cert, key) = private_ca_and_server_certificate();
-    let ca_file = dir.path().join("ca.pem");
-    let cert_file = dir.path().join("cert.pem");
-    let key_file = dir.path().join("key.pem");
-    std::fs::write(&ca_file, ca).unwrap();
-    std::fs::write(&cert_file, cert).unwrap();
-    std::fs::write(&key_file, key).unwrap();
+    let (ca_file, cert_file, key_file) = tls_files(dir.path());
     let server = SmtpServer::start(&[
         "--tls",
         cert_file.to_str().unwrap(),
@@ -362,6 +350,23 @@ async fn implicit_tls_delivers(db: TestDb) {
 
 /// A council's private certificate authority (PEM) and a certificate it
 /// issued for `localhost`, with that certificate's key.
+/// The private CA's certificate, the server's certificate and its key, as
+/// PEM files in `dir`.
+fn tls_files(
+    dir: &std::path::Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let (ca, cert, key) = private_ca_and_server_certificate();
+    let files = (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    );
+    std::fs::write(&files.0, ca).unwrap();
+    std::fs::write(&files.1, cert).unwrap();
+    std::fs::write(&files.2, key).unwrap();
+    files
+}
+
 fn private_ca_and_server_certificate() -> (String, String, String) {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
     let ca_key = KeyPair::generate().unwrap();
