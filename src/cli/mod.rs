@@ -127,9 +127,12 @@ pub enum Command {
     /// Run the service: poll on the schedule.poll trigger, send reminders, stop cleanly on SIGTERM.
     #[command(
         after_help = "Example:\n  casewatch --config /etc/casewatch/casewatch.toml run\n\n\
-        Under systemd (Type=notify) it reports READY and STOPPING and answers the watchdog. \
-        It polls once at start and then on each trigger; SIGTERM or SIGINT lets e-mails in \
-        flight finish, starts no more, and exits 0 within 10 seconds."
+        Under systemd (Type=notify) it waits for the database, reports READY once connected \
+        and STOPPING, and answers the watchdog. It polls once at start and then on each \
+        trigger. SIGHUP re-reads the settings and templates (kept only if all are good); \
+        SIGTERM or SIGINT lets e-mails in flight finish, starts no more, and exits 0 within \
+        10 seconds. On SQLite one instance runs per database; on PostgreSQL several share \
+        the work (deploy/ADMIN.md)."
     )]
     Run,
 
