@@ -169,6 +169,17 @@ mod tests {
             out.html
         );
         assert!(!out.text.contains("\n\n\n"), "{}", out.text);
+        // The sample's overdue section counts two cases it does not list.
+        assert!(
+            out.text.contains("\n\n  And 2 more, not listed here"),
+            "{}",
+            out.text
+        );
+        assert!(
+            out.html.contains(">And 2 more, not listed here"),
+            "{}",
+            out.html
+        );
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct Composer<'a> {
     pub mail: &'a MailSettings,
     pub batching: Batching,
     pub escalate_after_days: u32,
+    /// Cases listed in each section at most; the rest are counted.
+    pub cases_per_section: usize,
     /// Signs the links to the delay-reason form.
     pub links: Links<'a>,
     pub today: NaiveDate,
@@ -159,9 +161,12 @@ impl Composer<'_> {
             complaints_team: self.mail.complaints_team.to_string(),
         };
         let rendered = self.templates.reminder(&notice)?;
+        // Only the listed cases get a calendar entry: the attachment should
+        // not carry what the e-mail leaves out.
         let soon: Vec<&UnsentReminder> = placed
             .iter()
             .filter(|p| p.urgency == Urgency::DueSoon)
+            .take(self.cases_per_section)
             .map(|p| p.reminder)
             .collect();
         let ics = (!soon.is_empty())
@@ -173,6 +178,8 @@ impl Composer<'_> {
             body_text: rendered.text,
             body_html: rendered.html,
             ics,
+            // Every reminder is carried, listed or counted, so none is sent
+            // again tomorrow as if it were new.
             reminder_ids: placed.iter().map(|p| p.reminder.id).collect(),
         })
     }
@@ -188,9 +195,14 @@ impl Composer<'_> {
                     heading,
                     action,
                     items: Vec::new(),
+                    more: 0,
                 });
             }
             if let Some(section) = sections.last_mut() {
+                if section.items.len() >= self.cases_per_section {
+                    section.more += 1;
+                    continue;
+                }
                 let link = matches!(p.urgency, Urgency::Escalated | Urgency::Overdue)
                     .then(|| self.links.to_form(p.reminder, self.today));
                 section.items.push(item(p, link));

@@ -20,7 +20,10 @@ pub struct Section {
     pub heading: String,
     /// What the recipient should do.
     pub action: String,
+    /// The most urgent cases of the section, at most `cases_per_section`.
     pub items: Vec<Item>,
+    /// How many more cases the section holds than it lists.
+    pub more: usize,
 }
 
 /// One stage in a notice: nothing here identifies the complainant.
@@ -60,6 +63,7 @@ impl Notice {
             heading: heading.to_owned(),
             action: "What to do.".to_owned(),
             items,
+            more: 0,
         };
         Self {
             recipient_name: Some("Ann Lee".to_owned()),
@@ -71,10 +75,13 @@ impl Notice {
                     "Escalated",
                     vec![item("CSC-1", "10 working days overdue", Some("Bo Khan"))],
                 ),
-                section(
-                    "Overdue",
-                    vec![item("CSC-2", "3 working days overdue", None)],
-                ),
+                Section {
+                    more: 2,
+                    ..section(
+                        "Overdue",
+                        vec![item("CSC-2", "3 working days overdue", None)],
+                    )
+                },
                 section("Due today", vec![item("CSC-3", "Due today", None)]),
                 section(
                     "Due soon",

@@ -140,6 +140,7 @@ mod tests {
             overdue_repeat_days: 5,
             escalate_after_days: 10,
             batch: Batching::Recipient,
+            cases_per_section: 100,
         }
     }
 

@@ -243,6 +243,8 @@ impl Poll<'_> {
             mail: &self.settings.mail,
             batching: self.settings.reminders.batch,
             escalate_after_days: self.settings.reminders.escalate_after_days,
+            cases_per_section: usize::try_from(self.settings.reminders.cases_per_section)
+                .unwrap_or(usize::MAX),
             links: Links {
                 keys: self.keys,
                 public_url: &self.settings.web.public_url,

@@ -26,6 +26,10 @@ pub struct ReminderSettings {
     /// Working days overdue at which the case is escalated.
     pub escalate_after_days: u32,
     pub batch: Batching,
+    /// Each section of an e-mail lists at most this many cases, most urgent
+    /// first, and counts the rest: a list of thousands is unread, and a
+    /// message of megabytes is refused by many mail servers.
+    pub cases_per_section: u32,
 }
 
 /// How reminders are grouped into e-mails.
@@ -122,6 +126,7 @@ pub(super) fn read_reminders(r: &mut Reader) -> ReminderSettings {
             "case" => Ok(Batching::Case),
             other => Err(format!("{other:?}: use \"recipient\" or \"case\"")),
         }),
+        cases_per_section: r.get("reminders.cases_per_section", |v| int_in(v, 1, 10_000)),
     }
 }
 

@@ -19,6 +19,7 @@ use crate::smtp::SmtpServer;
 on_both_backends!(
     a_days_reminders_arrive_with_their_recipients_and_subjects,
     temporary_failures_are_retried_and_permanent_ones_marked_failed,
+    pipelined_failures_are_classified_alike,
     a_server_that_never_answers_is_timed_out,
     starttls_with_auth_delivers_and_a_wrong_password_fails,
     implicit_tls_delivers,
@@ -159,7 +160,18 @@ async fn a_days_reminders_arrive_with_their_recipients_and_subjects(db: TestDb) 
 }
 
 async fn temporary_failures_are_retried_and_permanent_ones_marked_failed(db: TestDb) {
-    let server = SmtpServer::start(&[]);
+    failures_are_retried_or_marked(db, &[]).await;
+}
+
+/// The same through a server that offers PIPELINING: a refused RCPT is
+/// read in its turn among the pipelined replies and classified the same.
+async fn pipelined_failures_are_classified_alike(db: TestDb) {
+    failures_are_retried_or_marked(db, &["--pipelining"]).await;
+}
+
+async fn failures_are_retried_or_marked(db: TestDb, server_options: &[&str]) {
+    let server = SmtpServer::start(server_options);
+    let pipelined = !server_options.is_empty();
     let store = db.store().await;
     let settings = settings(&env(server.port, &[]));
     queue(
@@ -180,6 +192,7 @@ async fn temporary_failures_are_retried_and_permanent_ones_marked_failed(db: Tes
     );
     let got = server.received();
     assert_eq!(got.len(), 1);
+    assert_eq!(got[0].pipelined, pipelined);
     assert_eq!(
         got[0].rcpt_tos,
         ["ann.lee@example.org", "complaints@council.gov.uk"]
@@ -225,6 +238,7 @@ async fn temporary_failures_are_retried_and_permanent_ones_marked_failed(db: Tes
     let retried = drain(&store, &settings, at(61)).await;
     assert_eq!((retried.sent, retried.failed), (1, 0), "{retried:?}");
     assert_eq!(server.received().len(), 2);
+    assert_eq!(server.received()[1].pipelined, pipelined);
     assert_eq!(
         statuses(&store).await,
         [
@@ -257,10 +271,13 @@ async fn a_server_that_never_answers_is_timed_out(db: TestDb) {
     drop(silent);
 }
 
+/// Against a server offering PIPELINING, so the extra EHLO that asks for
+/// it is shown not to undo TLS or AUTH.
 async fn starttls_with_auth_delivers_and_a_wrong_password_fails(db: TestDb) {
     let dir = tempfile::TempDir::new().unwrap();
     let (ca_file, cert_file, key_file) = tls_files(dir.path());
     let server = SmtpServer::start(&[
+        "--pipelining",
         "--tls",
         cert_file.to_str().unwrap(),
         key_file.to_str().unwrap(),
@@ -291,7 +308,10 @@ async fn starttls_with_auth_delivers_and_a_wrong_password_fails(db: TestDb) {
         store.messages_of(day()).await
     );
     let got = server.received();
-    assert!(got[0].tls && got[0].authenticated, "{got:?}");
+    assert!(
+        got[0].tls && got[0].authenticated && got[0].pipelined,
+        "{got:?}"
+    );
 
     queue(&store, &[message("bo.khan@example.org", None)]).await;
     let report = drain(&store, &tls("wrong-password"), at(0)).await;

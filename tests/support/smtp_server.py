@@ -7,7 +7,11 @@ Recipients whose local part starts with
   slow      make DATA wait --slow seconds before accepting.
 
 Usage: smtp_server.py PORT OUTDIR [--tls CERT KEY [--implicit] --user NAME --password PW] [--slow S]
+                      [--pipelining]
 With --implicit, TLS starts with the connection ("SMTPS") instead of by STARTTLS.
+With --pipelining, EHLO offers PIPELINING (RFC 2920; aiosmtpd reads pipelined
+commands in order but does not offer it itself), and each message records
+whether its RCPT had already arrived with its MAIL.
 Prints "ready" on standard output once it accepts connections.
 """
 
@@ -25,11 +29,26 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Handler:
-    def __init__(self, outdir, slow):
+    def __init__(self, outdir, slow, pipelining):
         self.outdir = outdir
         self.slow = slow
+        self.pipelining = pipelining
         self.refused_once = set()
         self.count = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        # What the client sent after MAIL and the server has not read yet:
+        # RCPT there means MAIL and RCPT came in one write.
+        envelope.pipelined = b"RCPT TO:" in bytes(server._reader._buffer)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0].lower()
@@ -50,6 +69,7 @@ class Handler:
             "rcpt_tos": envelope.rcpt_tos,
             "authenticated": bool(session.authenticated),
             "tls": session.ssl is not None,
+            "pipelined": getattr(envelope, "pipelined", False),
             "data": envelope.content.decode("utf-8", "replace"),
         }
         name = "%d-%d" % (time.time_ns(), self.count)
@@ -71,6 +91,7 @@ def main():
     parser.add_argument("--user")
     parser.add_argument("--password")
     parser.add_argument("--slow", type=float, default=0.0)
+    parser.add_argument("--pipelining", action="store_true")
     args = parser.parse_args()
 
     options = {}
@@ -95,7 +116,7 @@ def main():
             authenticator=authenticate, auth_required=True, auth_require_tls=bool(args.tls)
         )
     controller = Controller(
-        Handler(args.outdir, args.slow), hostname="127.0.0.1", port=args.port, **options
+        Handler(args.outdir, args.slow, args.pipelining), hostname="127.0.0.1", port=args.port, **options
     )
     controller.start()
     print("ready", flush=True)

@@ -35,6 +35,14 @@ fn unsent(id: i64, reference: &str, kind: &str, due_on: &str, recipient: &str) -
 }
 
 fn compose(batching: Batching, unsent: &[UnsentReminder]) -> Vec<NewMessage> {
+    compose_listing(batching, 100, unsent)
+}
+
+fn compose_listing(
+    batching: Batching,
+    cases_per_section: usize,
+    unsent: &[UnsentReminder],
+) -> Vec<NewMessage> {
     let settings = Settings::load_from(None, Some(Default::default())).unwrap();
     let templates = Templates::load(None).unwrap();
     let calendar = Calendar::builtin(Division::EnglandAndWales);
@@ -50,6 +58,7 @@ fn compose(batching: Batching, unsent: &[UnsentReminder]) -> Vec<NewMessage> {
         mail: &settings.mail,
         batching,
         escalate_after_days: 10,
+        cases_per_section,
         today: date("2026-11-25"),
         now: "2026-11-25T08:00:00Z".parse().unwrap(),
     };
@@ -125,4 +134,39 @@ fn one_email_per_case_when_batching_is_off() {
             "Complaint response overdue: CSC-2 stage 1"
         ]
     );
+}
+
+#[test]
+fn a_long_section_lists_the_most_urgent_and_counts_the_rest() {
+    let ann = "ann.lee@example.org";
+    // Five overdue (CSC-1 the most overdue) and three due soon.
+    let mut reminders: Vec<UnsentReminder> = (1..=5)
+        .map(|n| {
+            let due = format!("2026-11-{:02}", 10 + n);
+            unsent(n, &format!("CSC-{n}"), "overdue_1", &due, ann)
+        })
+        .collect();
+    reminders
+        .extend((6..=8).map(|n| unsent(n, &format!("CSC-{n}"), "due_soon_5", "2026-12-01", ann)));
+    let messages = compose_listing(Batching::Recipient, 2, &reminders);
+    let [message] = messages.as_slice() else {
+        panic!("{messages:?}")
+    };
+    // Every reminder is carried, and the subject counts them all.
+    assert_eq!(message.reminder_ids.len(), 8);
+    assert_eq!(message.subject, "5 complaint responses overdue, 3 due soon");
+    let text = &message.body_text;
+    for listed in ["CSC-1:", "CSC-2:", "CSC-6:", "CSC-7:"] {
+        assert!(text.contains(listed), "{listed} missing: {text}");
+    }
+    for counted in ["CSC-3", "CSC-4", "CSC-5", "CSC-8"] {
+        assert!(!text.contains(counted), "{counted} listed: {text}");
+    }
+    assert!(text.contains("And 3 more, not listed here"), "{text}");
+    assert!(text.contains("And 1 more, not listed here"), "{text}");
+    assert!(message.body_html.contains("And 3 more, not listed here"));
+    assert_eq!(message.body_text.matches("/reasons/").count(), 2);
+    // The calendar file holds the listed deadlines only.
+    let ics = message.ics.as_deref().unwrap();
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "{ics}");
 }
