@@ -14,7 +14,7 @@ use super::transport::{SendError, Transport};
 use crate::calendar::Calendar;
 use crate::domain::london_time;
 use crate::settings::{MailSettings, SendingWindow};
-use crate::store::{ClaimedMessage, Outcome, Store, StoreError};
+use crate::store::{OutboxMessage, Outcome, Store, StoreError};
 
 /// What one drain of the outbox did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -86,7 +86,7 @@ impl Sender {
         // Each commit records every result that arrived during the one
         // before (one disk flush for many e-mails on PostgreSQL), so a crash
         // repeats at most the messages in flight or awaiting that commit.
-        let (claimed_tx, mut claimed_rx) = mpsc::channel::<ClaimedMessage>(batch);
+        let (claimed_tx, mut claimed_rx) = mpsc::channel::<OutboxMessage>(batch);
         let (results_tx, mut results_rx) = mpsc::unbounded_channel();
         let claim = async move {
             while !*stop.borrow() {
@@ -160,14 +160,14 @@ impl Sender {
 
     async fn attempt(
         &self,
-        claimed: ClaimedMessage,
+        claimed: OutboxMessage,
         now: DateTime<Utc>,
     ) -> Result<Outcome, StoreError> {
         let (id, attempts) = (claimed.id, claimed.attempts);
         let name = format!("{}-{:08}", claimed.for_day, claimed.id);
-        // The bodies are dropped once built into the message: a long list of
-        // cases is megabytes, held as few times as possible.
-        let built = message::build(&self.store.outbox_message(claimed).await?, &self.settings);
+        // The bodies are dropped once built into the message.
+        let built = message::build(&claimed, &self.settings);
+        drop(claimed);
         let result = match &built {
             Ok(m) => {
                 self.transport

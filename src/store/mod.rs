@@ -43,8 +43,7 @@ pub use cases::{ImportCounts, ImportSummary, StageRow};
 pub use holidays::{DivisionImport, StoredHolidays};
 pub use locks::{JobLock, SingleJob};
 pub use outbox::{
-    ClaimedMessage, MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome,
-    UnsentReminder,
+    MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome, UnsentReminder,
 };
 pub use reasons::{NewReason, ReasonTarget, StoredReason};
 pub use report::ReportStageRow;

@@ -81,14 +81,14 @@ pub struct NewMessage {
 
 /// A claimed e-mail, without its bodies.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct ClaimedMessage {
-    pub id: i64,
-    pub for_day: NaiveDate,
-    pub recipient: String,
-    pub cc: Option<String>,
-    pub subject: String,
+struct ClaimedMessage {
+    id: i64,
+    for_day: NaiveDate,
+    recipient: String,
+    cc: Option<String>,
+    subject: String,
     /// Attempts before this one.
-    pub attempts: i32,
+    attempts: i32,
 }
 
 /// A claimed e-mail, as the sender needs it.
@@ -459,8 +459,10 @@ impl Store {
 
     /// Claims up to `limit` of `today`'s e-mails that are due for an attempt
     /// (or whose earlier claim ran out: that sender died), for `worker`
-    /// until `until`. Their bodies are read as each is sent
-    /// (`Store::outbox_message`), so claims waiting their turn hold none.
+    /// until `until`, with their bodies: one query for the batch rather than
+    /// one per e-mail, which on SQLite is a hand-off to its thread each. A
+    /// body is at most a few hundred kilobytes, since e-mails list at most
+    /// `reminders.cases_per_section` cases a section.
     pub async fn claim_messages(
         &self,
         worker: &str,
@@ -468,7 +470,7 @@ impl Store {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
         limit: i64,
-    ) -> Result<Vec<ClaimedMessage>, StoreError> {
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
         // Claims that ran out first, then pending e-mails in the order they
         // fell due: each in the `outbox_claim` index's order, so that a
         // claim reads only the rows it takes.
@@ -486,7 +488,63 @@ impl Store {
             claimed.extend(self.claim(DUE, worker, today, now, until, left).await?);
         }
         claimed.sort_by_key(|m| m.id);
-        Ok(claimed)
+        self.with_bodies(claimed).await
+    }
+
+    async fn with_bodies(
+        &self,
+        claimed: Vec<ClaimedMessage>,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let bodies: Vec<(i64, String, String, Option<String>)> = with_pool!(self, |pool| {
+            let mut query = QueryBuilder::new(
+                "SELECT outbox_id, body_text, body_html, ics FROM outbox_bodies WHERE outbox_id IN (",
+            );
+            let mut list = query.separated(", ");
+            for message in &claimed {
+                list.push_bind(message.id);
+            }
+            list.push_unseparated(") ORDER BY outbox_id");
+            query
+                .build_query_as()
+                .persistent(false)
+                .fetch_all(pool)
+                .await?
+        });
+        // Both in id order; every outbox row has its bodies (a foreign key
+        // and one transaction make them together).
+        if bodies.len() != claimed.len() {
+            return Err(StoreError::Corrupt(format!(
+                "{} claimed e-mails have {} bodies",
+                claimed.len(),
+                bodies.len()
+            )));
+        }
+        claimed
+            .into_iter()
+            .zip(bodies)
+            .map(|(c, (of, body_text, body_html, ics))| {
+                if of != c.id {
+                    return Err(StoreError::Corrupt(format!(
+                        "e-mail {} was given the bodies of {of}",
+                        c.id
+                    )));
+                }
+                Ok(OutboxMessage {
+                    id: c.id,
+                    for_day: c.for_day,
+                    recipient: c.recipient,
+                    cc: c.cc,
+                    subject: c.subject,
+                    body_text,
+                    body_html,
+                    ics,
+                    attempts: c.attempts,
+                })
+            })
+            .collect()
     }
 
     async fn claim(
@@ -519,33 +577,6 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         }))
-    }
-
-    /// A claimed e-mail with its bodies, to send.
-    pub async fn outbox_message(
-        &self,
-        claimed: ClaimedMessage,
-    ) -> Result<OutboxMessage, StoreError> {
-        let (body_text, body_html, ics): (String, String, Option<String>) =
-            with_pool!(self, |pool| {
-                sqlx::query_as(
-                    "SELECT body_text, body_html, ics FROM outbox_bodies WHERE outbox_id = $1",
-                )
-                .bind(claimed.id)
-                .fetch_one(pool)
-                .await?
-            });
-        Ok(OutboxMessage {
-            id: claimed.id,
-            for_day: claimed.for_day,
-            recipient: claimed.recipient,
-            cc: claimed.cc,
-            subject: claimed.subject,
-            body_text,
-            body_html,
-            ics,
-            attempts: claimed.attempts,
-        })
     }
 
     /// Every e-mail of `day`, oldest first.
