@@ -35,7 +35,7 @@ use crate::mail::Sender;
 use crate::remind::Poll;
 use crate::settings::Settings;
 use crate::store::{SingleJob, Store};
-use crate::tracker::TrackerJob;
+use crate::tracker::{Due, TrackerJob};
 use crate::web::health::PollFigures;
 use crate::web::{self, AppState, Health};
 use start::InstanceLock;
@@ -417,11 +417,14 @@ impl Running {
             .run_if_due(&loaded.transport, now, &self.worker)
             .await
         {
-            Ok(Some(made)) => {
+            Ok(Due::MadeNow(made)) => {
                 self.health.tracker_made();
                 tracing::info!(week = %made.week, files = made.files.len(), "weekly tracker made");
             }
-            Ok(None) => {}
+            // Another instance made it after this one failed: the failure
+            // no longer stands.
+            Ok(Due::Made) => self.health.tracker_made(),
+            Ok(Due::NotYet | Due::Elsewhere) => {}
             Err(e) => {
                 let error = format!("{e:#}");
                 tracing::error!(error = %error, "the weekly tracker failed; will try again");

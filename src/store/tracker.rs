@@ -71,7 +71,9 @@ pub const STALE_MINUTES: i64 = 10;
 pub enum Claim {
     /// Ours to make.
     Claimed,
-    /// Made already, or being made by another instance.
+    /// Made already, by this instance or another.
+    Made,
+    /// Being made by another instance.
     Taken,
 }
 
@@ -234,8 +236,17 @@ impl Store {
                 .rows_affected()
             }
         });
-        Ok(if changed == 1 {
-            Claim::Claimed
+        if changed == 1 {
+            return Ok(Claim::Claimed);
+        }
+        let status: Option<String> = with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT status FROM tracker_runs WHERE iso_week = $1")
+                .bind(week)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(if status.as_deref() == Some("done") {
+            Claim::Made
         } else {
             Claim::Taken
         })

@@ -25,6 +25,19 @@ use crate::templates::Templates;
 /// [`crate::store::STALE_MINUTES`].
 pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
+/// Where this week's tracker stands, as `run_if_due` found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Due {
+    /// Its day and time have not come.
+    NotYet,
+    /// Made by this call.
+    MadeNow(Made),
+    /// Made before, by this instance or another.
+    Made,
+    /// Another instance is making it.
+    Elsewhere,
+}
+
 /// What a run made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Made {
@@ -55,15 +68,17 @@ impl TrackerJob<'_> {
         transport: &Transport,
         now: DateTime<Utc>,
         worker: &str,
-    ) -> anyhow::Result<Option<Made>> {
+    ) -> anyhow::Result<Due> {
         let (today, _) = london_time(now);
         let day = self.tracker_day(today);
         if now < london_instant(day, self.settings.tracker.time) {
-            return Ok(None);
+            return Ok(Due::NotYet);
         }
         let week = iso_week(day);
-        if self.store.claim_tracker(&week, day, now, worker).await? == Claim::Taken {
-            return Ok(None);
+        match self.store.claim_tracker(&week, day, now, worker).await? {
+            Claim::Claimed => {}
+            Claim::Made => return Ok(Due::Made),
+            Claim::Taken => return Ok(Due::Elsewhere),
         }
         let made = self.make(day, &self.settings.tracker.dir, Some(transport));
         // Given up before the claim goes stale, so two never run at once.
@@ -78,7 +93,7 @@ impl TrackerJob<'_> {
         self.store
             .finish_tracker(&week, error.as_deref(), Utc::now())
             .await?;
-        result.map(Some)
+        result.map(Due::MadeNow)
     }
 
     /// Makes the tracker for the ISO week containing `day`, as of its

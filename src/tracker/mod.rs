@@ -8,4 +8,4 @@ pub mod job;
 pub mod render;
 
 pub use figures::{Builder, Details, TrackedStage, Tracker, Undelivered, iso_week};
-pub use job::{Made, TrackerJob};
+pub use job::{Due, Made, TrackerJob};

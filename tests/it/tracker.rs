@@ -8,7 +8,7 @@ use calamine::{Data, DataType, Reader, Xlsx};
 use casewatch::domain::london_instant;
 use casewatch::mail::{Templates, Transport};
 use casewatch::settings::Settings;
-use casewatch::tracker::TrackerJob;
+use casewatch::tracker::{Due, TrackerJob};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use crate::helpers::{TestDb, casewatch, import_sample, on_both_backends, stderr, stdout};
@@ -180,11 +180,16 @@ async fn the_tracker_is_made_once_per_week_at_seven_london_time(db: TestDb) {
         let job = &job;
         let transport = &transport;
         async move {
-            job.run_if_due(transport, when, "instance-a")
-                .await
-                .unwrap()
-                .map(|m| m.week)
+            match job.run_if_due(transport, when, "instance-a").await.unwrap() {
+                Due::MadeNow(made) => Some(made.week),
+                Due::NotYet | Due::Made | Due::Elsewhere => None,
+            }
         }
+    };
+    let due = |when: DateTime<Utc>| {
+        let job = &job;
+        let transport = &transport;
+        async move { job.run_if_due(transport, when, "instance-a").await.unwrap() }
     };
     // Monday 30 November 2026 (GMT): not at 06:59, once from 07:00.
     assert_eq!(made(at("2026-11-30", 6, 59)).await, None);
@@ -193,6 +198,8 @@ async fn the_tracker_is_made_once_per_week_at_seven_london_time(db: TestDb) {
         Some("2026-W49")
     );
     assert_eq!(made(at("2026-11-30", 7, 15)).await, None);
+    assert_eq!(due(at("2026-11-30", 7, 20)).await, Due::Made);
+    assert_eq!(due(at("2026-12-07", 6, 59)).await, Due::NotYet);
     assert_eq!(made(at("2026-12-02", 9, 0)).await, None);
     // Down over Monday 7 December: made once when back on the Wednesday.
     assert_eq!(
