@@ -170,6 +170,14 @@ const UNSENT_ORDER_POSTGRES: &str = "ORDER BY r.recipient COLLATE \"C\", r.id";
 const SQLITE_LARGE_CACHE: &str = "PRAGMA cache_size = -65536";
 const SQLITE_DEFAULT_CACHE: &str = "PRAGMA cache_size = -2000";
 
+/// Makes PostgreSQL check each linked reminder's foreign key by the
+/// `outbox` primary key. The check is a query per row whose plan each
+/// connection makes once and keeps: made while a fresh day's `outbox` was
+/// nearly empty, it read the whole table, so linking a reminder grew from
+/// 60 to 500 µs as the day's e-mails were stored (1.2 billion rows read
+/// for a day of 676,660 reminders). Within this transaction only.
+const INDEXED_KEY_CHECKS: &str = "SET LOCAL enable_seqscan = off";
+
 /// New reminders after which PostgreSQL's statistics are refreshed at once.
 const ANALYZE_AFTER: usize = 10_000;
 
@@ -352,8 +360,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<bool>, StoreError> {
         let mut stored = Vec::with_capacity(messages.len());
+        let postgres = matches!(self, Store::Postgres(_));
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
+            if postgres {
+                sqlx::query(INDEXED_KEY_CHECKS).execute(&mut *tx).await?;
+            }
             for message in messages {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO outbox (for_day, recipient, cc, subject, next_attempt_at, created_at)
