@@ -52,7 +52,11 @@ fn no_delay_on_local_port(port: u16) {
         return;
     };
     for entry in fds.flatten() {
-        let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse::<RawFd>().ok()) else {
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<RawFd>().ok())
+        else {
             continue;
         };
         // SAFETY: the descriptor was open when listed and is only queried
