@@ -4,7 +4,7 @@
 //! network every statement is a round trip, and a statement of thousands
 //! of bound values is parsed and planned anew each time.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -56,9 +56,8 @@ pub(super) async fn add_reminders(
     Ok(added)
 }
 
-/// `Store::add_messages`: the e-mails, their bodies and their links in a
-/// statement each, then the e-mails that lost a race deleted again (the
-/// foreign key releases their reminders); whether each was stored.
+/// `Store::add_messages`: the e-mails and their bodies in a statement
+/// each, then their links; whether each was stored.
 pub(super) async fn add_messages(
     pool: &PgPool,
     messages: &[NewMessage],
@@ -72,26 +71,25 @@ pub(super) async fn add_messages(
     sqlx::query(INDEXED_KEY_CHECKS).execute(&mut *tx).await?;
     let ids = insert_messages(&mut tx, messages, today, now).await?;
     insert_bodies(&mut tx, messages, &ids).await?;
-    let linked = link(&mut tx, messages, &ids).await?;
-    let stored: Vec<bool> = messages
-        .iter()
-        .zip(&ids)
-        .map(|(m, id)| linked.get(id).copied().unwrap_or(0) == m.reminder_ids.len())
-        .collect();
-    let raced: Vec<i64> = ids
-        .iter()
-        .zip(&stored)
-        .filter(|(_, stored)| !**stored)
-        .map(|(id, _)| *id)
-        .collect();
-    if !raced.is_empty() {
-        sqlx::query("DELETE FROM outbox WHERE id = ANY($1)")
-            .bind(&raced)
-            .execute(&mut *tx)
-            .await?;
-    }
+    let stored = if carry_distinct_reminders(messages) {
+        link_all(&mut tx, messages, &ids).await?
+    } else {
+        link_in_turn(&mut tx, messages, &ids).await?
+    };
     tx.commit().await?;
     Ok(stored)
+}
+
+/// Whether no reminder is wanted twice, by one e-mail or by two: then
+/// linking them all at once ends as linking one e-mail after another
+/// would, as no e-mail's outcome depends on another's. `compose` gives
+/// such batches; the store takes others, in turn.
+fn carry_distinct_reminders(messages: &[NewMessage]) -> bool {
+    let mut seen = HashSet::new();
+    messages
+        .iter()
+        .flat_map(|m| &m.reminder_ids)
+        .all(|id| seen.insert(*id))
 }
 
 /// Inserts the outbox rows; their ids, in the order of `messages`.
@@ -154,14 +152,15 @@ async fn insert_bodies(
     Ok(())
 }
 
-/// Links each e-mail's reminders to it, where no e-mail carries them yet;
-/// how many each e-mail (by id) linked. Fewer than it carries means another
-/// poller took some (or an id was repeated).
-async fn link(
+/// Links every e-mail's reminders to it in one statement, where no e-mail
+/// carries them yet, then deletes the e-mails that lost a race (fewer
+/// linked than they carry: another poller took some); the foreign key
+/// releases their reminders. Whether each was stored.
+async fn link_all(
     tx: &mut Transaction<'_, Postgres>,
     messages: &[NewMessage],
     ids: &[i64],
-) -> Result<HashMap<i64, usize>, StoreError> {
+) -> Result<Vec<bool>, StoreError> {
     let (reminders, outbox): (Vec<i64>, Vec<i64>) = messages
         .iter()
         .zip(ids)
@@ -170,7 +169,7 @@ async fn link(
     // The unary `+` keeps `outbox_id` out of the index search: PostgreSQL,
     // not knowing yet that the fresh reminders are nearly all unlinked,
     // would otherwise scan all of them in `reminders_outbox`.
-    let counts: Vec<(i64, i64)> = sqlx::query_as(
+    let counts: HashMap<i64, i64> = sqlx::query_as(
         "WITH linked AS (
              UPDATE reminders r SET outbox_id = l.outbox_id
              FROM UNNEST($1::int8[], $2::int8[]) AS l (id, outbox_id)
@@ -181,9 +180,57 @@ async fn link(
     .bind(&reminders)
     .bind(&outbox)
     .fetch_all(&mut **tx)
-    .await?;
-    Ok(counts
-        .into_iter()
-        .map(|(id, n)| (id, usize::try_from(n).unwrap_or(0)))
-        .collect())
+    .await?
+    .into_iter()
+    .collect();
+    let stored: Vec<bool> = messages
+        .iter()
+        .zip(ids)
+        .map(|(m, id)| {
+            usize::try_from(counts.get(id).copied().unwrap_or(0)).ok() == Some(m.reminder_ids.len())
+        })
+        .collect();
+    let raced: Vec<i64> = ids
+        .iter()
+        .zip(&stored)
+        .filter(|(_, stored)| !**stored)
+        .map(|(id, _)| *id)
+        .collect();
+    if !raced.is_empty() {
+        sqlx::query("DELETE FROM outbox WHERE id = ANY($1)")
+            .bind(&raced)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(stored)
+}
+
+/// Links one e-mail's reminders after another, each e-mail that lost a
+/// race deleted before the next is linked, so that the reminders it
+/// released may go to a later one; whether each was stored.
+async fn link_in_turn(
+    tx: &mut Transaction<'_, Postgres>,
+    messages: &[NewMessage],
+    ids: &[i64],
+) -> Result<Vec<bool>, StoreError> {
+    let mut stored = Vec::with_capacity(messages.len());
+    for (message, id) in messages.iter().zip(ids) {
+        let linked = sqlx::query(
+            "UPDATE reminders SET outbox_id = $1 WHERE id = ANY($2) AND +outbox_id IS NULL",
+        )
+        .bind(id)
+        .bind(&message.reminder_ids)
+        .execute(&mut **tx)
+        .await?;
+        let linked_all =
+            usize::try_from(linked.rows_affected()).ok() == Some(message.reminder_ids.len());
+        if !linked_all {
+            sqlx::query("DELETE FROM outbox WHERE id = $1")
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        stored.push(linked_all);
+    }
+    Ok(stored)
 }
