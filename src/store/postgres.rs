@@ -32,12 +32,20 @@ pub(super) async fn connect(
 /// ACK before its last packet left: 27 s of a 1,000,000-stage first poll.
 /// sqlx gives no access to the socket, so it is found by the local port
 /// the server reports; a connection by Unix socket has none to change.
+/// Never fails the connection: without the option it is only slower.
 async fn no_delay(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    let port: Option<i32> = sqlx::query_scalar("SELECT inet_client_port()")
+    let port: Result<Option<i32>, _> = sqlx::query_scalar("SELECT inet_client_port()")
         .fetch_one(conn)
-        .await?;
-    if let Some(port) = port.and_then(|p| u16::try_from(p).ok()) {
-        no_delay_on_local_port(port);
+        .await;
+    match port {
+        Ok(port) => {
+            if let Some(port) = port.and_then(|p| u16::try_from(p).ok()) {
+                no_delay_on_local_port(port);
+            }
+        }
+        Err(problem) => {
+            tracing::debug!(%problem, "cannot ask for the database connection's port");
+        }
     }
     Ok(())
 }
