@@ -25,6 +25,7 @@ macro_rules! stages_with_case {
     };
 }
 
+mod batched;
 mod cases;
 mod holidays;
 mod locks;

@@ -12,10 +12,10 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
-use sqlx::QueryBuilder;
+use sqlx::{QueryBuilder, SqlitePool};
 
 use super::cases::StageListed;
-use super::{StageRow, Store, StoreError, with_pool};
+use super::{StageRow, Store, StoreError, batched, with_pool};
 
 /// An open stage as the poll reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,9 +173,8 @@ const SQLITE_DEFAULT_CACHE: &str = "PRAGMA cache_size = -2000";
 /// New reminders after which PostgreSQL's statistics are refreshed at once.
 const ANALYZE_AFTER: usize = 10_000;
 
-/// Rows written, or ids linked, per statement: well within the bound
-/// parameters either database allows in one statement (32,766 for SQLite,
-/// 65,535 for PostgreSQL), and few round trips.
+/// Rows written, or ids linked, per SQLite statement: well within the
+/// 32,766 bound parameters it allows in one.
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 #[derive(sqlx::FromRow)]
@@ -248,45 +247,10 @@ impl Store {
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let mut added = 0;
-        let sqlite = matches!(self, Store::Sqlite(_));
-        with_pool!(self, |pool| {
-            let mut conn = pool.acquire().await?;
-            // The unique index takes the day's reminders in recipient order,
-            // at random places; with SQLite's default 2 MB of cache a large
-            // day spilled and re-read its pages over and over (over a
-            // minute for 677,000 reminders). The cache is given back after.
-            if sqlite {
-                sqlx::query(SQLITE_LARGE_CACHE).execute(&mut *conn).await?;
-            }
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-            // Many rows to a statement: one round trip per row was most of
-            // the poll's time on PostgreSQL.
-            for chunk in reminders.chunks(ROWS_PER_STATEMENT) {
-                let done = QueryBuilder::new(
-                    "INSERT INTO reminders (stage_id, kind, due_on, for_day, recipient, created_at) ",
-                )
-                .push_values(chunk, |mut row, r| {
-                    row.push_bind(r.stage_id)
-                        .push_bind(&*r.kind)
-                        .push_bind(r.due_on)
-                        .push_bind(today)
-                        .push_bind(&*r.recipient)
-                        .push_bind(now);
-                })
-                .push(" ON CONFLICT (stage_id, kind, due_on) DO NOTHING")
-                .build()
-                .execute(&mut *tx)
-                .await?;
-                added += usize::try_from(done.rows_affected()).unwrap_or(0);
-            }
-            tx.commit().await?;
-            if sqlite {
-                sqlx::query(SQLITE_DEFAULT_CACHE)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-        });
+        let added = match self {
+            Store::Sqlite(pool) => add_reminders_sqlite(pool, reminders, today, now).await?,
+            Store::Postgres(pool) => batched::add_reminders(pool, reminders, today, now).await?,
+        };
         // Composing next joins the new reminders to their stages. PostgreSQL
         // plans from statistics that autovacuum refreshes only within a
         // minute or so; until then it guesses at a table that has just grown
@@ -351,65 +315,10 @@ impl Store {
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<Vec<bool>, StoreError> {
-        let mut stored = Vec::with_capacity(messages.len());
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            for message in messages {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO outbox (for_day, recipient, cc, subject, next_attempt_at, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-                )
-                .bind(today)
-                .bind(&message.recipient)
-                .bind(message.cc.as_deref())
-                .bind(&message.subject)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO outbox_bodies (outbox_id, body_text, body_html, ics)
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(id)
-                .bind(&message.body_text)
-                .bind(&message.body_html)
-                .bind(message.ics.as_deref())
-                .execute(&mut *tx)
-                .await?;
-                // A list at a time rather than a statement per reminder.
-                // Every one must be linked by this e-mail: fewer rows than
-                // ids means another poller took some (or an id was repeated).
-                // The unary `+` keeps `outbox_id` out of the index search:
-                // PostgreSQL, not knowing yet that the fresh reminders are
-                // nearly all unlinked, would otherwise scan all of them in
-                // `reminders_outbox` for every e-mail.
-                let mut linked_all = true;
-                for chunk in message.reminder_ids.chunks(ROWS_PER_STATEMENT) {
-                    let mut query = QueryBuilder::new("UPDATE reminders SET outbox_id = ");
-                    query.push_bind(id);
-                    query.push(" WHERE +outbox_id IS NULL AND id IN (");
-                    let mut list = query.separated(", ");
-                    for reminder in chunk {
-                        list.push_bind(*reminder);
-                    }
-                    list.push_unseparated(")");
-                    let linked = query.build().persistent(false).execute(&mut *tx).await?;
-                    if usize::try_from(linked.rows_affected()).ok() != Some(chunk.len()) {
-                        linked_all = false;
-                        break;
-                    }
-                }
-                if !linked_all {
-                    sqlx::query("DELETE FROM outbox WHERE id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                stored.push(linked_all);
-            }
-            tx.commit().await?;
-        });
-        Ok(stored)
+        match self {
+            Store::Sqlite(pool) => add_messages_sqlite(pool, messages, today, now).await,
+            Store::Postgres(pool) => batched::add_messages(pool, messages, today, now).await,
+        }
     }
 
     /// When the next of `today`'s unsent e-mails may be tried: the time of a
@@ -674,6 +583,119 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// `Store::add_reminders` on SQLite: in process, so many rows to a
+/// statement serve less to save round trips than to save statements.
+async fn add_reminders_sqlite(
+    pool: &SqlitePool,
+    reminders: &[NewReminder],
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut added = 0;
+    let mut conn = pool.acquire().await?;
+    // The unique index takes the day's reminders in recipient order, at
+    // random places; with SQLite's default 2 MB of cache a large day spilled
+    // and re-read its pages over and over (over a minute for 677,000
+    // reminders). The cache is given back after.
+    sqlx::query(SQLITE_LARGE_CACHE).execute(&mut *conn).await?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    for chunk in reminders.chunks(ROWS_PER_STATEMENT) {
+        let done = QueryBuilder::new(
+            "INSERT INTO reminders (stage_id, kind, due_on, for_day, recipient, created_at) ",
+        )
+        .push_values(chunk, |mut row, r| {
+            row.push_bind(r.stage_id)
+                .push_bind(&*r.kind)
+                .push_bind(r.due_on)
+                .push_bind(today)
+                .push_bind(&*r.recipient)
+                .push_bind(now);
+        })
+        .push(" ON CONFLICT (stage_id, kind, due_on) DO NOTHING")
+        .build()
+        .execute(&mut *tx)
+        .await?;
+        added += usize::try_from(done.rows_affected()).unwrap_or(0);
+    }
+    tx.commit().await?;
+    sqlx::query(SQLITE_DEFAULT_CACHE)
+        .execute(&mut *conn)
+        .await?;
+    Ok(added)
+}
+
+/// `Store::add_messages` on SQLite: a few statements per e-mail, which in
+/// process cost little.
+async fn add_messages_sqlite(
+    pool: &SqlitePool,
+    messages: &[NewMessage],
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<bool>, StoreError> {
+    let mut stored = Vec::with_capacity(messages.len());
+    let mut tx = pool.begin().await?;
+    for message in messages {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO outbox (for_day, recipient, cc, subject, next_attempt_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        )
+        .bind(today)
+        .bind(&message.recipient)
+        .bind(message.cc.as_deref())
+        .bind(&message.subject)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO outbox_bodies (outbox_id, body_text, body_html, ics)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(&message.body_text)
+        .bind(&message.body_html)
+        .bind(message.ics.as_deref())
+        .execute(&mut *tx)
+        .await?;
+        let linked_all = link_sqlite(&mut tx, id, &message.reminder_ids).await?;
+        if !linked_all {
+            sqlx::query("DELETE FROM outbox WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        stored.push(linked_all);
+    }
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// Links `reminders` to e-mail `id`, a list at a time rather than a
+/// statement per reminder; whether every one was linked by it. Fewer rows
+/// than ids means another poller took some (or an id was repeated).
+async fn link_sqlite(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: i64,
+    reminders: &[i64],
+) -> Result<bool, StoreError> {
+    for chunk in reminders.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::new("UPDATE reminders SET outbox_id = ");
+        query.push_bind(id);
+        // The unary `+` keeps `outbox_id` out of the index search, which
+        // would otherwise visit every unlinked reminder of the day.
+        query.push(" WHERE +outbox_id IS NULL AND id IN (");
+        let mut list = query.separated(", ");
+        for reminder in chunk {
+            list.push_bind(*reminder);
+        }
+        list.push_unseparated(")");
+        let linked = query.build().persistent(false).execute(&mut **tx).await?;
+        if usize::try_from(linked.rows_affected()).ok() != Some(chunk.len()) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// How one attempt ended, as an outbox row stores it.

@@ -17,6 +17,7 @@ on_both_backends!(
     a_failed_import_leaves_nothing_behind,
     stages_list_with_their_case_and_manager,
     reminders_are_recorded_once_and_linked_to_one_message,
+    a_batch_that_lost_a_race_keeps_only_its_own,
 );
 
 fn now() -> DateTime<Utc> {
@@ -278,6 +279,63 @@ async fn reminders_are_recorded_once_and_linked_to_one_message(db: TestDb) {
             .await
             .unwrap()
     );
+}
+
+/// A second poller's batch, none of whose e-mails wants a reminder twice,
+/// where one e-mail wants a reminder the first poller's e-mail took: that
+/// e-mail alone is withdrawn, and the first keeps what it linked.
+async fn a_batch_that_lost_a_race_keeps_only_its_own(db: TestDb) {
+    let store = db.store().await;
+    load(&store, STAFF_CSV, CASES_CSV).await;
+    let today = date("2026-11-25");
+    let stages = store.stages().await.unwrap();
+    let ann = "ann.lee@example.org";
+    let bo = "bo.khan@example.org";
+    let recorded: Vec<NewReminder> = [("CSC-1", ann), ("CORP-2", bo), ("ASC-3", ann)]
+        .into_iter()
+        .map(|(reference, recipient)| NewReminder {
+            stage_id: stages
+                .iter()
+                .find(|s| s.reference.as_str() == reference && s.responded_on.is_none())
+                .unwrap()
+                .stage_id,
+            kind: "overdue_2".into(),
+            due_on: date("2026-11-16"),
+            recipient: recipient.into(),
+        })
+        .collect();
+    assert_eq!(
+        store.add_reminders(&recorded, today, now()).await.unwrap(),
+        3
+    );
+    let ids: Vec<i64> = unsent(&store, today).await.iter().map(|r| r.id).collect();
+    let message = |recipient: &str, reminder_ids: Vec<i64>| NewMessage {
+        recipient: recipient.to_owned(),
+        cc: None,
+        subject: "Complaint responses overdue".to_owned(),
+        body_text: "Text".to_owned(),
+        body_html: "<p>HTML</p>".to_owned(),
+        ics: None,
+        reminder_ids,
+    };
+    let first = [message(ann, vec![ids[0]])];
+    assert_eq!(
+        store.add_messages(&first, today, now()).await.unwrap(),
+        [true]
+    );
+    let second = [
+        message(ann, vec![ids[0], ids[1]]),
+        message(bo, vec![ids[2]]),
+    ];
+    assert_eq!(
+        store.add_messages(&second, today, now()).await.unwrap(),
+        [false, true]
+    );
+    let queued = store.messages_of(today).await.unwrap();
+    assert_eq!(queued.len(), 2);
+    // The withdrawn e-mail's other reminder is free for the next poll.
+    let left: Vec<i64> = unsent(&store, today).await.iter().map(|r| r.id).collect();
+    assert_eq!(left, [ids[1]]);
 }
 
 /// The reminders of `today` no e-mail carries yet, as listed for composing.
