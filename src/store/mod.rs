@@ -29,6 +29,7 @@ mod cases;
 mod holidays;
 mod locks;
 mod outbox;
+mod parts;
 mod postgres;
 mod reasons;
 mod report;

@@ -6,9 +6,10 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::cases::stored_terms;
+use super::parts::part_condition;
 use super::{Store, StoreError, with_pool};
 use crate::domain::{Kind, Outcome, Stage};
 
@@ -41,7 +42,8 @@ pub struct ReportStageRow<'r> {
 // index on (responded_on, received_on) to each row out of order, several
 // times slower. `<> 0` rather than `= 1` keeps PostgreSQL's estimate of
 // the rows high, so it joins by hash. Reasons are read apart, so no join
-// multiplies or orders the stages.
+// multiplies or orders the stages. It is read in parts (`parts.rs`), whose
+// condition is added at the end.
 const REPORT_STAGES: &str = "
     SELECT s.id, c.reference, c.kind, c.category, c.team, s.stage,
            s.received_on, s.working_days_allowed, s.agreed_response_on,
@@ -75,9 +77,20 @@ impl Store {
         mut each: impl FnMut(&ReportStageRow<'_>) -> Result<(), E>,
     ) -> Result<usize, E> {
         let reasons = self.reason_categories(from, to).await?;
+        let ranges = self.part_ranges().await?;
+        // Made of constants only.
+        let sql = format!("{REPORT_STAGES}{}", part_condition(self));
         let mut count = 0;
         with_pool!(self, |pool| {
-            let mut rows = sqlx::query(REPORT_STAGES).bind(from).bind(to).fetch(pool);
+            let parts = ranges.iter().map(|&(lo, hi)| {
+                let query = sqlx::query(AssertSqlSafe(sql.as_str()))
+                    .bind(from)
+                    .bind(to)
+                    .bind(lo)
+                    .bind(hi);
+                query.fetch(pool)
+            });
+            let mut rows = futures_util::stream::select_all(parts);
             // Read by position, no lookup by name.
             while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
                 let stage_id: i64 = row.try_get(0).map_err(StoreError::from)?;

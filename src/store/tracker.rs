@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
-use sqlx::{QueryBuilder, Row};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use super::cases::stored_terms;
+use super::parts::part_condition;
 use super::{Store, StoreError, with_pool};
 use crate::domain::Stage;
 use crate::tracker::{Details, TrackedStage, Undelivered};
@@ -24,7 +25,8 @@ use crate::tracker::{Details, TrackedStage, Undelivered};
 /// keeps PostgreSQL's estimate of the rows high, so it joins by hash. `IN`
 /// rather than `EXISTS`: PostgreSQL runs both as one hashed lookup, but
 /// costed `EXISTS` so high that it compiled the query (JIT, with inlining
-/// and optimisation) first, which took longer than the query.
+/// and optimisation) first, which took longer than the query. It is read
+/// in parts (`parts.rs`), whose condition is added at the end.
 const TRACKED: &str = "
     SELECT s.id, c.kind, c.team, s.received_on, s.working_days_allowed,
            s.agreed_response_on, s.responded_on, s.outcome,
@@ -84,11 +86,17 @@ impl Store {
         answered_since: NaiveDate,
         mut each: impl FnMut(&TrackedStage<'_>),
     ) -> Result<(), StoreError> {
+        let ranges = self.part_ranges().await?;
+        // Made of constants only.
+        let sql = format!("{TRACKED}{}", part_condition(self));
         with_pool!(self, |pool| {
-            let mut rows = sqlx::query(TRACKED)
-                .bind(as_of)
-                .bind(answered_since)
-                .fetch(pool);
+            let parts = ranges.iter().map(|&(lo, hi)| {
+                let query = sqlx::query(AssertSqlSafe(sql.as_str()))
+                    .bind(as_of)
+                    .bind(answered_since);
+                query.bind(lo).bind(hi).fetch(pool)
+            });
+            let mut rows = futures_util::stream::select_all(parts);
             // Read by position and borrowed from the row: no lookup by name
             // and no allocation per stage.
             while let Some(row) = rows.try_next().await? {
