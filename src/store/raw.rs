@@ -50,7 +50,7 @@ impl<'h> Statement<'h> {
     }
 
     /// Binds text to the parameter named `name` (e.g. `$1`).
-    fn bind_text(&mut self, name: &CStr, value: &str) -> Result<(), StoreError> {
+    pub fn bind_text(&mut self, name: &CStr, value: &str) -> Result<(), StoreError> {
         let index = self.index(name)?;
         let len =
             c_int::try_from(value.len()).map_err(|e| StoreError::SqliteCall(e.to_string()))?;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
-use sqlx::{AssertSqlSafe, QueryBuilder};
+use sqlx::AssertSqlSafe;
 
 use super::cases::stored_terms;
 use super::columns::Columns;
@@ -69,20 +69,18 @@ macro_rules! details_tail {
     };
 }
 
-/// On SQLite, the day is bound after this text...
-const DETAILS: &str = details_head!();
-
-/// ...and the stages' ids after this one, in lists of
-/// [`DETAILS_PER_QUERY`], then `)`.
-const DETAILS_OF: &str = concat!(details_tail!(), "IN (");
-
-/// On PostgreSQL, all the ids at once, as an array: one query instead of a
-/// hundred (15 ms each) for the 100,000 rows of a large tracker.
+/// On PostgreSQL the ids are bound as an array...
 const DETAILS_PG: &str = concat!(details_head!(), "$1", details_tail!(), "= ANY($2)");
 
-/// How many ids one details query looks up on SQLite: well inside its
-/// limit on bound values.
-const DETAILS_PER_QUERY: usize = 1000;
+/// ...and on SQLite as one JSON array: one query instead of a hundred lists
+/// of a thousand bound ids (15 ms each on PostgreSQL) for the 100,000 rows
+/// of a large tracker.
+const DETAILS_SQLITE: &str = concat!(
+    details_head!(),
+    "$1",
+    details_tail!(),
+    "IN (SELECT value FROM json_each($2))"
+);
 
 /// How long a tracker run may go on before another process may take it
 /// over; the job gives up well before (`tracker::job::TIME_LIMIT`).
@@ -143,26 +141,24 @@ impl Store {
         ids: &[i64],
     ) -> Result<HashMap<i64, Details>, StoreError> {
         let mut details = HashMap::with_capacity(ids.len());
-        let mut add = |rows: Vec<Found>| {
-            details.extend(rows.into_iter().map(found_details));
-        };
         match self {
-            Store::Postgres(pool) => {
-                let query = sqlx::query_as(DETAILS_PG).bind(as_of).bind(ids);
-                add(query.fetch_all(pool).await?);
-            }
             Store::Sqlite(pool) => {
-                for chunk in ids.chunks(DETAILS_PER_QUERY) {
-                    let mut query = QueryBuilder::new(DETAILS);
-                    query.push_bind(as_of).push(DETAILS_OF);
-                    let mut list = query.separated(", ");
-                    for id in chunk {
-                        list.push_bind(*id);
-                    }
-                    list.push_unseparated(")");
-                    // Lists of every length: not worth a cached statement each.
-                    let query = query.build_query_as().persistent(false);
-                    add(query.fetch_all(pool).await?);
+                let mut conn = pool.acquire().await?;
+                let mut handle = conn.lock_handle().await?;
+                let mut rows = Statement::prepare(&mut handle, DETAILS_SQLITE)?;
+                rows.bind_date(c"$1", as_of)?;
+                rows.bind_text(c"$2", &json_list(ids))?;
+                while let Some(row) = rows.next()? {
+                    let (id, found) = found_details(&row)?;
+                    details.insert(id, found);
+                }
+            }
+            Store::Postgres(pool) => {
+                let query = sqlx::query(DETAILS_PG).bind(as_of).bind(ids);
+                let mut rows = query.fetch(pool);
+                while let Some(row) = rows.try_next().await? {
+                    let (id, found) = found_details(&row)?;
+                    details.insert(id, found);
                 }
             }
         }
@@ -264,33 +260,34 @@ impl Store {
     }
 }
 
-/// A listed stage's details as read: id, reference, stage, manager,
-/// reminders sent, the latest reason's category and text.
-type Found = (
-    i64,
-    String,
-    i32,
-    String,
-    i64,
-    Option<String>,
-    Option<String>,
-);
-
-fn found_details(found: Found) -> (i64, Details) {
-    let (id, reference, stage, manager, reminders_sent, category, text) = found;
-    let (reason_category, reason_text) = match (category, text) {
-        (Some(c), Some(t)) => (Some(c), Some(t)),
+/// A row of the details query: the stage's id and its details.
+fn found_details(row: &impl Columns) -> Result<(i64, Details), StoreError> {
+    let (reason_category, reason_text) = match (row.opt_text(5)?, row.opt_text(6)?) {
+        (Some(c), Some(t)) => (Some(c.to_owned()), Some(t.to_owned())),
         _ => (None, None),
     };
     let details = Details {
-        reference,
-        stage: Stage::from_stored(stage).number(),
-        manager,
-        reminders_sent,
+        reference: row.text(1)?.to_owned(),
+        stage: Stage::from_stored(row.i32(2)?).number(),
+        manager: row.text(3)?.to_owned(),
+        reminders_sent: row.i64(4)?,
         reason_category,
         reason_text,
     };
-    (id, details)
+    Ok((row.i64(0)?, details))
+}
+
+/// `[1,2,3]`.
+fn json_list(ids: &[i64]) -> String {
+    use std::fmt::Write;
+    let mut list = String::with_capacity(ids.len() * 8 + 2);
+    list.push('[');
+    for (i, id) in ids.iter().enumerate() {
+        let comma = if i == 0 { "" } else { "," };
+        let _ = write!(list, "{comma}{id}");
+    }
+    list.push(']');
+    list
 }
 
 /// A row of [`TRACKED`], read by position, the team borrowed: no
