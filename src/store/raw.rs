@@ -9,6 +9,11 @@
 //! call is checked, and the safe types below tie each borrowed value to the
 //! row it came from and each row to its statement, so none outlives what
 //! SQLite keeps valid.
+//!
+//! The read blocks the calling thread, as sqlx's worker thread did: about
+//! a second for a million stages. The report is a command of its own, and
+//! the daemon makes the tracker once a week on a runtime with a thread per
+//! core.
 
 use std::ffi::{CStr, CString, c_int};
 use std::marker::PhantomData;

@@ -43,7 +43,8 @@ pub struct ReportStageRow<'r> {
 // `received_on BETWEEN .. OR responded_on BETWEEN ..` it went through the
 // index on (responded_on, received_on) to each row out of order, several
 // times slower. `<> 0` rather than `= 1` keeps PostgreSQL's estimate of
-// the rows high, so it joins by hash. Reasons are read apart, so no join
+// the rows high, so it never loops over an index (read in parts, it merges
+// two: `parts.rs`). Reasons are read apart, so no join
 // multiplies or orders the stages. SQLite reads it through its C API
 // (`raw.rs`); PostgreSQL in parts (`parts.rs`), whose condition is added
 // at the end.

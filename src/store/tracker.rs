@@ -24,7 +24,8 @@ use crate::tracker::{Details, TrackedStage, Undelivered};
 /// conditions no index serves): with `received_on <= $1 AND (responded_on
 /// IS NULL OR ..)` it went through the index on (responded_on, received_on)
 /// to each row out of order, ten times slower. `<> 0` rather than `= 1`
-/// keeps PostgreSQL's estimate of the rows high, so it joins by hash. `IN`
+/// keeps PostgreSQL's estimate of the rows high, so it never loops over
+/// an index (read in parts, it merges two: `parts.rs`). `IN`
 /// rather than `EXISTS`: PostgreSQL runs both as one hashed lookup, but
 /// costed `EXISTS` so high that it compiled the query (JIT, with inlining
 /// and optimisation) first, which took longer than the query. SQLite reads
