@@ -26,10 +26,13 @@ macro_rules! stages_with_case {
 }
 
 mod cases;
+mod columns;
 mod holidays;
 mod locks;
 mod outbox;
+mod parts;
 mod postgres;
+mod raw;
 mod reasons;
 mod report;
 mod sqlite;
@@ -88,6 +91,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    /// A call to SQLite's C API failed (`raw.rs`).
+    #[error("database error: {0}")]
+    SqliteCall(String),
     #[error("the database holds a value this version cannot read: {0}")]
     Corrupt(String),
 }

@@ -6,9 +6,12 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
-use sqlx::Row;
+use sqlx::AssertSqlSafe;
 
 use super::cases::stored_terms;
+use super::columns::Columns;
+use super::parts::part_condition;
+use super::raw::Statement;
 use super::{Store, StoreError, with_pool};
 use crate::domain::{Kind, Outcome, Stage};
 
@@ -41,7 +44,9 @@ pub struct ReportStageRow<'r> {
 // index on (responded_on, received_on) to each row out of order, several
 // times slower. `<> 0` rather than `= 1` keeps PostgreSQL's estimate of
 // the rows high, so it joins by hash. Reasons are read apart, so no join
-// multiplies or orders the stages.
+// multiplies or orders the stages. SQLite reads it through its C API
+// (`raw.rs`); PostgreSQL in parts (`parts.rs`), whose condition is added
+// at the end.
 const REPORT_STAGES: &str = "
     SELECT s.id, c.reference, c.kind, c.category, c.team, s.stage,
            s.received_on, s.working_days_allowed, s.agreed_response_on,
@@ -76,35 +81,33 @@ impl Store {
     ) -> Result<usize, E> {
         let reasons = self.reason_categories(from, to).await?;
         let mut count = 0;
-        with_pool!(self, |pool| {
-            let mut rows = sqlx::query(REPORT_STAGES).bind(from).bind(to).fetch(pool);
-            // Read by position, no lookup by name.
-            while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
-                let stage_id: i64 = row.try_get(0).map_err(StoreError::from)?;
-                let reference: &str = row.try_get(1).map_err(StoreError::from)?;
-                let kind: &str = row.try_get(2).map_err(StoreError::from)?;
-                let outcome: Option<&str> = row.try_get(10).map_err(StoreError::from)?;
-                let allowed: Option<i32> = row.try_get(7).map_err(StoreError::from)?;
-                let (kind, outcome, working_days_allowed) =
-                    stored_terms(&format_args!("case {reference}"), kind, outcome, allowed)?;
-                let stage = ReportStageRow {
-                    reference,
-                    kind,
-                    category: row.try_get(3).map_err(StoreError::from)?,
-                    team: row.try_get(4).map_err(StoreError::from)?,
-                    stage: Stage::from_stored(row.try_get(5).map_err(StoreError::from)?),
-                    received_on: row.try_get(6).map_err(StoreError::from)?,
-                    working_days_allowed,
-                    agreed_response_on: row.try_get(8).map_err(StoreError::from)?,
-                    responded_on: row.try_get(9).map_err(StoreError::from)?,
-                    outcome,
-                    has_learning: row.try_get(11).map_err(StoreError::from)?,
-                    reason_categories: reasons.get(&stage_id).map_or(&[][..], Vec::as_slice),
-                };
-                count += 1;
-                each(&stage)?;
+        match self {
+            Store::Sqlite(pool) => {
+                let mut conn = pool.acquire().await.map_err(StoreError::from)?;
+                let mut handle = conn.lock_handle().await.map_err(StoreError::from)?;
+                let mut stages = Statement::prepare(&mut handle, REPORT_STAGES)?;
+                stages.bind_date(c"$1", from)?;
+                stages.bind_date(c"$2", to)?;
+                while let Some(row) = stages.next()? {
+                    count += 1;
+                    each(&report_row(&row, &reasons)?)?;
+                }
             }
-        });
+            Store::Postgres(pool) => {
+                let ranges = self.part_ranges().await?;
+                // Made of constants only.
+                let sql = format!("{REPORT_STAGES}{}", part_condition(self));
+                let parts = ranges.iter().map(|&(lo, hi)| {
+                    let query = sqlx::query(AssertSqlSafe(sql.as_str())).bind(from).bind(to);
+                    query.bind(lo).bind(hi).fetch(pool)
+                });
+                let mut rows = futures_util::stream::select_all(parts);
+                while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+                    count += 1;
+                    each(&report_row(&row, &reasons)?)?;
+                }
+            }
+        }
         Ok(count)
     }
 
@@ -127,4 +130,33 @@ impl Store {
         });
         Ok(reasons)
     }
+}
+
+/// A row of [`REPORT_STAGES`], read by position, its text borrowed.
+fn report_row<'r>(
+    row: &'r impl Columns,
+    reasons: &'r HashMap<i64, Vec<String>>,
+) -> Result<ReportStageRow<'r>, StoreError> {
+    let stage_id = row.i64(0)?;
+    let reference = row.text(1)?;
+    let (kind, outcome, working_days_allowed) = stored_terms(
+        &format_args!("case {reference}"),
+        row.text(2)?,
+        row.opt_text(10)?,
+        row.opt_i32(7)?,
+    )?;
+    Ok(ReportStageRow {
+        reference,
+        kind,
+        category: row.opt_text(3)?,
+        team: row.text(4)?,
+        stage: Stage::from_stored(row.i32(5)?),
+        received_on: row.date(6)?,
+        working_days_allowed,
+        agreed_response_on: row.opt_date(8)?,
+        responded_on: row.opt_date(9)?,
+        outcome,
+        has_learning: row.flag(11)?,
+        reason_categories: reasons.get(&stage_id).map_or(&[][..], Vec::as_slice),
+    })
 }

@@ -5,9 +5,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
-use sqlx::{QueryBuilder, Row};
+use sqlx::AssertSqlSafe;
 
 use super::cases::stored_terms;
+use super::columns::Columns;
+use super::parts::part_condition;
+use super::raw::Statement;
 use super::{Store, StoreError, with_pool};
 use crate::domain::Stage;
 use crate::tracker::{Details, TrackedStage, Undelivered};
@@ -24,7 +27,9 @@ use crate::tracker::{Details, TrackedStage, Undelivered};
 /// keeps PostgreSQL's estimate of the rows high, so it joins by hash. `IN`
 /// rather than `EXISTS`: PostgreSQL runs both as one hashed lookup, but
 /// costed `EXISTS` so high that it compiled the query (JIT, with inlining
-/// and optimisation) first, which took longer than the query.
+/// and optimisation) first, which took longer than the query. SQLite reads
+/// it through its C API (`raw.rs`); PostgreSQL in parts (`parts.rs`), whose
+/// condition is added at the end.
 const TRACKED: &str = "
     SELECT s.id, c.kind, c.team, s.received_on, s.working_days_allowed,
            s.agreed_response_on, s.responded_on, s.outcome,
@@ -39,28 +44,43 @@ const TRACKED: &str = "
                ELSE 0 END <> 0";
 
 /// The details of listed stages: the latest delay reason, and the
-/// reminders sent by a day, bound after this text...
-const DETAILS: &str = "
-    SELECT s.id, c.reference, s.stage, m.name,
+/// reminders sent by a day (the first value bound). The latest reason is
+/// looked up stage by stage: as a join on the latest id, PostgreSQL hashed
+/// every reason for each thousand stages.
+macro_rules! details_head {
+    () => {
+        "SELECT s.id, c.reference, s.stage, m.name,
            (SELECT COUNT(*) FROM reminders r JOIN outbox o ON o.id = r.outbox_id
-             WHERE r.stage_id = s.id AND o.status = 'sent' AND o.for_day <= ";
+             WHERE r.stage_id = s.id AND o.status = 'sent' AND o.for_day <= "
+    };
+}
 
-/// ...and the stages' ids bound after this one, then `)`. The latest
-/// reason is looked up stage by stage: as a join on the latest id,
-/// PostgreSQL hashed every reason for each thousand stages.
-const DETAILS_OF: &str = ") AS reminders_sent,
+macro_rules! details_tail {
+    () => {
+        ") AS reminders_sent,
            (SELECT d.category FROM delay_reasons d WHERE d.stage_id = s.id
              ORDER BY d.id DESC LIMIT 1) AS reason_category,
            (SELECT d.text FROM delay_reasons d WHERE d.stage_id = s.id
              ORDER BY d.id DESC LIMIT 1) AS reason_text
-    FROM case_stages s
-    JOIN cases c ON c.id = s.case_id
-    JOIN staff m ON m.email = c.manager_email
-    WHERE s.id IN (";
+        FROM case_stages s
+        JOIN cases c ON c.id = s.case_id
+        JOIN staff m ON m.email = c.manager_email
+        WHERE s.id "
+    };
+}
 
-/// How many ids one details query looks up: well inside both backends'
-/// limits on bound values.
-const DETAILS_PER_QUERY: usize = 1000;
+/// On PostgreSQL the ids are bound as an array...
+const DETAILS_PG: &str = concat!(details_head!(), "$1", details_tail!(), "= ANY($2)");
+
+/// ...and on SQLite as one JSON array: one query instead of a hundred lists
+/// of a thousand bound ids (15 ms each on PostgreSQL) for the 100,000 rows
+/// of a large tracker.
+const DETAILS_SQLITE: &str = concat!(
+    details_head!(),
+    "$1",
+    details_tail!(),
+    "IN (SELECT value FROM json_each($2))"
+);
 
 /// How long a tracker run may go on before another process may take it
 /// over; the job gives up well before (`tracker::job::TIME_LIMIT`).
@@ -86,34 +106,33 @@ impl Store {
         answered_since: NaiveDate,
         mut each: impl FnMut(&TrackedStage<'_>),
     ) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
-            let mut rows = sqlx::query(TRACKED)
-                .bind(as_of)
-                .bind(answered_since)
-                .fetch(pool);
-            // Read by position and borrowed from the row: no lookup by name
-            // and no allocation per stage.
-            while let Some(row) = rows.try_next().await? {
-                let stage_id: i64 = row.try_get(0)?;
-                let (kind, outcome, working_days_allowed) = stored_terms(
-                    &format_args!("stage {stage_id}"),
-                    row.try_get(1)?,
-                    row.try_get(7)?,
-                    row.try_get(4)?,
-                )?;
-                each(&TrackedStage {
-                    stage_id,
-                    kind,
-                    team: row.try_get(2)?,
-                    received_on: row.try_get(3)?,
-                    working_days_allowed,
-                    agreed_response_on: row.try_get(5)?,
-                    responded_on: row.try_get(6)?,
-                    outcome,
-                    has_reason: row.try_get(8)?,
-                });
+        match self {
+            Store::Sqlite(pool) => {
+                let mut conn = pool.acquire().await?;
+                let mut handle = conn.lock_handle().await?;
+                let mut stages = Statement::prepare(&mut handle, TRACKED)?;
+                stages.bind_date(c"$1", as_of)?;
+                stages.bind_date(c"$2", answered_since)?;
+                while let Some(row) = stages.next()? {
+                    each(&tracked_stage(&row)?);
+                }
             }
-        });
+            Store::Postgres(pool) => {
+                let ranges = self.part_ranges().await?;
+                // Made of constants only.
+                let sql = format!("{TRACKED}{}", part_condition(self));
+                let parts = ranges.iter().map(|&(lo, hi)| {
+                    let query = sqlx::query(AssertSqlSafe(sql.as_str()))
+                        .bind(as_of)
+                        .bind(answered_since);
+                    query.bind(lo).bind(hi).fetch(pool)
+                });
+                let mut rows = futures_util::stream::select_all(parts);
+                while let Some(row) = rows.try_next().await? {
+                    each(&tracked_stage(&row)?);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -124,47 +143,25 @@ impl Store {
         ids: &[i64],
     ) -> Result<HashMap<i64, Details>, StoreError> {
         let mut details = HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(DETAILS_PER_QUERY) {
-            type Found = (
-                i64,
-                String,
-                i32,
-                String,
-                i64,
-                Option<String>,
-                Option<String>,
-            );
-            let rows: Vec<Found> = with_pool!(self, |pool| {
-                let mut query = QueryBuilder::new(DETAILS);
-                query.push_bind(as_of).push(DETAILS_OF);
-                let mut list = query.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
+        match self {
+            Store::Sqlite(pool) => {
+                let mut conn = pool.acquire().await?;
+                let mut handle = conn.lock_handle().await?;
+                let mut rows = Statement::prepare(&mut handle, DETAILS_SQLITE)?;
+                rows.bind_date(c"$1", as_of)?;
+                rows.bind_text(c"$2", &json_list(ids))?;
+                while let Some(row) = rows.next()? {
+                    let (id, found) = found_details(&row)?;
+                    details.insert(id, found);
                 }
-                list.push_unseparated(")");
-                // Lists of every length: not worth a cached statement each.
-                query
-                    .build_query_as()
-                    .persistent(false)
-                    .fetch_all(pool)
-                    .await?
-            });
-            for (id, reference, stage, manager, reminders_sent, category, text) in rows {
-                let (reason_category, reason_text) = match (category, text) {
-                    (Some(c), Some(t)) => (Some(c), Some(t)),
-                    _ => (None, None),
-                };
-                details.insert(
-                    id,
-                    Details {
-                        reference,
-                        stage: Stage::from_stored(stage).number(),
-                        manager,
-                        reminders_sent,
-                        reason_category,
-                        reason_text,
-                    },
-                );
+            }
+            Store::Postgres(pool) => {
+                let query = sqlx::query(DETAILS_PG).bind(as_of).bind(ids);
+                let mut rows = query.fetch(pool);
+                while let Some(row) = rows.try_next().await? {
+                    let (id, found) = found_details(&row)?;
+                    details.insert(id, found);
+                }
             }
         }
         Ok(details)
@@ -272,4 +269,57 @@ impl Store {
         });
         Ok(())
     }
+}
+
+/// A row of the details query: the stage's id and its details.
+fn found_details(row: &impl Columns) -> Result<(i64, Details), StoreError> {
+    let (reason_category, reason_text) = match (row.opt_text(5)?, row.opt_text(6)?) {
+        (Some(c), Some(t)) => (Some(c.to_owned()), Some(t.to_owned())),
+        _ => (None, None),
+    };
+    let details = Details {
+        reference: row.text(1)?.to_owned(),
+        stage: Stage::from_stored(row.i32(2)?).number(),
+        manager: row.text(3)?.to_owned(),
+        reminders_sent: row.i64(4)?,
+        reason_category,
+        reason_text,
+    };
+    Ok((row.i64(0)?, details))
+}
+
+/// `[1,2,3]`.
+fn json_list(ids: &[i64]) -> String {
+    use std::fmt::Write;
+    let mut list = String::with_capacity(ids.len() * 8 + 2);
+    list.push('[');
+    for (i, id) in ids.iter().enumerate() {
+        let comma = if i == 0 { "" } else { "," };
+        let _ = write!(list, "{comma}{id}");
+    }
+    list.push(']');
+    list
+}
+
+/// A row of [`TRACKED`], read by position, the team borrowed: no
+/// allocation per stage.
+fn tracked_stage(row: &impl Columns) -> Result<TrackedStage<'_>, StoreError> {
+    let stage_id = row.i64(0)?;
+    let (kind, outcome, working_days_allowed) = stored_terms(
+        &format_args!("stage {stage_id}"),
+        row.text(1)?,
+        row.opt_text(7)?,
+        row.opt_i32(4)?,
+    )?;
+    Ok(TrackedStage {
+        stage_id,
+        kind,
+        team: row.text(2)?,
+        received_on: row.date(3)?,
+        working_days_allowed,
+        agreed_response_on: row.opt_date(5)?,
+        responded_on: row.opt_date(6)?,
+        outcome,
+        has_reason: row.flag(8)?,
+    })
 }

@@ -255,14 +255,23 @@ impl<'a> Builder<'a> {
         {
             row.details = details.remove(&row.stage_id).unwrap_or_default();
         }
+        // Ties go by stage id: stages arrive in no set order (the store
+        // reads them in parts at once).
         let by_days_left = |a: &Row, b: &Row| {
-            (a.working_days_left, &a.details.reference)
-                .cmp(&(b.working_days_left, &b.details.reference))
+            (a.working_days_left, &a.details.reference, a.stage_id).cmp(&(
+                b.working_days_left,
+                &b.details.reference,
+                b.stage_id,
+            ))
         };
         t.overdue.sort_by(by_days_left);
         t.due_soon.sort_by(by_days_left);
         t.answered_last_week.sort_by(|a, b| {
-            (a.responded_on, &a.details.reference).cmp(&(b.responded_on, &b.details.reference))
+            (a.responded_on, &a.details.reference, a.stage_id).cmp(&(
+                b.responded_on,
+                &b.details.reference,
+                b.stage_id,
+            ))
         });
         self.tracker
     }
