@@ -15,18 +15,29 @@ pub(super) async fn connect(
 ) -> Result<PgPool, StoreError> {
     let options = PgConnectOptions::from_str(url.expose_secret())
         .map_err(StoreError::Postgres)?
-        .application_name("casewatch")
-        // casewatch's queries are short lookups or single reads of many
-        // rows, never worth compiling: with JIT on, PostgreSQL spent 0.8 s
-        // compiling the tracker's 0.1 s lookup of its listed rows.
-        .options([("jit", "off")]);
+        .application_name("casewatch");
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
-        .after_connect(|conn, _| Box::pin(no_delay(conn)))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                no_jit(conn).await?;
+                no_delay(conn).await
+            })
+        })
         .connect_with(options)
         .await
         .map_err(StoreError::Postgres)
+}
+
+/// casewatch's queries are short lookups or single reads of many rows,
+/// never worth compiling: with JIT on, PostgreSQL spent 0.8 s compiling the
+/// tracker's 0.1 s lookup of its listed rows. Set by a statement rather
+/// than in the start-up packet's `options`, which connection poolers such
+/// as PgBouncer refuse.
+async fn no_jit(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("SET jit = off").execute(conn).await?;
+    Ok(())
 }
 
 /// Turns off Nagle's algorithm on a new connection's socket, as libpq
