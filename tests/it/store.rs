@@ -238,15 +238,6 @@ async fn reminders_are_recorded_once_and_linked_to_one_message(db: TestDb) {
 
     // The second e-mail wants a reminder the first took: it alone is
     // rolled back, and the third is stored.
-    let message = |recipient: &str, reminder_ids: Vec<i64>| NewMessage {
-        recipient: recipient.to_owned(),
-        cc: None,
-        subject: "Complaint responses overdue".to_owned(),
-        body_text: "Text".to_owned(),
-        body_html: "<p>HTML</p>".to_owned(),
-        ics: None,
-        reminder_ids,
-    };
     let messages = [
         message(ann, ann_ids.clone()),
         message(bo, vec![bo_id, ann_ids[0]]),
@@ -309,15 +300,6 @@ async fn a_batch_that_lost_a_race_keeps_only_its_own(db: TestDb) {
         3
     );
     let ids: Vec<i64> = unsent(&store, today).await.iter().map(|r| r.id).collect();
-    let message = |recipient: &str, reminder_ids: Vec<i64>| NewMessage {
-        recipient: recipient.to_owned(),
-        cc: None,
-        subject: "Complaint responses overdue".to_owned(),
-        body_text: "Text".to_owned(),
-        body_html: "<p>HTML</p>".to_owned(),
-        ics: None,
-        reminder_ids,
-    };
     let first = [message(ann, vec![ids[0]])];
     assert_eq!(
         store.add_messages(&first, today, now()).await.unwrap(),
@@ -341,4 +323,17 @@ async fn a_batch_that_lost_a_race_keeps_only_its_own(db: TestDb) {
 /// The reminders of `today` no e-mail carries yet, as listed for composing.
 async fn unsent(store: &Store, today: NaiveDate) -> Vec<UnsentReminder> {
     store.unsent_reminders(today).try_collect().await.unwrap()
+}
+
+/// A short e-mail to `recipient` carrying `reminder_ids`.
+fn message(recipient: &str, reminder_ids: Vec<i64>) -> NewMessage {
+    NewMessage {
+        recipient: recipient.to_owned(),
+        cc: None,
+        subject: "Complaint responses overdue".to_owned(),
+        body_text: "Text".to_owned(),
+        body_html: "<p>HTML</p>".to_owned(),
+        ics: None,
+        reminder_ids,
+    }
 }
