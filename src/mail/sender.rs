@@ -2,12 +2,13 @@
 //! transport, and records each server's reply. Time is always given, so
 //! tests drive it step by step instead of sleeping.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
 use serde::Serialize;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::message::{self, BuildError};
 use super::transport::{SendError, Transport};
@@ -80,12 +81,16 @@ impl Sender {
         // `now` is the drain's start: each claim is dated by the time since,
         // so one made late in a long drain is not stale when it is made.
         let started = std::time::Instant::now();
-        // Three steps run side by side, joined by channels, so that sending
-        // never waits on the database: claiming the next batch while the
-        // last one goes out, and recording results while more are sent.
-        // Each commit records every result that arrived during the one
-        // before (one disk flush for many e-mails on PostgreSQL), so a crash
-        // repeats at most the messages in flight or awaiting that commit.
+        // Three steps run side by side, joined by channels: claiming the
+        // next batch while the last one goes out, and recording results
+        // while more are sent. Each commit records every result that
+        // arrived during the one before (one disk flush for several e-mails
+        // on PostgreSQL). A send takes one of `concurrency` permits and its
+        // result gives it back only once committed, so at most that many
+        // e-mails are ever sent but not recorded: a crash repeats at most
+        // one per connection, however slow a commit is (a poll writing much
+        // at the same time makes PostgreSQL's commits wait on its log).
+        let unrecorded = Arc::new(Semaphore::new(concurrency));
         let (claimed_tx, mut claimed_rx) = mpsc::channel::<OutboxMessage>(batch);
         let (results_tx, mut results_rx) = mpsc::unbounded_channel();
         let claim = async move {
@@ -120,12 +125,17 @@ impl Sender {
             let mut attempts = claimed
                 .map(|row| {
                     let stop = stop.clone();
+                    let unrecorded = unrecorded.clone();
                     async move {
+                        // Never closed, so never an error.
+                        let permit = unrecorded.acquire_owned().await.ok();
                         // Once stopping, claimed messages not yet started are given back.
                         if *stop.borrow() {
-                            return Ok((row.id, None));
+                            return Ok((row.id, None, permit));
                         }
-                        Ok::<_, StoreError>((row.id, Some(self.attempt(row, now).await?)))
+                        let id = row.id;
+                        let outcome = self.attempt(row, now).await?;
+                        Ok::<_, StoreError>((id, Some(outcome), permit))
                     }
                 })
                 .buffer_unordered(concurrency);
@@ -136,8 +146,13 @@ impl Sender {
             Ok::<_, StoreError>(())
         };
         let record = async {
-            let mut results = Vec::new();
-            while results_rx.recv_many(&mut results, RECORDED_AT_ONCE).await > 0 {
+            let mut arrived = Vec::new();
+            while results_rx.recv_many(&mut arrived, RECORDED_AT_ONCE).await > 0 {
+                // The permits are given back when dropped, after the commit.
+                let (results, _permits): (Vec<_>, Vec<_>) = arrived
+                    .drain(..)
+                    .map(|(id, outcome, permit)| ((id, outcome), permit))
+                    .unzip();
                 for (_, outcome) in &results {
                     match outcome {
                         Some(Outcome::Sent { .. }) => report.sent += 1,
@@ -149,7 +164,6 @@ impl Sender {
                 self.store
                     .record_attempts(&results, &self.worker, now)
                     .await?;
-                results.clear();
             }
             Ok::<_, StoreError>(())
         };

@@ -564,6 +564,14 @@ impl Store {
             }
             Store::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
+                // The sender sends no more until its results are committed
+                // (`Sender::drain`), so a commit must not wait for the disk.
+                // Should the database server itself crash within the moment
+                // it takes to write its log, these e-mails go out again
+                // (sent twice, never lost); a crash of casewatch loses none.
+                sqlx::query("SET LOCAL synchronous_commit = off")
+                    .execute(&mut *tx)
+                    .await?;
                 for id in released {
                     sqlx::query(RELEASE)
                         .bind(id)
