@@ -522,27 +522,21 @@ impl Store {
         worker: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let released = results
+        let released: Vec<i64> = results
             .iter()
             .filter(|(_, o)| o.is_none())
-            .map(|(id, _)| id);
+            .map(|(id, _)| *id)
+            .collect();
+        if !released.is_empty() {
+            self.release_claims(&released, worker).await?;
+        }
         let ended: Vec<Ending<'_>> = results
             .iter()
             .filter_map(|(id, outcome)| Some(Ending::of(*id, outcome.as_ref()?, now)))
             .collect();
-        const RELEASE: &str = "
-            UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_until = NULL
-            WHERE id = $1 AND claimed_by = $2 AND status = 'sending'";
         match self {
             Store::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
-                for id in released {
-                    sqlx::query(RELEASE)
-                        .bind(id)
-                        .bind(worker)
-                        .execute(&mut *tx)
-                        .await?;
-                }
                 // In process: a statement per e-mail costs little.
                 for e in &ended {
                     sqlx::query(
@@ -572,13 +566,6 @@ impl Store {
                 sqlx::query("SET LOCAL synchronous_commit = off")
                     .execute(&mut *tx)
                     .await?;
-                for id in released {
-                    sqlx::query(RELEASE)
-                        .bind(id)
-                        .bind(worker)
-                        .execute(&mut *tx)
-                        .await?;
-                }
                 // One statement for them all: a round trip and an index
                 // update per e-mail limited the rate of sending.
                 sqlx::query(
@@ -600,6 +587,25 @@ impl Store {
                 tx.commit().await?;
             }
         }
+        Ok(())
+    }
+
+    /// Gives claimed e-mails that were never tried back to the outbox (a
+    /// sender stopping), in one statement; only this worker's claims.
+    async fn release_claims(&self, ids: &[i64], worker: &str) -> Result<(), StoreError> {
+        with_pool!(self, |pool| {
+            let mut query = QueryBuilder::new(
+                "UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_until = NULL
+                 WHERE status = 'sending' AND claimed_by = ",
+            );
+            query.push_bind(worker).push(" AND id IN (");
+            let mut list = query.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            list.push_unseparated(")");
+            query.build().persistent(false).execute(pool).await?;
+        });
         Ok(())
     }
 }

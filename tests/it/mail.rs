@@ -20,6 +20,7 @@ on_both_backends!(
     a_days_reminders_arrive_with_their_recipients_and_subjects,
     temporary_failures_are_retried_and_permanent_ones_marked_failed,
     pipelined_failures_are_classified_alike,
+    an_untried_claim_is_given_back,
     a_server_that_never_answers_is_timed_out,
     starttls_with_auth_delivers_and_a_wrong_password_fails,
     implicit_tls_delivers,
@@ -251,6 +252,36 @@ async fn failures_are_retried_or_marked(db: TestDb, server_options: &[&str]) {
     let after = drain(&store, &settings, at(3600)).await;
     assert_eq!(after.sent, 0);
     assert_eq!(server.received().len(), 2);
+}
+
+/// A claimed e-mail never tried (its sender was stopping) is given back:
+/// pending again, and another sender may claim it; another sender's
+/// release does not touch it.
+async fn an_untried_claim_is_given_back(db: TestDb) {
+    let store = db.store().await;
+    queue(&store, &[message("ann.lee@example.org", None)]).await;
+    let claimed = store
+        .claim_messages("first", day(), at(0), at(600), 16)
+        .await
+        .unwrap();
+    let [claim] = claimed.as_slice() else {
+        panic!("{claimed:?}")
+    };
+    store
+        .record_attempts(&[(claim.id, None)], "second", at(1))
+        .await
+        .unwrap();
+    assert_eq!(statuses(&store).await[0].1, "sending");
+    store
+        .record_attempts(&[(claim.id, None)], "first", at(1))
+        .await
+        .unwrap();
+    assert_eq!(statuses(&store).await[0].1, "pending");
+    let again = store
+        .claim_messages("second", day(), at(2), at(600), 16)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
 }
 
 async fn a_server_that_never_answers_is_timed_out(db: TestDb) {
