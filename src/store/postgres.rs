@@ -16,7 +16,7 @@ pub(super) async fn connect(
     let options = PgConnectOptions::from_str(url.expose_secret())
         .map_err(StoreError::Postgres)?
         .application_name("casewatch");
-    PgPoolOptions::new()
+    let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
         .after_connect(|conn, _| {
@@ -25,9 +25,31 @@ pub(super) async fn connect(
                 no_delay(conn).await
             })
         })
-        .connect_with(options)
+        .connect_lazy_with(options);
+    open_at_once(&pool, OPENED_AT_START.min(max_connections))
         .await
-        .map_err(StoreError::Postgres)
+        .map_err(StoreError::Postgres)?;
+    Ok(pool)
+}
+
+/// Connections opened at start: the big reads use one per part and one for
+/// the listed rows' details at the same time (`parts.rs`, `tracker.rs`).
+const OPENED_AT_START: u32 = 3;
+
+/// Opens `count` connections side by side and leaves them idle in the
+/// pool. Over TLS each one takes about 0.1 s to open (its handshake runs
+/// before [`no_delay`] can act) and a pool opens them as they are first
+/// needed, one after another: three in a row were 0.3 s of a 2 s tracker.
+/// The first error (a wrong address or password) is returned, as from
+/// connecting. They are put back before this returns: a dropped connection
+/// goes back to the pool in a task of its own, and a query made before that
+/// task ran would open yet another.
+async fn open_at_once(pool: &PgPool, count: u32) -> Result<(), sqlx::Error> {
+    let opened = (0..count.max(1)).map(|_| pool.acquire());
+    let mut connections = futures_util::future::try_join_all(opened).await?;
+    let put_back = connections.iter_mut().map(|c| c.return_to_pool());
+    futures_util::future::join_all(put_back).await;
+    Ok(())
 }
 
 /// casewatch's queries are short lookups or single reads of many rows,

@@ -324,6 +324,9 @@ fn csv(t: &Tracker) -> Result<Vec<u8>, csv::Error> {
 /// A sheet per table, with filters, frozen header rows and date cells.
 fn xlsx(t: &Tracker) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
+    // Excel's own level: compressing took a fifth of a large tracker's time
+    // at the default 6, for a file a few per cent smaller.
+    book.set_zip_compression_level(3);
     // A fixed creation time keeps the file identical when made again.
     let created = ExcelDateTime::from_ymd(
         u16::try_from(chrono::Datelike::year(&t.as_of)).unwrap_or(1900),
