@@ -145,6 +145,7 @@ impl Sender {
             }
             Ok::<_, StoreError>(())
         };
+        let mut recorder = self.store.recorder().await?;
         let record = async {
             let mut arrived = Vec::new();
             while results_rx.recv_many(&mut arrived, RECORDED_AT_ONCE).await > 0 {
@@ -161,9 +162,7 @@ impl Sender {
                         None => {}
                     }
                 }
-                self.store
-                    .record_attempts(&results, &self.worker, now)
-                    .await?;
+                recorder.record(&results, &self.worker, now).await?;
             }
             Ok::<_, StoreError>(())
         };

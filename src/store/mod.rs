@@ -35,6 +35,7 @@ mod parts;
 mod postgres;
 mod raw;
 mod reasons;
+mod recorder;
 mod report;
 mod sqlite;
 mod tracker;
@@ -50,6 +51,7 @@ pub use outbox::{
     MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome, UnsentReminder,
 };
 pub use reasons::{NewReason, ReasonTarget, StoredReason};
+pub use recorder::Recorder;
 pub use report::ReportStageRow;
 pub use tracker::{Claim, STALE_MINUTES};
 
