@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::message::{self, BuildError};
-use super::transport::{SendError, Transport};
+use super::transport::{Gate, SendError, Transport};
 use crate::calendar::Calendar;
 use crate::domain::london_time;
 use crate::settings::{MailSettings, SendingWindow};
@@ -84,12 +84,14 @@ impl Sender {
         // Three steps run side by side, joined by channels: claiming the
         // next batch while the last one goes out, and recording results
         // while more are sent. Each commit records every result that
-        // arrived during the one before (one disk flush for several e-mails
-        // on PostgreSQL). A send takes one of `concurrency` permits and its
-        // result gives it back only once committed, so at most that many
-        // e-mails are ever sent but not recorded: a crash repeats at most
-        // one per connection, however slow a commit is (a poll writing much
-        // at the same time makes PostgreSQL's commits wait on its log).
+        // arrived during the one before. Just before its message can be
+        // delivered, a send takes one of `concurrency` permits (`Gate`),
+        // and its result gives it back only once committed, so at most that
+        // many e-mails are ever delivered but not recorded: a crash repeats
+        // at most one per connection, however slow a commit is (a poll
+        // writing much at the same time makes PostgreSQL's commits wait on
+        // its log). Everything before (building the message, MAIL, RCPT
+        // and DATA) goes on while the last result commits.
         let unrecorded = Arc::new(Semaphore::new(concurrency));
         let (claimed_tx, mut claimed_rx) = mpsc::channel::<OutboxMessage>(batch);
         let (results_tx, mut results_rx) = mpsc::unbounded_channel();
@@ -127,15 +129,14 @@ impl Sender {
                     let stop = stop.clone();
                     let unrecorded = unrecorded.clone();
                     async move {
-                        // Never closed, so never an error.
-                        let permit = unrecorded.acquire_owned().await.ok();
                         // Once stopping, claimed messages not yet started are given back.
                         if *stop.borrow() {
-                            return Ok((row.id, None, permit));
+                            return Ok((row.id, None, None));
                         }
                         let id = row.id;
-                        let outcome = self.attempt(row, now).await?;
-                        Ok::<_, StoreError>((id, Some(outcome), permit))
+                        let mut gate = Gate::new(unrecorded);
+                        let outcome = self.attempt(row, now, &mut gate).await?;
+                        Ok::<_, StoreError>((id, Some(outcome), gate.into_permit()))
                     }
                 })
                 .buffer_unordered(concurrency);
@@ -175,6 +176,7 @@ impl Sender {
         &self,
         claimed: OutboxMessage,
         now: DateTime<Utc>,
+        gate: &mut Gate,
     ) -> Result<Outcome, StoreError> {
         let (id, attempts) = (claimed.id, claimed.attempts);
         let name = format!("{}-{:08}", claimed.for_day, claimed.id);
@@ -184,7 +186,7 @@ impl Sender {
         let result = match &built {
             Ok(m) => {
                 self.transport
-                    .send(&name, m, self.settings.send_timeout)
+                    .send_through(&name, m, self.settings.send_timeout, gate)
                     .await
             }
             Err(BuildError { reason, .. }) => Err(SendError::Permanent(reason.clone())),

@@ -36,7 +36,7 @@ use lettre::transport::smtp::response::Response;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use super::transport::SendError;
+use super::transport::{Gate, SendError};
 
 /// How the connection to the relay is protected.
 #[derive(Clone)]
@@ -111,14 +111,21 @@ impl SmtpClient {
         }
     }
 
-    /// Sends one message over an idle connection, or a new one.
-    pub async fn send(&self, envelope: &Envelope, email: &[u8]) -> Result<Response, SendError> {
+    /// Sends one message over an idle connection, or a new one, passing
+    /// `gate` before the message itself goes.
+    pub async fn send(
+        &self,
+        envelope: &Envelope,
+        email: &[u8],
+        gate: &mut Gate,
+    ) -> Result<Response, SendError> {
         let mut conn = self.connection().await?;
         // Pipelining would need lettre's checks for SMTPUTF8 and 8BITMIME
         // redone; casewatch's own messages are ASCII, so leave the rest to it.
         let result = if conn.pipelining && email.is_ascii() && envelope_is_ascii(envelope) {
-            send_pipelined(&mut conn.smtp, envelope, email).await
+            send_pipelined(&mut conn.smtp, envelope, email, gate).await
         } else {
+            gate.pass().await;
             conn.smtp.send(envelope, email).await
         };
         self.recycle(conn).await;
@@ -242,7 +249,7 @@ fn envelope_is_ascii(envelope: &Envelope) -> bool {
 }
 
 /// MAIL, every RCPT and DATA in one write (RFC 2920), each reply read in
-/// turn, then the message. Every reply is read even after a refusal, so
+/// turn, then, once through `gate`, the message. Every reply is read even after a refusal, so
 /// the first refusal is the one reported; after any refusal the connection
 /// is closed, as lettre does, rather than left mid-transaction (or in the
 /// message, had DATA been accepted all the same).
@@ -250,6 +257,7 @@ async fn send_pipelined(
     conn: &mut AsyncSmtpConnection,
     envelope: &Envelope,
     email: &[u8],
+    gate: &mut Gate,
 ) -> Result<Response, lettre::transport::smtp::Error> {
     let mut commands = Mail::new(envelope.from().cloned(), Vec::new()).to_string();
     for to in envelope.to() {
@@ -271,6 +279,7 @@ async fn send_pipelined(
         conn.abort().await;
         return Err(e);
     }
+    gate.pass().await;
     let sent = conn.message(email).await;
     if sent.is_err() {
         // Broken or not, lettre's own send would not reuse it either.

@@ -9,6 +9,7 @@ use lettre::Message;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use secrecy::ExposeSecret;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::smtp::{Encryption, SmtpClient};
 
@@ -57,7 +58,21 @@ impl Transport {
         message: &Message,
         limit: Duration,
     ) -> Result<String, SendError> {
-        match tokio::time::timeout(limit, self.send_unbounded(name, message)).await {
+        self.send_through(name, message, limit, &mut Gate::open())
+            .await
+    }
+
+    /// [`Transport::send`], passing `gate` just before the receiver can
+    /// take the message: everything up to there may go on while the gate
+    /// is shut.
+    pub async fn send_through(
+        &self,
+        name: &str,
+        message: &Message,
+        limit: Duration,
+        gate: &mut Gate,
+    ) -> Result<String, SendError> {
+        match tokio::time::timeout(limit, self.send_unbounded(name, message, gate)).await {
             Ok(result) => result,
             Err(_) => Err(SendError::Temporary(format!(
                 "no answer within {} seconds (mail.send_timeout_seconds)",
@@ -66,11 +81,22 @@ impl Transport {
         }
     }
 
-    async fn send_unbounded(&self, name: &str, message: &Message) -> Result<String, SendError> {
+    async fn send_unbounded(
+        &self,
+        name: &str,
+        message: &Message,
+        gate: &mut Gate,
+    ) -> Result<String, SendError> {
         match self {
-            Self::File(dir) => write_eml(dir, name, &message.formatted()),
+            Self::File(dir) => {
+                let bytes = message.formatted();
+                gate.pass().await;
+                write_eml(dir, name, &bytes)
+            }
             Self::Smtp(smtp) => {
-                let reply = smtp.send(message.envelope(), &message.formatted()).await?;
+                let reply = smtp
+                    .send(message.envelope(), &message.formatted(), gate)
+                    .await?;
                 Ok(format!(
                     "{} {}",
                     reply.code(),
@@ -86,6 +112,47 @@ impl Transport {
         if let Self::Smtp(smtp) = self {
             smtp.close_idle().await;
         }
+    }
+}
+
+/// A send waits here, just before the message can be delivered, for one
+/// of a number of permits, and keeps it: the sender gives it back once the
+/// result is recorded, so that no more than that many e-mails are ever
+/// delivered but not recorded (`Sender::drain`). A send that fails before
+/// the gate takes none: nothing was delivered. The wait, about one commit,
+/// counts in the send's time limit.
+pub struct Gate {
+    permits: Option<Arc<Semaphore>>,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Gate {
+    /// A gate that is always open.
+    pub fn open() -> Self {
+        Self {
+            permits: None,
+            permit: None,
+        }
+    }
+
+    /// A gate that takes one of `permits`.
+    pub fn new(permits: Arc<Semaphore>) -> Self {
+        Self {
+            permits: Some(permits),
+            permit: None,
+        }
+    }
+
+    pub async fn pass(&mut self) {
+        if let (Some(permits), None) = (&self.permits, &self.permit) {
+            // Never closed, so never an error.
+            self.permit = permits.clone().acquire_owned().await.ok();
+        }
+    }
+
+    /// The permit taken, if the send got as far as the gate.
+    pub fn into_permit(self) -> Option<OwnedSemaphorePermit> {
+        self.permit
     }
 }
 
