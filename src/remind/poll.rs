@@ -75,15 +75,17 @@ impl Poll<'_> {
         let mut report = self
             .due(today, |reminder, _| reminders.push(reminder))
             .await?;
-        // Recorded recipient by recipient (keeping the scan's order within
-        // each), so that the reminders one e-mail carries lie together and
-        // linking them to it rewrites a few pages rather than one each.
+        // Recorded recipient by recipient, so that the reminders one e-mail
+        // carries lie together and linking them to it rewrites a few pages
+        // rather than one each; then by stage, as PostgreSQL reads the
+        // stages in parts, in no set order.
         reminders.sort_by(|a, b| {
-            if Arc::ptr_eq(&a.recipient, &b.recipient) {
+            let by_recipient = if Arc::ptr_eq(&a.recipient, &b.recipient) {
                 std::cmp::Ordering::Equal
             } else {
                 a.recipient.cmp(&b.recipient)
-            }
+            };
+            by_recipient.then(a.stage_id.cmp(&b.stage_id))
         });
         report.recorded = self.store.add_reminders(&reminders, today, now).await?;
         drop(reminders);
@@ -141,6 +143,8 @@ impl Poll<'_> {
             due.push((reminder, row.stage.clone()))
         })
         .await?;
+        // In stage order, whatever order the stages were read in.
+        due.sort_by_key(|(_, stage)| stage.stage_id);
         let names: HashMap<String, String> = self.store.staff_names().await?;
         let unsent: Vec<UnsentReminder> = due
             .into_iter()

@@ -12,10 +12,11 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
-use sqlx::{QueryBuilder, SqlitePool};
+use sqlx::{AssertSqlSafe, QueryBuilder, SqlitePool};
 
 use super::cases::{STAGE_COLUMNS, StageListed};
 use super::columns::Columns;
+use super::parts::{part_condition, part_ranges};
 use super::raw::Statement;
 use super::{StageRow, Store, StoreError, batched, with_pool};
 
@@ -239,8 +240,18 @@ impl Store {
                     each(open_stage(&row)?);
                 }
             }
+            // In parts on two connections, so that two server processes
+            // share the work (`parts.rs`); the order of stages is not kept,
+            // and need not be: the poll sorts what it records.
             Store::Postgres(pool) => {
-                let mut rows = sqlx::query(OPEN_STAGES).bind(as_of).fetch(pool);
+                let ranges = part_ranges(pool).await?;
+                // Made of constants only.
+                let sql = format!("{OPEN_STAGES}{}", part_condition(2));
+                let parts = ranges.iter().map(|&(lo, hi)| {
+                    let query = sqlx::query(AssertSqlSafe(sql.as_str())).bind(as_of);
+                    query.bind(lo).bind(hi).fetch(pool)
+                });
+                let mut rows = futures_util::stream::select_all(parts);
                 while let Some(row) = rows.try_next().await? {
                     count += 1;
                     each(open_stage(&row)?);

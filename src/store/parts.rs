@@ -14,12 +14,16 @@ use super::StoreError;
 const PARTS: u32 = 2;
 
 /// The condition a big read adds to its `WHERE`, with the range's bounds
-/// as `$3` and `$4`: the range covers both sides of the join, and the
-/// order by case lets PostgreSQL merge the two id indexes instead of
-/// hashing 900,000 cases (which with the default `work_mem` spilled to
-/// disk, twice as slow).
-pub(super) const PART_CONDITION: &str =
-    " AND s.case_id BETWEEN $3 AND $4 AND c.id BETWEEN $3 AND $4 ORDER BY s.case_id";
+/// bound as the parameters numbered `first` and the one after: the range
+/// covers both sides of the join, and the order by case lets PostgreSQL
+/// merge the two id indexes instead of hashing 900,000 cases (which with
+/// the default `work_mem` spilled to disk, twice as slow).
+pub(super) fn part_condition(first: u8) -> String {
+    let (lo, hi) = (first, first + 1);
+    format!(
+        " AND s.case_id BETWEEN ${lo} AND ${hi} AND c.id BETWEEN ${lo} AND ${hi} ORDER BY s.case_id"
+    )
+}
 
 /// The case id ranges a big read is split into, each to be read on its
 /// own connection: as many as the pool allows, up to [`PARTS`].
@@ -47,7 +51,17 @@ fn split(lo: i64, hi: i64, parts: u32) -> Vec<(i64, i64)> {
 
 #[cfg(test)]
 mod tests {
-    use super::split;
+    use super::{part_condition, split};
+
+    #[test]
+    fn the_condition_numbers_its_bounds_from_first() {
+        let condition = part_condition(3);
+        assert!(
+            condition.contains("s.case_id BETWEEN $3 AND $4"),
+            "{condition}"
+        );
+        assert!(condition.contains("c.id BETWEEN $3 AND $4"), "{condition}");
+    }
 
     #[test]
     fn ranges_cover_every_id_once() {

@@ -10,7 +10,7 @@ use sqlx::AssertSqlSafe;
 
 use super::cases::stored_terms;
 use super::columns::Columns;
-use super::parts::{PART_CONDITION, part_ranges};
+use super::parts::{part_condition, part_ranges};
 use super::raw::Statement;
 use super::{Store, StoreError, with_pool};
 use crate::domain::{Kind, Outcome, Stage};
@@ -97,7 +97,7 @@ impl Store {
             Store::Postgres(pool) => {
                 let ranges = part_ranges(pool).await?;
                 // Made of constants only.
-                let sql = format!("{REPORT_STAGES}{PART_CONDITION}");
+                let sql = format!("{REPORT_STAGES}{}", part_condition(3));
                 let parts = ranges.iter().map(|&(lo, hi)| {
                     let query = sqlx::query(AssertSqlSafe(sql.as_str())).bind(from).bind(to);
                     query.bind(lo).bind(hi).fetch(pool)

@@ -9,7 +9,7 @@ use sqlx::AssertSqlSafe;
 
 use super::cases::stored_terms;
 use super::columns::Columns;
-use super::parts::{PART_CONDITION, part_ranges};
+use super::parts::{part_condition, part_ranges};
 use super::raw::Statement;
 use super::{Store, StoreError, with_pool};
 use crate::domain::Stage;
@@ -132,7 +132,7 @@ impl Store {
             Store::Postgres(pool) => {
                 let ranges = part_ranges(pool).await?;
                 // Made of constants only.
-                let sql = format!("{TRACKED}{PART_CONDITION}");
+                let sql = format!("{TRACKED}{}", part_condition(3));
                 let parts = ranges.iter().map(|&(lo, hi)| {
                     let query = sqlx::query(AssertSqlSafe(sql.as_str()))
                         .bind(as_of)
