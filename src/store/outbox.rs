@@ -82,7 +82,8 @@ pub struct NewMessage {
     pub reminder_ids: Vec<i64>,
 }
 
-/// A claimed e-mail, without its bodies.
+/// A claimed e-mail as the claim returns it: its bodies are `None` only
+/// where the row that holds them is missing.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 struct ClaimedMessage {
     id: i64,
@@ -92,6 +93,35 @@ struct ClaimedMessage {
     subject: String,
     /// Attempts before this one.
     attempts: i32,
+    body_text: Option<String>,
+    body_html: Option<String>,
+    ics: Option<String>,
+}
+
+impl TryFrom<ClaimedMessage> for OutboxMessage {
+    type Error = StoreError;
+
+    fn try_from(c: ClaimedMessage) -> Result<Self, StoreError> {
+        // A foreign key and one transaction make an e-mail and its bodies
+        // together.
+        let (Some(body_text), Some(body_html)) = (c.body_text, c.body_html) else {
+            return Err(StoreError::Corrupt(format!(
+                "e-mail {} has no bodies",
+                c.id
+            )));
+        };
+        Ok(OutboxMessage {
+            id: c.id,
+            for_day: c.for_day,
+            recipient: c.recipient,
+            cc: c.cc,
+            subject: c.subject,
+            body_text,
+            body_html,
+            ics: c.ics,
+            attempts: c.attempts,
+        })
+    }
 }
 
 /// A claimed e-mail, as the sender needs it.
@@ -390,8 +420,8 @@ impl Store {
 
     /// Claims up to `limit` of `today`'s e-mails that are due for an attempt
     /// (or whose earlier claim ran out: that sender died), for `worker`
-    /// until `until`, with their bodies: one query for the batch rather than
-    /// one per e-mail, which on SQLite is a hand-off to its thread each. A
+    /// until `until`, with their bodies, which the claim itself returns:
+    /// each query is a round trip (on SQLite a hand-off to its thread). A
     /// body is at most a few hundred kilobytes, since e-mails list at most
     /// `reminders.cases_per_section` cases a section.
     pub async fn claim_messages(
@@ -419,63 +449,7 @@ impl Store {
             claimed.extend(self.claim(DUE, worker, today, now, until, left).await?);
         }
         claimed.sort_by_key(|m| m.id);
-        self.with_bodies(claimed).await
-    }
-
-    async fn with_bodies(
-        &self,
-        claimed: Vec<ClaimedMessage>,
-    ) -> Result<Vec<OutboxMessage>, StoreError> {
-        if claimed.is_empty() {
-            return Ok(Vec::new());
-        }
-        let bodies: Vec<(i64, String, String, Option<String>)> = with_pool!(self, |pool| {
-            let mut query = QueryBuilder::new(
-                "SELECT outbox_id, body_text, body_html, ics FROM outbox_bodies WHERE outbox_id IN (",
-            );
-            let mut list = query.separated(", ");
-            for message in &claimed {
-                list.push_bind(message.id);
-            }
-            list.push_unseparated(") ORDER BY outbox_id");
-            query
-                .build_query_as()
-                .persistent(false)
-                .fetch_all(pool)
-                .await?
-        });
-        // Both in id order; every outbox row has its bodies (a foreign key
-        // and one transaction make them together).
-        if bodies.len() != claimed.len() {
-            return Err(StoreError::Corrupt(format!(
-                "{} claimed e-mails have {} bodies",
-                claimed.len(),
-                bodies.len()
-            )));
-        }
-        claimed
-            .into_iter()
-            .zip(bodies)
-            .map(|(c, (of, body_text, body_html, ics))| {
-                if of != c.id {
-                    return Err(StoreError::Corrupt(format!(
-                        "e-mail {} was given the bodies of {of}",
-                        c.id
-                    )));
-                }
-                Ok(OutboxMessage {
-                    id: c.id,
-                    for_day: c.for_day,
-                    recipient: c.recipient,
-                    cc: c.cc,
-                    subject: c.subject,
-                    body_text,
-                    body_html,
-                    ics,
-                    attempts: c.attempts,
-                })
-            })
-            .collect()
+        claimed.into_iter().map(OutboxMessage::try_from).collect()
     }
 
     async fn claim(
@@ -496,7 +470,10 @@ impl Store {
         let sql = format!(
             "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $4
              WHERE id IN ({candidates}{lock})
-             RETURNING id, for_day, recipient, cc, subject, attempts"
+             RETURNING id, for_day, recipient, cc, subject, attempts,
+                       (SELECT body_text FROM outbox_bodies WHERE outbox_id = outbox.id) AS body_text,
+                       (SELECT body_html FROM outbox_bodies WHERE outbox_id = outbox.id) AS body_html,
+                       (SELECT ics FROM outbox_bodies WHERE outbox_id = outbox.id) AS ics"
         );
         Ok(with_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
