@@ -43,7 +43,9 @@ const OPENED_AT_START: u32 = 3;
 /// The first error (a wrong address or password) is returned, as from
 /// connecting. They are put back before this returns: a dropped connection
 /// goes back to the pool in a task of its own, and a query made before that
-/// task ran would open yet another.
+/// task ran would open yet another. (`return_to_pool` is public but left
+/// out of sqlx's documentation; should it go, this fails to build rather
+/// than quietly opening connections one by one again.)
 async fn open_at_once(pool: &PgPool, count: u32) -> Result<(), sqlx::Error> {
     let opened = (0..count.max(1)).map(|_| pool.acquire());
     let mut connections = futures_util::future::try_join_all(opened).await?;
