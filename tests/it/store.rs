@@ -49,6 +49,20 @@ async fn load(store: &Store, staff_csv: &str, cases_csv: &str) -> casewatch::sto
     store.import_cases(&cases, now()).await.unwrap()
 }
 
+/// The big reads use three connections at once; over TLS each takes a
+/// tenth of a second to open, so they are opened side by side at start
+/// and left idle, rather than one after another when first needed.
+#[tokio::test]
+async fn postgres_opens_its_first_connections_side_by_side() {
+    let db = TestDb::postgres().await;
+    let Store::Postgres(pool) = Store::connect(&db.settings).await.unwrap() else {
+        panic!("a PostgreSQL store");
+    };
+    assert_eq!(pool.size(), 3);
+    // All back in the pool: a query made now opens no fourth.
+    assert_eq!(pool.num_idle(), 3);
+}
+
 async fn migrations_apply_once(db: TestDb) {
     let store = db.store().await;
     let again = store.migrate().await.unwrap();
