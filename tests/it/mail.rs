@@ -25,6 +25,7 @@ on_both_backends!(
     starttls_with_auth_delivers_and_a_wrong_password_fails,
     implicit_tls_delivers,
     a_sender_killed_mid_batch_loses_nothing,
+    one_database_connection_is_enough_to_send,
 );
 
 const DAY: &str = "2026-11-30";
@@ -252,6 +253,31 @@ async fn failures_are_retried_or_marked(db: TestDb, server_options: &[&str]) {
     let after = drain(&store, &settings, at(3600)).await;
     assert_eq!(after.sent, 0);
     assert_eq!(server.received().len(), 2);
+}
+
+/// The recorder keeps a connection for the whole drain only where the
+/// pool has connections to spare: with one, claims and results take turns.
+async fn one_database_connection_is_enough_to_send(mut db: TestDb) {
+    db.settings.max_connections = 1;
+    let server = SmtpServer::start(&[]);
+    let store = db.store().await;
+    let settings = settings(&env(server.port, &[]));
+    let recipients = [
+        "ann.lee@example.org",
+        "bo.khan@example.org",
+        "cy.ode@example.org",
+    ];
+    let messages: Vec<_> = recipients.iter().map(|r| message(r, None)).collect();
+    queue(&store, &messages).await;
+    let report = drain(&store, &settings, at(0)).await;
+    assert_eq!(
+        (report.sent, report.retrying, report.failed),
+        (3, 0, 0),
+        "{report:?}"
+    );
+    assert_eq!(server.received().len(), 3);
+    let sent = recipients.map(|r| (r.to_owned(), "sent".to_owned()));
+    assert_eq!(statuses(&store).await, sent);
 }
 
 /// A claimed e-mail never tried (its sender was stopping) is given back:
