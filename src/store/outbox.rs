@@ -432,29 +432,13 @@ impl Store {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
-        // Claims that ran out first, then pending e-mails in the order they
-        // fell due: each in the `outbox_claim` index's order, so that a
-        // claim reads only the rows it takes.
-        const RAN_OUT: &str = "SELECT id FROM outbox
-            WHERE for_day = $2 AND status = 'sending' AND claimed_until < $3
-            ORDER BY next_attempt_at, id LIMIT $5";
-        const DUE: &str = "SELECT id FROM outbox
-            WHERE for_day = $2 AND status = 'pending' AND next_attempt_at <= $3
-            ORDER BY next_attempt_at, id LIMIT $5";
-        let mut claimed = self
-            .claim(RAN_OUT, worker, today, now, until, limit)
-            .await?;
-        let left = limit - i64::try_from(claimed.len()).unwrap_or(limit);
-        if left > 0 {
-            claimed.extend(self.claim(DUE, worker, today, now, until, left).await?);
-        }
+        let mut claimed = self.claim(worker, today, now, until, limit).await?;
         claimed.sort_by_key(|m| m.id);
         claimed.into_iter().map(OutboxMessage::try_from).collect()
     }
 
     async fn claim(
         &self,
-        candidates: &str,
         worker: &str,
         today: NaiveDate,
         now: DateTime<Utc>,
@@ -467,9 +451,21 @@ impl Store {
             Store::Sqlite(_) => "",
             Store::Postgres(_) => " FOR UPDATE SKIP LOCKED",
         };
+        // Claims that ran out first, then pending e-mails in the order they
+        // fell due: each in the `outbox_claim` index's order, so that a
+        // claim reads only the rows it takes. One statement: on SQLite each
+        // takes the one writer's lock, and the sender's results wait for it.
         let sql = format!(
             "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $4
-             WHERE id IN ({candidates}{lock})
+             WHERE id IN (
+                SELECT id FROM (SELECT id FROM outbox
+                    WHERE for_day = $2 AND status = 'sending' AND claimed_until < $3
+                    ORDER BY next_attempt_at, id LIMIT $5{lock}) AS ran_out
+                UNION ALL
+                SELECT id FROM (SELECT id FROM outbox
+                    WHERE for_day = $2 AND status = 'pending' AND next_attempt_at <= $3
+                    ORDER BY next_attempt_at, id LIMIT $5{lock}) AS due
+                LIMIT $5)
              RETURNING id, for_day, recipient, cc, subject, attempts,
                        (SELECT body_text FROM outbox_bodies WHERE outbox_id = outbox.id) AS body_text,
                        (SELECT body_html FROM outbox_bodies WHERE outbox_id = outbox.id) AS body_html,

@@ -26,6 +26,7 @@ on_both_backends!(
     implicit_tls_delivers,
     a_sender_killed_mid_batch_loses_nothing,
     one_database_connection_is_enough_to_send,
+    a_claim_that_ran_out_is_taken_first,
 );
 
 const DAY: &str = "2026-11-30";
@@ -278,6 +279,48 @@ async fn one_database_connection_is_enough_to_send(mut db: TestDb) {
     assert_eq!(server.received().len(), 3);
     let sent = recipients.map(|r| (r.to_owned(), "sent".to_owned()));
     assert_eq!(statuses(&store).await, sent);
+}
+
+/// A claim that ran out (its sender died) is taken over before e-mails
+/// that wait their turn, in the same claim.
+async fn a_claim_that_ran_out_is_taken_first(db: TestDb) {
+    let store = db.store().await;
+    queue(
+        &store,
+        &[
+            message("ann.lee@example.org", None),
+            message("bo.khan@example.org", None),
+        ],
+    )
+    .await;
+    let first = store
+        .claim_messages("dead", day(), at(0), at(10), 1)
+        .await
+        .unwrap();
+    let [dead] = first.as_slice() else {
+        panic!("{first:?}")
+    };
+    // Still claimed: the other one is taken.
+    let early = store
+        .claim_messages("alive", day(), at(5), at(600), 1)
+        .await
+        .unwrap();
+    assert_ne!(early[0].id, dead.id);
+    store
+        .record_attempts(&[(early[0].id, None)], "alive", at(6))
+        .await
+        .unwrap();
+    // Run out: taken first, though the other is pending again.
+    let late = store
+        .claim_messages("alive", day(), at(20), at(600), 1)
+        .await
+        .unwrap();
+    assert_eq!(late.iter().map(|m| m.id).collect::<Vec<_>>(), [dead.id]);
+    let both = store
+        .claim_messages("alive", day(), at(21), at(600), 5)
+        .await
+        .unwrap();
+    assert_eq!(both.iter().map(|m| m.id).collect::<Vec<_>>(), [early[0].id]);
 }
 
 /// A claimed e-mail never tried (its sender was stopping) is given back:
