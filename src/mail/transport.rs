@@ -143,6 +143,7 @@ impl Gate {
         }
     }
 
+    /// Waits for a permit, unless one is held already or none is needed.
     pub async fn pass(&mut self) {
         if let (Some(permits), None) = (&self.permits, &self.permit) {
             // Never closed, so never an error.

@@ -92,7 +92,7 @@ impl Held {
     /// `None` gives back a claimed e-mail that was not attempted (the
     /// sender is stopping), so the next sender takes it at once. A claim
     /// that ran out and was taken over is left to the new owner.
-    pub async fn record(
+    async fn record(
         &mut self,
         results: &[(i64, Option<Outcome>)],
         worker: &str,
