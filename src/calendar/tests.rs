@@ -7,13 +7,26 @@ use super::*;
 
 const REFERENCE_CSV: &str = include_str!("../../tests/data/bank-holidays-england-and-wales.csv");
 
+/// Scotland's and Northern Ireland's weekday bank holidays 1995-2035 as
+/// the `holidays` package for Python (0.109, `holidays.UK(subdiv=..)`)
+/// lists them: a second source, kept apart from ours. One day is left out:
+/// it lists St Andrew's Day 2006, a year before the St Andrew's Day Bank
+/// Holiday (Scotland) Act 2007 made it a bank holiday.
+const SCOTLAND_CSV: &str = include_str!("../../tests/data/bank-holidays-scotland.csv");
+const NORTHERN_IRELAND_CSV: &str =
+    include_str!("../../tests/data/bank-holidays-northern-ireland.csv");
+
 fn date(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
 }
 
 fn reference_days() -> BTreeSet<NaiveDate> {
-    REFERENCE_CSV
-        .lines()
+    days_of(REFERENCE_CSV)
+}
+
+/// The dates of a `date,name` file with a header line.
+fn days_of(csv: &str) -> BTreeSet<NaiveDate> {
+    csv.lines()
         .skip(1)
         .filter(|line| !line.trim().is_empty())
         .map(|line| date(line.split(',').next().unwrap()))
@@ -62,6 +75,30 @@ fn england_and_wales_matches_reference_csv_every_day_1995_to_2035() {
 }
 
 #[test]
+fn scotland_and_northern_ireland_match_a_second_source_1995_to_2035() {
+    for (division, csv) in [
+        (Division::Scotland, SCOTLAND_CSV),
+        (Division::NorthernIreland, NORTHERN_IRELAND_CSV),
+    ] {
+        let reference = days_of(csv);
+        let calendar = builtin(division);
+        let mut day = date("1995-01-01");
+        while day <= date("2035-12-31") {
+            if !is_weekend(day) {
+                let listed = reference.contains(&day);
+                assert_eq!(
+                    calendar.is_working_day(day).unwrap(),
+                    !listed,
+                    "{division} {day}"
+                );
+            }
+            day = day.succ_opt().unwrap();
+        }
+        assert!(reference.len() > 350, "{division}");
+    }
+}
+
+#[test]
 fn england_and_wales_json_titles_match_reference_csv() {
     let csv: Vec<(NaiveDate, String)> = REFERENCE_CSV
         .lines()
@@ -80,12 +117,16 @@ fn england_and_wales_json_titles_match_reference_csv() {
 /// Years in which the history departs from the rules (one-offs, moved days).
 const ONE_OFF_YEARS: [i32; 8] = [1995, 1999, 2002, 2011, 2012, 2020, 2022, 2023];
 
+/// Scotland's own one-off: 15 June 2026, for the World Cup.
+const SCOTLAND_ONE_OFF_YEAR: i32 = 2026;
+
 #[test]
 fn rules_reproduce_the_shipped_history_outside_one_off_years() {
     for division in DIVISIONS {
         let data = builtin_days(division);
         for year in 1995..=2026 {
-            if ONE_OFF_YEARS.contains(&year) {
+            let own_one_off = division == Division::Scotland && year == SCOTLAND_ONE_OFF_YEAR;
+            if ONE_OFF_YEARS.contains(&year) || own_one_off {
                 continue;
             }
             let from_data: Vec<_> = data
@@ -167,6 +208,11 @@ fn scotland_has_its_own_days() {
     );
     assert!(closed("2019-12-02"), "St Andrew's Day substitute");
     assert!(!closed("2006-11-30"), "St Andrew's Day before 2007");
+    // Appointed by royal proclamation on 4 February 2026, for Scotland only.
+    assert!(closed("2026-06-15"), "World Cup bank holiday");
+    for other in [Division::EnglandAndWales, Division::NorthernIreland] {
+        assert!(builtin(other).is_working_day(date("2026-06-15")).unwrap());
+    }
     assert!(
         closed("2024-08-05") && closed("2030-08-05"),
         "first Monday of August"
