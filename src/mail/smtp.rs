@@ -249,10 +249,11 @@ fn envelope_is_ascii(envelope: &Envelope) -> bool {
 }
 
 /// MAIL, every RCPT and DATA in one write (RFC 2920), each reply read in
-/// turn, then, once through `gate`, the message. Every reply is read even after a refusal, so
-/// the first refusal is the one reported; after any refusal the connection
-/// is closed, as lettre does, rather than left mid-transaction (or in the
-/// message, had DATA been accepted all the same).
+/// turn, then, once through `gate`, the message. Every reply is read even
+/// after a refusal, so the first refusal is the one reported; after any
+/// refusal the connection is closed, as lettre does, rather than left
+/// mid-transaction (or in the message, had DATA been accepted all the
+/// same).
 async fn send_pipelined(
     conn: &mut AsyncSmtpConnection,
     envelope: &Envelope,

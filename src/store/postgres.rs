@@ -32,8 +32,10 @@ pub(super) async fn connect(
     Ok(pool)
 }
 
-/// Connections opened at start: the big reads use one per part and one for
-/// the listed rows' details at the same time (`parts.rs`, `tracker.rs`).
+/// Connections opened at start: the big reads use one per part at once
+/// (`parts.rs`), and the connection a query used a moment before is back
+/// in the pool only once sqlx has checked it, so a third is often opened
+/// too; the sender claims and records on two while it sends.
 const OPENED_AT_START: u32 = 3;
 
 /// Opens `count` connections side by side and leaves them idle in the
