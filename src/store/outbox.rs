@@ -12,13 +12,12 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
-use sqlx::{AssertSqlSafe, QueryBuilder, SqlitePool};
+use sqlx::{QueryBuilder, SqlitePool};
 
 use super::cases::{STAGE_COLUMNS, StageListed};
 use super::columns::Columns;
-use super::parts::{part_condition, part_ranges};
-use super::raw::Statement;
-use super::{StageRow, Store, StoreError, batched, with_pool};
+use super::raw::{self, Statement};
+use super::{StageRow, Store, StoreError, batched, parts, with_pool};
 
 /// An open stage as the poll reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,36 +255,37 @@ impl Store {
         mut each: impl FnMut(OpenStageRow),
     ) -> Result<usize, StoreError> {
         let mut count = 0;
+        let mut one = |row: OpenStageRow| {
+            count += 1;
+            each(row);
+        };
         match self {
             // Through SQLite's C API: sqlx's driver copies every value and
             // hands each row across threads, three times the time of the
             // read itself for a million stages (src/store/raw.rs).
             Store::Sqlite(pool) => {
-                let mut conn = pool.acquire().await?;
-                let mut handle = conn.lock_handle().await?;
-                let mut rows = Statement::prepare(&mut handle, OPEN_STAGES)?;
-                rows.bind_date(c"$1", as_of)?;
-                while let Some(row) = rows.next()? {
-                    count += 1;
-                    each(open_stage(&row)?);
-                }
+                let bind = |s: &mut Statement<'_>| s.bind_date(c"$1", as_of);
+                raw::for_each_row(pool, OPEN_STAGES, bind, |row| {
+                    one(open_stage(row)?);
+                    Ok::<_, StoreError>(())
+                })
+                .await?;
             }
             // In parts on two connections, so that two server processes
             // share the work (`parts.rs`); the order of stages is not kept,
             // and need not be: the poll sorts what it records.
             Store::Postgres(pool) => {
-                let ranges = part_ranges(pool).await?;
-                // Made of constants only.
-                let sql = format!("{OPEN_STAGES}{}", part_condition(2));
-                let parts = ranges.iter().map(|&(lo, hi)| {
-                    let query = sqlx::query(AssertSqlSafe(sql.as_str())).bind(as_of);
-                    query.bind(lo).bind(hi).fetch(pool)
-                });
-                let mut rows = futures_util::stream::select_all(parts);
-                while let Some(row) = rows.try_next().await? {
-                    count += 1;
-                    each(open_stage(&row)?);
-                }
+                parts::for_each_row(
+                    pool,
+                    OPEN_STAGES,
+                    1,
+                    |q| q.bind(as_of),
+                    |row| {
+                        one(open_stage(row)?);
+                        Ok::<_, StoreError>(())
+                    },
+                )
+                .await?;
             }
         }
         Ok(count)

@@ -5,9 +5,40 @@
 //! depend on the order of the rows. (SQLite reads in one part, through its
 //! C API: `raw.rs`.)
 
-use sqlx::PgPool;
+use futures_util::TryStreamExt;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::Query;
+use sqlx::{AssertSqlSafe, PgPool, Postgres};
 
 use super::StoreError;
+
+/// A query with some of its parameters bound.
+type PgQuery<'q> = Query<'q, Postgres, PgArguments>;
+
+/// Runs `sql`, a query that ends in its `WHERE` conditions, on each part
+/// at once: `bind` binds its `bound` parameters ($1 to $`bound`), and the
+/// part's range follows them. Calls `each` with every row as it comes, in
+/// no set order, until one returns an error.
+pub(super) async fn for_each_row<E: From<StoreError>>(
+    pool: &PgPool,
+    sql: &str,
+    bound: u8,
+    bind: impl for<'q> Fn(PgQuery<'q>) -> PgQuery<'q>,
+    mut each: impl FnMut(&PgRow) -> Result<(), E>,
+) -> Result<(), E> {
+    let ranges = part_ranges(pool).await?;
+    // Made of the caller's query and constants.
+    let sql = format!("{sql}{}", part_condition(bound + 1));
+    let parts = ranges.iter().map(|&(lo, hi)| {
+        let query = bind(sqlx::query(AssertSqlSafe(sql.as_str())));
+        query.bind(lo).bind(hi).fetch(pool)
+    });
+    let mut rows = futures_util::stream::select_all(parts);
+    while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+        each(&row)?;
+    }
+    Ok(())
+}
 
 /// How many parts a big read is split into, at most: one per core of the
 /// machines casewatch is run on, and within the smallest pool allowed.
@@ -18,7 +49,7 @@ const PARTS: u32 = 2;
 /// covers both sides of the join, and the order by case lets PostgreSQL
 /// merge the two id indexes instead of hashing 900,000 cases (which with
 /// the default `work_mem` spilled to disk, twice as slow).
-pub(super) fn part_condition(first: u8) -> String {
+fn part_condition(first: u8) -> String {
     let (lo, hi) = (first, first + 1);
     format!(
         " AND s.case_id BETWEEN ${lo} AND ${hi} AND c.id BETWEEN ${lo} AND ${hi} ORDER BY s.case_id"
@@ -27,7 +58,7 @@ pub(super) fn part_condition(first: u8) -> String {
 
 /// The case id ranges a big read is split into, each to be read on its
 /// own connection: as many as the pool allows, up to [`PARTS`].
-pub(super) async fn part_ranges(pool: &PgPool) -> Result<Vec<(i64, i64)>, StoreError> {
+async fn part_ranges(pool: &PgPool) -> Result<Vec<(i64, i64)>, StoreError> {
     let (lo, hi): (Option<i64>, Option<i64>) = sqlx::query_as("SELECT MIN(id), MAX(id) FROM cases")
         .fetch_one(pool)
         .await?;

@@ -21,9 +21,28 @@ use std::ptr::{self, NonNull};
 
 use chrono::NaiveDate;
 use libsqlite3_sys as ffi;
+use sqlx::SqlitePool;
 use sqlx::sqlite::LockedSqliteHandle;
 
 use super::StoreError;
+
+/// Runs `sql` on a connection of `pool`, its parameters bound by `bind`,
+/// and calls `each` with every row, until one returns an error.
+pub(super) async fn for_each_row<E: From<StoreError>>(
+    pool: &SqlitePool,
+    sql: &str,
+    bind: impl FnOnce(&mut Statement<'_>) -> Result<(), StoreError>,
+    mut each: impl FnMut(&RawRow<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut conn = pool.acquire().await.map_err(StoreError::from)?;
+    let mut handle = conn.lock_handle().await.map_err(StoreError::from)?;
+    let mut statement = Statement::prepare(&mut handle, sql)?;
+    bind(&mut statement)?;
+    while let Some(row) = statement.next()? {
+        each(&row)?;
+    }
+    Ok(())
+}
 
 /// A prepared statement on a locked connection; finalized when dropped.
 pub(super) struct Statement<'h> {

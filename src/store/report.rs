@@ -6,13 +6,11 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
-use sqlx::AssertSqlSafe;
 
 use super::cases::stored_terms;
 use super::columns::Columns;
-use super::parts::{part_condition, part_ranges};
-use super::raw::Statement;
-use super::{Store, StoreError, with_pool};
+use super::raw::{self, Statement};
+use super::{Store, StoreError, parts, with_pool};
 use crate::domain::{Kind, Outcome, Stage};
 
 /// A stage as the report reads it, its text borrowed from the row being
@@ -84,29 +82,28 @@ impl Store {
         let mut count = 0;
         match self {
             Store::Sqlite(pool) => {
-                let mut conn = pool.acquire().await.map_err(StoreError::from)?;
-                let mut handle = conn.lock_handle().await.map_err(StoreError::from)?;
-                let mut stages = Statement::prepare(&mut handle, REPORT_STAGES)?;
-                stages.bind_date(c"$1", from)?;
-                stages.bind_date(c"$2", to)?;
-                while let Some(row) = stages.next()? {
+                let bind = |s: &mut Statement<'_>| {
+                    s.bind_date(c"$1", from)?;
+                    s.bind_date(c"$2", to)
+                };
+                raw::for_each_row(pool, REPORT_STAGES, bind, |row| {
                     count += 1;
-                    each(&report_row(&row, &reasons)?)?;
-                }
+                    each(&report_row(row, &reasons)?)
+                })
+                .await?;
             }
             Store::Postgres(pool) => {
-                let ranges = part_ranges(pool).await?;
-                // Made of constants only.
-                let sql = format!("{REPORT_STAGES}{}", part_condition(3));
-                let parts = ranges.iter().map(|&(lo, hi)| {
-                    let query = sqlx::query(AssertSqlSafe(sql.as_str())).bind(from).bind(to);
-                    query.bind(lo).bind(hi).fetch(pool)
-                });
-                let mut rows = futures_util::stream::select_all(parts);
-                while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
-                    count += 1;
-                    each(&report_row(&row, &reasons)?)?;
-                }
+                parts::for_each_row(
+                    pool,
+                    REPORT_STAGES,
+                    2,
+                    |q| q.bind(from).bind(to),
+                    |row| {
+                        count += 1;
+                        each(&report_row(row, &reasons)?)
+                    },
+                )
+                .await?;
             }
         }
         Ok(count)

@@ -5,12 +5,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
-use sqlx::AssertSqlSafe;
 
 use super::cases::stored_terms;
 use super::columns::Columns;
-use super::parts::{part_condition, part_ranges};
-use super::raw::Statement;
+use super::parts;
+use super::raw::{self, Statement};
 use super::{Store, StoreError, with_pool};
 use crate::domain::Stage;
 use crate::tracker::{Details, TrackedStage, Undelivered};
@@ -120,29 +119,28 @@ impl Store {
     ) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(pool) => {
-                let mut conn = pool.acquire().await?;
-                let mut handle = conn.lock_handle().await?;
-                let mut stages = Statement::prepare(&mut handle, TRACKED)?;
-                stages.bind_date(c"$1", as_of)?;
-                stages.bind_date(c"$2", answered_since)?;
-                while let Some(row) = stages.next()? {
-                    each(&tracked_stage(&row)?);
-                }
+                let bind = |s: &mut Statement<'_>| {
+                    s.bind_date(c"$1", as_of)?;
+                    s.bind_date(c"$2", answered_since)
+                };
+                raw::for_each_row(pool, TRACKED, bind, |row| {
+                    each(&tracked_stage(row)?);
+                    Ok::<_, StoreError>(())
+                })
+                .await?;
             }
             Store::Postgres(pool) => {
-                let ranges = part_ranges(pool).await?;
-                // Made of constants only.
-                let sql = format!("{TRACKED}{}", part_condition(3));
-                let parts = ranges.iter().map(|&(lo, hi)| {
-                    let query = sqlx::query(AssertSqlSafe(sql.as_str()))
-                        .bind(as_of)
-                        .bind(answered_since);
-                    query.bind(lo).bind(hi).fetch(pool)
-                });
-                let mut rows = futures_util::stream::select_all(parts);
-                while let Some(row) = rows.try_next().await? {
-                    each(&tracked_stage(&row)?);
-                }
+                parts::for_each_row(
+                    pool,
+                    TRACKED,
+                    2,
+                    |q| q.bind(as_of).bind(answered_since),
+                    |row| {
+                        each(&tracked_stage(row)?);
+                        Ok::<_, StoreError>(())
+                    },
+                )
+                .await?;
             }
         }
         Ok(())
@@ -157,15 +155,16 @@ impl Store {
         let mut details = HashMap::with_capacity(ids.len());
         match self {
             Store::Sqlite(pool) => {
-                let mut conn = pool.acquire().await?;
-                let mut handle = conn.lock_handle().await?;
-                let mut rows = Statement::prepare(&mut handle, DETAILS_SQLITE)?;
-                rows.bind_date(c"$1", as_of)?;
-                rows.bind_text(c"$2", &json_list(ids))?;
-                while let Some(row) = rows.next()? {
-                    let (id, found) = found_details(&row)?;
+                let bind = |s: &mut Statement<'_>| {
+                    s.bind_date(c"$1", as_of)?;
+                    s.bind_text(c"$2", &json_list(ids))
+                };
+                raw::for_each_row(pool, DETAILS_SQLITE, bind, |row| {
+                    let (id, found) = found_details(row)?;
                     details.insert(id, found);
-                }
+                    Ok::<_, StoreError>(())
+                })
+                .await?;
             }
             Store::Postgres(pool) => {
                 let query = sqlx::query(DETAILS_PG).bind(as_of).bind(ids);
