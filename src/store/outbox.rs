@@ -420,8 +420,7 @@ impl Store {
 
     /// Claims up to `limit` of `today`'s e-mails that are due for an attempt
     /// (or whose earlier claim ran out: that sender died), for `worker`
-    /// until `until`, with their bodies, which the claim itself returns:
-    /// each query is a round trip (on SQLite a hand-off to its thread). A
+    /// until `until`, in one statement that also returns their bodies. A
     /// body is at most a few hundred kilobytes, since e-mails list at most
     /// `reminders.cases_per_section` cases a section.
     pub async fn claim_messages(
@@ -432,19 +431,6 @@ impl Store {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
-        let mut claimed = self.claim(worker, today, now, until, limit).await?;
-        claimed.sort_by_key(|m| m.id);
-        claimed.into_iter().map(OutboxMessage::try_from).collect()
-    }
-
-    async fn claim(
-        &self,
-        worker: &str,
-        today: NaiveDate,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Vec<ClaimedMessage>, StoreError> {
         // PostgreSQL lets concurrent senders skip each other's rows; SQLite
         // has one writer at a time, so the UPDATE alone is atomic there.
         let lock = match self {
@@ -453,8 +439,9 @@ impl Store {
         };
         // Claims that ran out first, then pending e-mails in the order they
         // fell due: each in the `outbox_claim` index's order, so that a
-        // claim reads only the rows it takes. One statement: on SQLite each
-        // takes the one writer's lock, and the sender's results wait for it.
+        // claim reads only the rows it takes. One statement, not one each:
+        // on SQLite every claim takes the one writer's lock, and the
+        // sender's results wait for it.
         let sql = format!(
             "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $4
              WHERE id IN (
@@ -471,7 +458,7 @@ impl Store {
                        (SELECT body_html FROM outbox_bodies WHERE outbox_id = outbox.id) AS body_html,
                        (SELECT ics FROM outbox_bodies WHERE outbox_id = outbox.id) AS ics"
         );
-        Ok(with_pool!(self, |pool| {
+        let mut claimed: Vec<ClaimedMessage> = with_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(worker)
                 .bind(today)
@@ -480,7 +467,9 @@ impl Store {
                 .bind(limit)
                 .fetch_all(pool)
                 .await?
-        }))
+        });
+        claimed.sort_by_key(|m| m.id);
+        claimed.into_iter().map(OutboxMessage::try_from).collect()
     }
 
     /// Every e-mail of `day`, oldest first.
