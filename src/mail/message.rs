@@ -115,13 +115,12 @@ pub fn tracker_message(
 /// (The iCalendar part is written with CRLF already.)
 fn crlf(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 32);
-    let mut previous = '\0';
-    for c in text.chars() {
-        if c == '\n' && previous != '\r' {
-            out.push('\r');
+    let mut lines = text.split('\n').peekable();
+    while let Some(line) = lines.next() {
+        out.push_str(line);
+        if lines.peek().is_some() {
+            out.push_str(if line.ends_with('\r') { "\n" } else { "\r\n" });
         }
-        out.push(c);
-        previous = c;
     }
     out
 }

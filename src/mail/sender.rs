@@ -93,6 +93,7 @@ impl Sender {
         // its log). Everything before (building the message, MAIL, RCPT
         // and DATA) goes on while the last result commits.
         let unrecorded = Arc::new(Semaphore::new(concurrency));
+        let recorder = &self.store.recorder().await?;
         let (claimed_tx, mut claimed_rx) = mpsc::channel::<OutboxMessage>(batch);
         let (results_tx, mut results_rx) = mpsc::unbounded_channel();
         let claim = async move {
@@ -100,8 +101,7 @@ impl Sender {
                 let claimed_at = now
                     + chrono::Duration::from_std(started.elapsed())
                         .unwrap_or(chrono::Duration::MAX);
-                let claimed = self
-                    .store
+                let claimed = recorder
                     .claim_messages(
                         &self.worker,
                         today,
@@ -146,7 +146,6 @@ impl Sender {
             }
             Ok::<_, StoreError>(())
         };
-        let mut recorder = self.store.recorder().await?;
         let record = async {
             let mut arrived = Vec::new();
             while results_rx.recv_many(&mut arrived, RECORDED_AT_ONCE).await > 0 {

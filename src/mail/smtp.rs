@@ -122,7 +122,11 @@ impl SmtpClient {
         let mut conn = self.connection().await?;
         // Pipelining would need lettre's checks for SMTPUTF8 and 8BITMIME
         // redone; casewatch's own messages are ASCII, so leave the rest to it.
-        let result = if conn.pipelining && email.is_ascii() && envelope_is_ascii(envelope) {
+        let ascii = std::str::from_utf8(email).ok().filter(|e| e.is_ascii());
+        let result = if let Some(email) = ascii
+            && conn.pipelining
+            && envelope_is_ascii(envelope)
+        {
             send_pipelined(&mut conn.smtp, envelope, email, gate).await
         } else {
             gate.pass().await;
@@ -257,7 +261,7 @@ fn envelope_is_ascii(envelope: &Envelope) -> bool {
 async fn send_pipelined(
     conn: &mut AsyncSmtpConnection,
     envelope: &Envelope,
-    email: &[u8],
+    email: &str,
     gate: &mut Gate,
 ) -> Result<Response, lettre::transport::smtp::Error> {
     let mut commands = Mail::new(envelope.from().cloned(), Vec::new()).to_string();
@@ -281,12 +285,43 @@ async fn send_pipelined(
         return Err(e);
     }
     gate.pass().await;
-    let sent = conn.message(email).await;
+    let sent = conn.command(DataSection(&data_section(email))).await;
     if sent.is_err() {
         // Broken or not, lettre's own send would not reuse it either.
         conn.abort().await;
     }
     sent
+}
+
+/// The message as DATA carries it (RFC 5321, 4.5.2): a dot that begins
+/// a line doubled, then the end marker, so that it goes in one write.
+/// lettre's own `message` doubles dots one byte at a time and writes the
+/// end marker on its own, a second packet for every message.
+fn data_section(email: &str) -> String {
+    let mut out = String::with_capacity(email.len() + email.len() / 64 + 5);
+    let mut rest = email;
+    if rest.starts_with('.') {
+        out.push('.');
+    }
+    while let Some(at) = memchr::memmem::find(rest.as_bytes(), b"\r\n.") {
+        let (line, after) = rest.split_at(at + 3);
+        out.push_str(line);
+        out.push('.');
+        rest = after;
+    }
+    out.push_str(rest);
+    out.push_str("\r\n.\r\n");
+    out
+}
+
+/// Text sent as it is: lettre's `command` writes what it is given and
+/// reads the reply, which is all the end of DATA needs.
+struct DataSection<'a>(&'a str);
+
+impl std::fmt::Display for DataSection<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
 }
 
 /// A 5xx reply will be the same next time; anything else may not be.
@@ -354,5 +389,20 @@ impl AsyncWrite for TlsFirst {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_close(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dot_that_begins_a_line_is_doubled_and_the_end_marker_follows() {
+        assert_eq!(data_section("a\r\nb"), "a\r\nb\r\n.\r\n");
+        assert_eq!(data_section(".a\r\n.\r\n..b"), "..a\r\n..\r\n...b\r\n.\r\n");
+        // A line begins only after CR LF, as lettre's own encoder has it.
+        assert_eq!(data_section("a\n.b\r.c"), "a\n.b\r.c\r\n.\r\n");
+        assert_eq!(data_section("a\r\r\n.b"), "a\r\r\n..b\r\n.\r\n");
+        assert_eq!(data_section(""), "\r\n.\r\n");
     }
 }

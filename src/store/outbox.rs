@@ -84,7 +84,7 @@ pub struct NewMessage {
 /// A claimed e-mail as the claim returns it: its bodies are `None` only
 /// where the row that holds them is missing.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-struct ClaimedMessage {
+pub(super) struct ClaimedMessage {
     id: i64,
     for_day: NaiveDate,
     recipient: String,
@@ -431,45 +431,17 @@ impl Store {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
-        // PostgreSQL lets concurrent senders skip each other's rows; SQLite
-        // has one writer at a time, so the UPDATE alone is atomic there.
-        let lock = match self {
-            Store::Sqlite(_) => "",
-            Store::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        let claim = Claim {
+            worker,
+            today,
+            now,
+            until,
+            limit,
         };
-        // Claims that ran out first, then pending e-mails in the order they
-        // fell due: each in the `outbox_claim` index's order, so that a
-        // claim reads only the rows it takes. One statement, not one each:
-        // on SQLite every claim takes the one writer's lock, and the
-        // sender's results wait for it.
-        let sql = format!(
-            "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $4
-             WHERE id IN (
-                SELECT id FROM (SELECT id FROM outbox
-                    WHERE for_day = $2 AND status = 'sending' AND claimed_until < $3
-                    ORDER BY next_attempt_at, id LIMIT $5{lock}) AS ran_out
-                UNION ALL
-                SELECT id FROM (SELECT id FROM outbox
-                    WHERE for_day = $2 AND status = 'pending' AND next_attempt_at <= $3
-                    ORDER BY next_attempt_at, id LIMIT $5{lock}) AS due
-                LIMIT $5)
-             RETURNING id, for_day, recipient, cc, subject, attempts,
-                       (SELECT body_text FROM outbox_bodies WHERE outbox_id = outbox.id) AS body_text,
-                       (SELECT body_html FROM outbox_bodies WHERE outbox_id = outbox.id) AS body_html,
-                       (SELECT ics FROM outbox_bodies WHERE outbox_id = outbox.id) AS ics"
-        );
-        let mut claimed: Vec<ClaimedMessage> = with_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(worker)
-                .bind(today)
-                .bind(now)
-                .bind(until)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-        });
-        claimed.sort_by_key(|m| m.id);
-        claimed.into_iter().map(OutboxMessage::try_from).collect()
+        match self {
+            Store::Sqlite(pool) => claim_on!(pool, &claim, false),
+            Store::Postgres(pool) => claim_on!(pool, &claim, true),
+        }
     }
 
     /// Every e-mail of `day`, oldest first.
@@ -484,6 +456,74 @@ impl Store {
             .await?
         }))
     }
+}
+
+/// A sender's claim, as `Store::claim_messages` describes it.
+pub(super) struct Claim<'a> {
+    pub worker: &'a str,
+    pub today: NaiveDate,
+    pub now: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub limit: i64,
+}
+
+/// The claim's statement. PostgreSQL lets concurrent senders skip each
+/// other's rows; SQLite has one writer at a time, so the UPDATE alone is
+/// atomic there. Claims that ran out first, then pending e-mails in the
+/// order they fell due: each in the `outbox_claim` index's order, so that a
+/// claim reads only the rows it takes. One statement, not one each: on
+/// SQLite every claim takes the one writer's lock. The limit is written
+/// in: SQLite plans a bound LIMIT afresh each time it is bound, and the
+/// planning took longer than the claim.
+pub(super) fn claim_sql(limit: i64, skip_locked: bool) -> String {
+    let lock = if skip_locked {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    format!(
+        "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $4
+         WHERE id IN (
+            SELECT id FROM (SELECT id FROM outbox
+                WHERE for_day = $2 AND status = 'sending' AND claimed_until < $3
+                ORDER BY next_attempt_at, id LIMIT {limit}{lock}) AS ran_out
+            UNION ALL
+            SELECT id FROM (SELECT id FROM outbox
+                WHERE for_day = $2 AND status = 'pending' AND next_attempt_at <= $3
+                ORDER BY next_attempt_at, id LIMIT {limit}{lock}) AS due
+            LIMIT {limit})
+         RETURNING id, for_day, recipient, cc, subject, attempts,
+                   (SELECT body_text FROM outbox_bodies WHERE outbox_id = outbox.id) AS body_text,
+                   (SELECT body_html FROM outbox_bodies WHERE outbox_id = outbox.id) AS body_html,
+                   (SELECT ics FROM outbox_bodies WHERE outbox_id = outbox.id) AS ics"
+    )
+}
+
+/// Runs a [`Claim`] on `$executor`, a pool or a connection, with
+/// PostgreSQL's row locks skipped where `$skip_locked`; gives the claimed
+/// e-mails in id order.
+macro_rules! claim_on {
+    ($executor:expr, $claim:expr, $skip_locked:expr) => {{
+        let claim: &$crate::store::outbox::Claim<'_> = $claim;
+        let sql = $crate::store::outbox::claim_sql(claim.limit, $skip_locked);
+        let claimed: Vec<$crate::store::outbox::ClaimedMessage> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(claim.worker)
+                .bind(claim.today)
+                .bind(claim.now)
+                .bind(claim.until)
+                .fetch_all($executor)
+                .await?;
+        $crate::store::outbox::in_id_order(claimed)
+    }};
+}
+pub(super) use claim_on;
+
+pub(super) fn in_id_order(
+    mut claimed: Vec<ClaimedMessage>,
+) -> Result<Vec<OutboxMessage>, StoreError> {
+    claimed.sort_by_key(|m| m.id);
+    claimed.into_iter().map(OutboxMessage::try_from).collect()
 }
 
 /// `Store::add_reminders` on SQLite: in process, so many rows to a

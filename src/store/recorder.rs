@@ -1,4 +1,5 @@
-//! The sender's results, recorded on a connection held for a whole drain.
+//! The sender's results, recorded on a connection held for a whole drain;
+//! on SQLite its claims too.
 //!
 //! The sender sends no more on a connection until its last result is
 //! committed (`Sender::drain`), so the time a commit takes is time every
@@ -6,12 +7,19 @@
 //! SQLite's worker thread or one round trip to PostgreSQL, where a
 //! transaction of a statement per e-mail, and a connection taken from the
 //! pool and given back (with a check), took several.
+//!
+//! SQLite has one writer at a time. A commit that found a claim writing on
+//! another connection waited in SQLite's busy handler, which sleeps a
+//! millisecond or more, while every connection waited for the commit; on
+//! one connection the two simply take turns.
 
 use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;
 use sqlx::{Postgres, QueryBuilder, Sqlite};
+use tokio::sync::Mutex;
 
-use super::{Outcome, Store, StoreError, with_pool};
+use super::outbox::{Claim, claim_on};
+use super::{OutboxMessage, Outcome, Store, StoreError, with_pool};
 
 /// Results at most in one statement: SQLite allows 32,766 bound values,
 /// five each.
@@ -23,7 +31,7 @@ const AT_ONCE: usize = 1024;
 /// for each call.
 pub struct Recorder {
     store: Store,
-    held: Option<Held>,
+    held: Option<Mutex<Held>>,
 }
 
 enum Held {
@@ -40,7 +48,7 @@ impl Store {
     pub async fn recorder(&self) -> Result<Recorder, StoreError> {
         let size = with_pool!(self, |pool| pool.options().get_max_connections());
         let held = if size >= HELD_FROM {
-            Some(self.connection().await?)
+            Some(Mutex::new(self.connection().await?))
         } else {
             None
         };
@@ -70,15 +78,43 @@ impl Store {
 }
 
 impl Recorder {
+    /// [`Store::claim_messages`]: on SQLite on the held connection, taking
+    /// turns with the results; on PostgreSQL from the pool, at the same
+    /// time as results are recorded.
+    pub async fn claim_messages(
+        &self,
+        worker: &str,
+        today: chrono::NaiveDate,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        if let (Some(held), Store::Sqlite(_)) = (&self.held, &self.store)
+            && let Held::Sqlite(conn) = &mut *held.lock().await
+        {
+            let claim = Claim {
+                worker,
+                today,
+                now,
+                until,
+                limit,
+            };
+            return claim_on!(&mut **conn, &claim, false);
+        }
+        self.store
+            .claim_messages(worker, today, now, until, limit)
+            .await
+    }
+
     /// Records how `worker`'s attempts ended.
     pub async fn record(
-        &mut self,
+        &self,
         results: &[(i64, Option<Outcome>)],
         worker: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        match &mut self.held {
-            Some(held) => held.record(results, worker, now).await,
+        match &self.held {
+            Some(held) => held.lock().await.record(results, worker, now).await,
             None => {
                 let mut held = self.store.connection().await?;
                 held.record(results, worker, now).await
@@ -170,9 +206,19 @@ async fn end_sqlite(
     query
         .push(") AS e WHERE outbox.id = e.column1 AND outbox.status = 'sending' AND outbox.claimed_by = ")
         .push_bind(worker);
-    query.build().persistent(false).execute(&mut **conn).await?;
+    // The few sizes of nearly every commit (one result to one a
+    // connection) are prepared once and kept; SQLite took longer to parse
+    // and plan this statement than to run it.
+    query
+        .build()
+        .persistent(ended.len() <= KEPT_UP_TO)
+        .execute(&mut **conn)
+        .await?;
     Ok(())
 }
+
+/// Results at most in a SQLite statement that is kept prepared.
+const KEPT_UP_TO: usize = 16;
 
 /// PostgreSQL: the results as arrays. The commit does not wait for the
 /// disk: `set_config(.., true)` lasts until the end of the statement's own
