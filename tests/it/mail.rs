@@ -8,7 +8,7 @@ use casewatch::calendar::{Calendar, Division};
 use casewatch::domain::london_instant;
 use casewatch::mail::{Sender, Transport};
 use casewatch::settings::Settings;
-use casewatch::store::{NewMessage, Store};
+use casewatch::store::{NewMessage, Outcome, Store};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use crate::helpers::{
@@ -27,6 +27,7 @@ on_both_backends!(
     a_sender_killed_mid_batch_loses_nothing,
     one_database_connection_is_enough_to_send,
     a_claim_that_ran_out_is_taken_first,
+    e_mails_whose_day_passed_unsent_expire,
 );
 
 const DAY: &str = "2026-11-30";
@@ -321,6 +322,54 @@ async fn a_claim_that_ran_out_is_taken_first(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(both.iter().map(|m| m.id).collect::<Vec<_>>(), [early[0].id]);
+}
+
+/// The next day, the e-mails still pending or being sent (by a sender that
+/// died) expire; those sent stay sent, and the new day's are untouched.
+async fn e_mails_whose_day_passed_unsent_expire(db: TestDb) {
+    let store = db.store().await;
+    let recipients = [
+        "ann.lee@example.org",
+        "bo.khan@example.org",
+        "cy.ode@example.org",
+    ];
+    let messages: Vec<_> = recipients.iter().map(|r| message(r, None)).collect();
+    queue(&store, &messages).await;
+    let next_day = day().succ_opt().unwrap();
+    let tomorrow = message("di.ross@example.org", None);
+    assert!(store.add_message(&tomorrow, next_day, at(0)).await.unwrap());
+    let sent = store
+        .claim_messages("alive", day(), at(0), at(600), 1)
+        .await
+        .unwrap();
+    let reply = "250 ok".to_owned();
+    store
+        .record_attempts(
+            &[(sent[0].id, Some(Outcome::Sent { reply }))],
+            "alive",
+            at(1),
+        )
+        .await
+        .unwrap();
+    store
+        .claim_messages("dead", day(), at(2), at(600), 1)
+        .await
+        .unwrap();
+
+    assert_eq!(store.expire_before(next_day).await.unwrap(), 2);
+    let expected = [
+        ("ann.lee@example.org", "sent"),
+        ("bo.khan@example.org", "expired"),
+        ("cy.ode@example.org", "expired"),
+    ];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(r, s)| ((*r).to_owned(), (*s).to_owned()))
+        .collect();
+    assert_eq!(statuses(&store).await, expected);
+    let next = store.messages_of(next_day).await.unwrap();
+    assert_eq!(next[0].status, "pending");
+    assert_eq!(store.expire_before(next_day).await.unwrap(), 0);
 }
 
 /// A claimed e-mail never tried (its sender was stopping) is given back:
