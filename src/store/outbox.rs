@@ -394,8 +394,8 @@ impl Store {
     /// up, so the next poll decides afresh what still makes sense. Returns
     /// how many e-mails expired.
     pub async fn expire_before(&self, today: NaiveDate) -> Result<usize, StoreError> {
-        // SQLite would read all of `outbox_claim`, which covers the query,
-        // rather than the few rows of `outbox_unsent`, had it no statistics.
+        // Without statistics SQLite would rather read all of `outbox_claim`,
+        // which covers the query, than the few rows of `outbox_unsent`.
         let outbox = match self {
             Store::Sqlite(_) => "outbox INDEXED BY outbox_unsent",
             Store::Postgres(_) => "outbox",
@@ -526,6 +526,7 @@ macro_rules! claim_on {
 }
 pub(super) use claim_on;
 
+/// The claimed e-mails, with their bodies, in id order.
 pub(super) fn in_id_order(
     mut claimed: Vec<ClaimedMessage>,
 ) -> Result<Vec<OutboxMessage>, StoreError> {

@@ -13,7 +13,7 @@
 //! millisecond or more, while every connection waited for the commit; on
 //! one connection the two simply take turns.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::pool::PoolConnection;
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 use tokio::sync::Mutex;
@@ -84,7 +84,7 @@ impl Recorder {
     pub async fn claim_messages(
         &self,
         worker: &str,
-        today: chrono::NaiveDate,
+        today: NaiveDate,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
         limit: i64,
@@ -206,9 +206,9 @@ async fn end_sqlite(
     query
         .push(") AS e WHERE outbox.id = e.column1 AND outbox.status = 'sending' AND outbox.claimed_by = ")
         .push_bind(worker);
-    // The few sizes of nearly every commit (one result to one a
-    // connection) are prepared once and kept; SQLite took longer to parse
-    // and plan this statement than to run it.
+    // Nearly every commit holds from one result to one per connection:
+    // those few sizes are prepared once and kept, as SQLite took longer to
+    // parse and plan this statement than to run it.
     query
         .build()
         .persistent(ended.len() <= KEPT_UP_TO)
