@@ -32,6 +32,13 @@ on_both_backends!(
 
 const DAY: &str = "2026-11-30";
 
+/// Three managers to send one e-mail each.
+const MANAGERS: [&str; 3] = [
+    "ann.lee@example.org",
+    "bo.khan@example.org",
+    "cy.ode@example.org",
+];
+
 fn day() -> NaiveDate {
     DAY.parse().unwrap()
 }
@@ -264,13 +271,7 @@ async fn one_database_connection_is_enough_to_send(mut db: TestDb) {
     let server = SmtpServer::start(&[]);
     let store = db.store().await;
     let settings = settings(&env(server.port, &[]));
-    let recipients = [
-        "ann.lee@example.org",
-        "bo.khan@example.org",
-        "cy.ode@example.org",
-    ];
-    let messages: Vec<_> = recipients.iter().map(|r| message(r, None)).collect();
-    queue(&store, &messages).await;
+    queue(&store, &MANAGERS.map(|r| message(r, None))).await;
     let report = drain(&store, &settings, at(0)).await;
     assert_eq!(
         (report.sent, report.retrying, report.failed),
@@ -278,7 +279,7 @@ async fn one_database_connection_is_enough_to_send(mut db: TestDb) {
         "{report:?}"
     );
     assert_eq!(server.received().len(), 3);
-    let sent = recipients.map(|r| (r.to_owned(), "sent".to_owned()));
+    let sent = MANAGERS.map(|r| (r.to_owned(), "sent".to_owned()));
     assert_eq!(statuses(&store).await, sent);
 }
 
@@ -328,13 +329,7 @@ async fn a_claim_that_ran_out_is_taken_first(db: TestDb) {
 /// died) expire; those sent stay sent, and the new day's are untouched.
 async fn e_mails_whose_day_passed_unsent_expire(db: TestDb) {
     let store = db.store().await;
-    let recipients = [
-        "ann.lee@example.org",
-        "bo.khan@example.org",
-        "cy.ode@example.org",
-    ];
-    let messages: Vec<_> = recipients.iter().map(|r| message(r, None)).collect();
-    queue(&store, &messages).await;
+    queue(&store, &MANAGERS.map(|r| message(r, None))).await;
     let next_day = day().succ_opt().unwrap();
     let tomorrow = message("di.ross@example.org", None);
     assert!(store.add_message(&tomorrow, next_day, at(0)).await.unwrap());
@@ -357,15 +352,11 @@ async fn e_mails_whose_day_passed_unsent_expire(db: TestDb) {
         .unwrap();
 
     assert_eq!(store.expire_before(next_day).await.unwrap(), 2);
-    let expected = [
-        ("ann.lee@example.org", "sent"),
-        ("bo.khan@example.org", "expired"),
-        ("cy.ode@example.org", "expired"),
-    ];
-    let expected: Vec<_> = expected
+    let expected = MANAGERS
         .iter()
-        .map(|(r, s)| ((*r).to_owned(), (*s).to_owned()))
-        .collect();
+        .zip(["sent", "expired", "expired"])
+        .map(|(r, s)| ((*r).to_owned(), s.to_owned()))
+        .collect::<Vec<_>>();
     assert_eq!(statuses(&store).await, expected);
     let next = store.messages_of(next_day).await.unwrap();
     assert_eq!(next[0].status, "pending");
