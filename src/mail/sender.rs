@@ -15,7 +15,7 @@ use super::transport::{Gate, SendError, Transport};
 use crate::calendar::Calendar;
 use crate::domain::london_time;
 use crate::settings::{MailSettings, SendingWindow};
-use crate::store::{OutboxMessage, Outcome, Store, StoreError};
+use crate::store::{OutboxClaim, OutboxMessage, Outcome, Store, StoreError};
 
 /// What one drain of the outbox did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -102,13 +102,13 @@ impl Sender {
                     + chrono::Duration::from_std(started.elapsed())
                         .unwrap_or(chrono::Duration::MAX);
                 let claimed = recorder
-                    .claim_messages(
-                        &self.worker,
+                    .claim_messages(&OutboxClaim {
+                        worker: &self.worker,
                         today,
-                        claimed_at,
-                        claimed_at + hold,
-                        i64::try_from(batch).unwrap_or(1),
-                    )
+                        now: claimed_at,
+                        until: claimed_at + hold,
+                        limit: i64::try_from(batch).unwrap_or(1),
+                    })
                     .await?;
                 if claimed.is_empty() {
                     break;

@@ -48,7 +48,8 @@ pub use cases::{ImportCounts, ImportSummary, StageRow};
 pub use holidays::{DivisionImport, StoredHolidays};
 pub use locks::{JobLock, SingleJob};
 pub use outbox::{
-    MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxMessage, Outcome, UnsentReminder,
+    MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxClaim, OutboxMessage, Outcome,
+    UnsentReminder,
 };
 pub use reasons::{NewReason, ReasonTarget, StoredReason};
 pub use recorder::Recorder;

@@ -425,29 +425,16 @@ impl Store {
         })
     }
 
-    /// Claims up to `limit` of `today`'s e-mails that are due for an attempt
-    /// (or whose earlier claim ran out: that sender died), for `worker`
-    /// until `until`, in one statement that also returns their bodies. A
-    /// body is at most a few hundred kilobytes, since e-mails list at most
-    /// `reminders.cases_per_section` cases a section.
+    /// Makes `claim`, in one statement that also returns the e-mails'
+    /// bodies. A body is at most a few hundred kilobytes, since e-mails
+    /// list at most `reminders.cases_per_section` cases a section.
     pub async fn claim_messages(
         &self,
-        worker: &str,
-        today: NaiveDate,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-        limit: i64,
+        claim: &OutboxClaim<'_>,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
-        let claim = Claim {
-            worker,
-            today,
-            now,
-            until,
-            limit,
-        };
         match self {
-            Store::Sqlite(pool) => claim_on!(pool, &claim, false),
-            Store::Postgres(pool) => claim_on!(pool, &claim, true),
+            Store::Sqlite(pool) => claim_on!(pool, claim, false),
+            Store::Postgres(pool) => claim_on!(pool, claim, true),
         }
     }
 
@@ -465,8 +452,11 @@ impl Store {
     }
 }
 
-/// A sender's claim, as `Store::claim_messages` describes it.
-pub(super) struct Claim<'a> {
+/// A sender's claim at `now`, until `until`, of up to `limit` of `today`'s
+/// e-mails that are due for an attempt (or whose earlier claim ran out:
+/// that sender died).
+#[derive(Debug, Clone, Copy)]
+pub struct OutboxClaim<'a> {
     pub worker: &'a str,
     pub today: NaiveDate,
     pub now: DateTime<Utc>,
@@ -506,12 +496,12 @@ pub(super) fn claim_sql(limit: i64, skip_locked: bool) -> String {
     )
 }
 
-/// Runs a [`Claim`] on `$executor`, a pool or a connection, with
+/// Runs an [`OutboxClaim`] on `$executor`, a pool or a connection, with
 /// PostgreSQL's row locks skipped where `$skip_locked`; gives the claimed
 /// e-mails in id order.
 macro_rules! claim_on {
     ($executor:expr, $claim:expr, $skip_locked:expr) => {{
-        let claim: &$crate::store::outbox::Claim<'_> = $claim;
+        let claim: &$crate::store::OutboxClaim<'_> = $claim;
         let sql = $crate::store::outbox::claim_sql(claim.limit, $skip_locked);
         let claimed: Vec<$crate::store::outbox::ClaimedMessage> =
             sqlx::query_as(sqlx::AssertSqlSafe(sql))

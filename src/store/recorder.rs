@@ -13,13 +13,13 @@
 //! millisecond or more, while every connection waited for the commit; on
 //! one connection the two simply take turns.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 use tokio::sync::Mutex;
 
-use super::outbox::{Claim, claim_on};
-use super::{OutboxMessage, Outcome, Store, StoreError, with_pool};
+use super::outbox::claim_on;
+use super::{OutboxClaim, OutboxMessage, Outcome, Store, StoreError, with_pool};
 
 /// Results at most in one statement: SQLite allows 32,766 bound values,
 /// five each.
@@ -83,27 +83,14 @@ impl Recorder {
     /// time as results are recorded.
     pub async fn claim_messages(
         &self,
-        worker: &str,
-        today: NaiveDate,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-        limit: i64,
+        claim: &OutboxClaim<'_>,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
         if let (Some(held), Store::Sqlite(_)) = (&self.held, &self.store)
             && let Held::Sqlite(conn) = &mut *held.lock().await
         {
-            let claim = Claim {
-                worker,
-                today,
-                now,
-                until,
-                limit,
-            };
-            return claim_on!(&mut **conn, &claim, false);
+            return claim_on!(&mut **conn, claim, false);
         }
-        self.store
-            .claim_messages(worker, today, now, until, limit)
-            .await
+        self.store.claim_messages(claim).await
     }
 
     /// Records how `worker`'s attempts ended.

@@ -8,7 +8,7 @@ use casewatch::calendar::{Calendar, Division};
 use casewatch::domain::london_instant;
 use casewatch::mail::{Sender, Transport};
 use casewatch::settings::Settings;
-use casewatch::store::{NewMessage, Outcome, Store};
+use casewatch::store::{NewMessage, OutboxClaim, Outcome, Store};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use crate::helpers::{
@@ -76,6 +76,17 @@ fn env(port: u16, extra: &[(&str, &str)]) -> Vec<(String, String)> {
 fn settings(vars: &[(String, String)]) -> Settings {
     let map: HashMap<String, String> = vars.iter().cloned().collect();
     Settings::load_from(None, Some(map)).unwrap()
+}
+
+/// `worker`'s claim of up to `limit` of `DAY`'s e-mails.
+fn claim(worker: &str, now: DateTime<Utc>, until: DateTime<Utc>, limit: i64) -> OutboxClaim<'_> {
+    OutboxClaim {
+        worker,
+        today: day(),
+        now,
+        until,
+        limit,
+    }
 }
 
 fn message(recipient: &str, cc: Option<&str>) -> NewMessage {
@@ -296,7 +307,7 @@ async fn a_claim_that_ran_out_is_taken_first(db: TestDb) {
     )
     .await;
     let first = store
-        .claim_messages("dead", day(), at(0), at(10), 1)
+        .claim_messages(&claim("dead", at(0), at(10), 1))
         .await
         .unwrap();
     let [dead] = first.as_slice() else {
@@ -304,7 +315,7 @@ async fn a_claim_that_ran_out_is_taken_first(db: TestDb) {
     };
     // Still claimed: the other one is taken.
     let early = store
-        .claim_messages("alive", day(), at(5), at(600), 1)
+        .claim_messages(&claim("alive", at(5), at(600), 1))
         .await
         .unwrap();
     assert_ne!(early[0].id, dead.id);
@@ -314,12 +325,12 @@ async fn a_claim_that_ran_out_is_taken_first(db: TestDb) {
         .unwrap();
     // Run out: taken first, though the other is pending again.
     let late = store
-        .claim_messages("alive", day(), at(20), at(600), 1)
+        .claim_messages(&claim("alive", at(20), at(600), 1))
         .await
         .unwrap();
     assert_eq!(late.iter().map(|m| m.id).collect::<Vec<_>>(), [dead.id]);
     let both = store
-        .claim_messages("alive", day(), at(21), at(600), 5)
+        .claim_messages(&claim("alive", at(21), at(600), 5))
         .await
         .unwrap();
     assert_eq!(both.iter().map(|m| m.id).collect::<Vec<_>>(), [early[0].id]);
@@ -334,7 +345,7 @@ async fn e_mails_whose_day_passed_unsent_expire(db: TestDb) {
     let tomorrow = message("di.ross@example.org", None);
     assert!(store.add_message(&tomorrow, next_day, at(0)).await.unwrap());
     let sent = store
-        .claim_messages("alive", day(), at(0), at(600), 1)
+        .claim_messages(&claim("alive", at(0), at(600), 1))
         .await
         .unwrap();
     let reply = "250 ok".to_owned();
@@ -347,7 +358,7 @@ async fn e_mails_whose_day_passed_unsent_expire(db: TestDb) {
         .await
         .unwrap();
     store
-        .claim_messages("dead", day(), at(2), at(600), 1)
+        .claim_messages(&claim("dead", at(2), at(600), 1))
         .await
         .unwrap();
 
@@ -370,24 +381,24 @@ async fn an_untried_claim_is_given_back(db: TestDb) {
     let store = db.store().await;
     queue(&store, &[message("ann.lee@example.org", None)]).await;
     let claimed = store
-        .claim_messages("first", day(), at(0), at(600), 16)
+        .claim_messages(&claim("first", at(0), at(600), 16))
         .await
         .unwrap();
-    let [claim] = claimed.as_slice() else {
+    let [taken] = claimed.as_slice() else {
         panic!("{claimed:?}")
     };
     store
-        .record_attempts(&[(claim.id, None)], "second", at(1))
+        .record_attempts(&[(taken.id, None)], "second", at(1))
         .await
         .unwrap();
     assert_eq!(statuses(&store).await[0].1, "sending");
     store
-        .record_attempts(&[(claim.id, None)], "first", at(1))
+        .record_attempts(&[(taken.id, None)], "first", at(1))
         .await
         .unwrap();
     assert_eq!(statuses(&store).await[0].1, "pending");
     let again = store
-        .claim_messages("second", day(), at(2), at(600), 16)
+        .claim_messages(&claim("second", at(2), at(600), 16))
         .await
         .unwrap();
     assert_eq!(again.len(), 1);
