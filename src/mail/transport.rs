@@ -58,17 +58,17 @@ impl Transport {
         message: &Message,
         limit: Duration,
     ) -> Result<String, SendError> {
-        self.send_through(name, message, limit, &mut Gate::open())
+        self.send_through(name, &Formatted::of(message), limit, &mut Gate::open())
             .await
     }
 
-    /// [`Transport::send`], passing `gate` just before the receiver can
-    /// take the message: everything up to there may go on while the gate
-    /// is shut.
+    /// [`Transport::send`] of a message already formatted, passing `gate`
+    /// just before the receiver can take it: everything up to there may go
+    /// on while the gate is shut.
     pub async fn send_through(
         &self,
         name: &str,
-        message: &Message,
+        message: &Formatted,
         limit: Duration,
         gate: &mut Gate,
     ) -> Result<String, SendError> {
@@ -84,19 +84,16 @@ impl Transport {
     async fn send_unbounded(
         &self,
         name: &str,
-        message: &Message,
+        message: &Formatted,
         gate: &mut Gate,
     ) -> Result<String, SendError> {
         match self {
             Self::File(dir) => {
-                let bytes = message.formatted();
                 gate.pass().await;
-                write_eml(dir, name, &bytes)
+                write_eml(dir, name, &message.bytes)
             }
             Self::Smtp(smtp) => {
-                let reply = smtp
-                    .send(message.envelope(), &message.formatted(), gate)
-                    .await?;
+                let reply = smtp.send(&message.envelope, &message.bytes, gate).await?;
                 Ok(format!(
                     "{} {}",
                     reply.code(),
@@ -111,6 +108,21 @@ impl Transport {
     pub async fn close_idle(&self) {
         if let Self::Smtp(smtp) = self {
             smtp.close_idle().await;
+        }
+    }
+}
+
+/// A message as it goes over the wire, with the envelope it goes in.
+pub struct Formatted {
+    pub envelope: lettre::address::Envelope,
+    pub bytes: Vec<u8>,
+}
+
+impl Formatted {
+    pub fn of(message: &Message) -> Self {
+        Self {
+            envelope: message.envelope().clone(),
+            bytes: message.formatted(),
         }
     }
 }
