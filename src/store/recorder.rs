@@ -102,10 +102,7 @@ impl Recorder {
     ) -> Result<(), StoreError> {
         match &self.held {
             Some(held) => held.lock().await.record(results, worker, now).await,
-            None => {
-                let mut held = self.store.connection().await?;
-                held.record(results, worker, now).await
-            }
+            None => self.store.record_attempts(results, worker, now).await,
         }
     }
 }
