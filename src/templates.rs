@@ -56,7 +56,7 @@ pub struct TemplateError {
 }
 
 /// The loaded, checked templates.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Templates {
     env: Environment<'static>,
 }

@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::TryStreamExt;
 use serde::Serialize;
+use tokio::sync::mpsc;
 
 use super::policy::{OpenStage, Reminder, reminders_due};
 use crate::calendar::{Calendar, CalendarError};
@@ -89,49 +89,77 @@ impl Poll<'_> {
         });
         report.recorded = self.store.add_reminders(&reminders, today, now).await?;
         drop(reminders);
-        // A few recipients at a time, so that memory follows the largest
-        // e-mail rather than the whole day's reminders. Each batch holds
-        // whole recipients, in the order `compose` gives them, so the
-        // e-mails and their order are those of composing the day at once.
-        let composer = self.composer(today, now);
-        let mut unsent = self.store.unsent_reminders(today);
-        let mut batch: Vec<UnsentReminder> = Vec::new();
-        while let Some(reminder) = unsent.try_next().await? {
-            if batch.len() >= COMPOSE_BATCH
-                && batch
-                    .last()
-                    .is_some_and(|r| r.recipient != reminder.recipient)
-            {
-                self.queue(&composer, std::mem::take(&mut batch), &mut report)
-                    .await?;
-            }
-            batch.push(reminder);
-        }
-        self.queue(&composer, batch, &mut report).await?;
+        self.compose_and_queue(today, now, &mut report).await?;
         Ok(report)
     }
 
-    /// Composes `batch`'s e-mails and stores them; the reminders are let go
-    /// first, as storing a long e-mail takes memory of its own.
-    async fn queue(
+    /// Composes the e-mails carrying the day's unsent reminders and stores
+    /// them, a few recipients at a time, so that memory follows the largest
+    /// e-mail rather than the whole day's reminders. Each batch holds whole
+    /// recipients, in the order `compose` gives them, so the e-mails and
+    /// their order are those of composing the day at once.
+    ///
+    /// Three steps run side by side, joined by channels of one batch:
+    /// reading the next batch, composing the one before on a blocking
+    /// thread, and storing the one before that. Done in turn, as they were,
+    /// they kept one core busy at a time through the longest part of a
+    /// large day's first poll.
+    async fn compose_and_queue(
         &self,
-        composer: &Composer<'_>,
-        batch: Vec<UnsentReminder>,
+        today: NaiveDate,
+        now: DateTime<Utc>,
         report: &mut PollReport,
     ) -> Result<(), PollError> {
-        let messages = composer.compose(&batch)?;
-        drop(batch);
-        for stored in self
-            .store
-            .add_messages(&messages, composer.today, composer.now)
-            .await?
-        {
-            if stored {
-                report.messages += 1;
-            } else {
-                report.raced += 1;
+        let owned = Arc::new(Composing {
+            templates: self.templates.clone(),
+            calendar: self.calendar.clone(),
+            settings: self.settings.clone(),
+            keys: self.keys.clone(),
+            today,
+            now,
+        });
+        let (read_tx, mut read_rx) = mpsc::channel::<Vec<UnsentReminder>>(1);
+        let (composed_tx, mut composed_rx) = mpsc::channel::<Vec<NewMessage>>(1);
+        let read = async {
+            self.store
+                .unsent_reminders(today, COMPOSE_BATCH, read_tx)
+                .await?;
+            Ok::<_, PollError>(())
+        };
+        let compose = async move {
+            while let Some(batch) = read_rx.recv().await {
+                let owned = owned.clone();
+                let composing =
+                    tokio::task::spawn_blocking(move || owned.composer().compose(&batch));
+                let messages = match composing.await {
+                    Ok(composed) => composed?,
+                    Err(e) => match e.try_into_panic() {
+                        // A bug, as it would have been on this thread.
+                        Ok(panic) => std::panic::resume_unwind(panic),
+                        // The runtime is shutting down.
+                        Err(_) => return Ok(()),
+                    },
+                };
+                // The receiver is gone only when storing failed, which is reported there.
+                if composed_tx.send(messages).await.is_err() {
+                    break;
+                }
             }
-        }
+            Ok::<_, PollError>(())
+        };
+        let store = async {
+            while let Some(messages) = composed_rx.recv().await {
+                for stored in self.store.add_messages(&messages, today, now).await? {
+                    if stored {
+                        report.messages += 1;
+                    } else {
+                        report.raced += 1;
+                    }
+                }
+            }
+            Ok::<_, PollError>(())
+        };
+        tokio::try_join!(read, compose, store)?;
         Ok(())
     }
 
@@ -241,22 +269,63 @@ impl Poll<'_> {
     }
 
     fn composer(&self, today: NaiveDate, now: DateTime<Utc>) -> Composer<'_> {
-        Composer {
-            templates: self.templates,
-            calendar: self.calendar,
-            mail: &self.settings.mail,
-            batching: self.settings.reminders.batch,
-            escalate_after_days: self.settings.reminders.escalate_after_days,
-            cases_per_section: usize::try_from(self.settings.reminders.cases_per_section)
-                .unwrap_or(usize::MAX),
-            links: Links {
-                keys: self.keys,
-                public_url: &self.settings.web.public_url,
-                valid_days: self.settings.web.link_valid_days,
-            },
+        composer(
+            self.templates,
+            self.calendar,
+            self.settings,
+            self.keys,
             today,
             now,
-        }
+        )
+    }
+}
+
+/// What composing needs, owned, so that it runs on a thread of its own.
+struct Composing {
+    templates: Templates,
+    calendar: Calendar,
+    settings: Settings,
+    keys: LinkKeys,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+}
+
+impl Composing {
+    fn composer(&self) -> Composer<'_> {
+        composer(
+            &self.templates,
+            &self.calendar,
+            &self.settings,
+            &self.keys,
+            self.today,
+            self.now,
+        )
+    }
+}
+
+fn composer<'a>(
+    templates: &'a Templates,
+    calendar: &'a Calendar,
+    settings: &'a Settings,
+    keys: &'a LinkKeys,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Composer<'a> {
+    Composer {
+        templates,
+        calendar,
+        mail: &settings.mail,
+        batching: settings.reminders.batch,
+        escalate_after_days: settings.reminders.escalate_after_days,
+        cases_per_section: usize::try_from(settings.reminders.cases_per_section)
+            .unwrap_or(usize::MAX),
+        links: Links {
+            keys,
+            public_url: &settings.web.public_url,
+            valid_days: settings.web.link_valid_days,
+        },
+        today,
+        now,
     }
 }
 

@@ -10,9 +10,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::stream::BoxStream;
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::TryStreamExt;
 use sqlx::{QueryBuilder, SqlitePool};
+use tokio::sync::mpsc;
 
 use super::cases::{STAGE_COLUMNS, StageListed};
 use super::columns::Columns;
@@ -219,29 +219,62 @@ fn open_stage(row: &impl Columns) -> Result<OpenStageRow, StoreError> {
     })
 }
 
-#[derive(sqlx::FromRow)]
-struct UnsentListed {
-    #[sqlx(flatten)]
-    stage: StageListed,
-    reminder_id: i64,
-    reminder_kind: String,
-    reminder_due_on: NaiveDate,
-    recipient: String,
-    recipient_name: Option<String>,
+/// An `UNSENT` row: the stage's columns, then the reminder's and its
+/// recipient's.
+fn unsent(row: &impl Columns) -> Result<UnsentReminder, StoreError> {
+    Ok(UnsentReminder {
+        stage: StageRow::try_from(StageListed::read(row)?)?,
+        id: row.i64(STAGE_COLUMNS)?,
+        kind: row.text(STAGE_COLUMNS + 1)?.to_owned(),
+        due_on: row.date(STAGE_COLUMNS + 2)?,
+        recipient: row.text(STAGE_COLUMNS + 3)?.to_owned(),
+        recipient_name: row.opt_text(STAGE_COLUMNS + 4)?.map(str::to_owned),
+    })
 }
 
-impl TryFrom<UnsentListed> for UnsentReminder {
-    type Error = StoreError;
+/// Gathers reminders, in recipient order, into batches of whole
+/// recipients of at least `at_least` reminders each.
+struct Batches {
+    at_least: usize,
+    batch: Vec<UnsentReminder>,
+}
 
-    fn try_from(r: UnsentListed) -> Result<Self, StoreError> {
-        Ok(Self {
-            id: r.reminder_id,
-            kind: r.reminder_kind,
-            due_on: r.reminder_due_on,
-            recipient: r.recipient,
-            recipient_name: r.recipient_name,
-            stage: StageRow::try_from(r.stage)?,
-        })
+impl Batches {
+    fn new(at_least: usize) -> Self {
+        Self {
+            at_least,
+            batch: Vec::new(),
+        }
+    }
+
+    /// Adds `reminder`; the batch before it when it begins a new one.
+    fn push(&mut self, reminder: UnsentReminder) -> Option<Vec<UnsentReminder>> {
+        let full = (self.batch.len() >= self.at_least
+            && self
+                .batch
+                .last()
+                .is_some_and(|r| r.recipient != reminder.recipient))
+        .then(|| std::mem::take(&mut self.batch));
+        self.batch.push(reminder);
+        full
+    }
+
+    /// The last batch, if it holds anything.
+    fn rest(self) -> Option<Vec<UnsentReminder>> {
+        (!self.batch.is_empty()).then_some(self.batch)
+    }
+}
+
+/// Why a read of unsent reminders ended early.
+enum Unsent {
+    Failed(StoreError),
+    /// Nobody takes the batches any more (whoever did reports why).
+    NotWanted,
+}
+
+impl From<StoreError> for Unsent {
+    fn from(e: StoreError) -> Self {
+        Self::Failed(e)
     }
 }
 
@@ -316,29 +349,77 @@ impl Store {
     }
 
     /// The reminders recorded for `today` that no e-mail carries yet, with
-    /// what an e-mail says about their stages, as a stream: recipient by
-    /// recipient in the order `Composer::compose` gives their e-mails (byte
-    /// order, whatever the database's collation), each one's in id order.
-    /// One query, sorted by the database, so that memory holds a few rows
-    /// rather than the day's reminders, and the stages are not looked up a
-    /// list of ids at a time.
-    pub fn unsent_reminders(
+    /// what an e-mail says about their stages: recipient by recipient in the
+    /// order `Composer::compose` gives their e-mails (byte order, whatever
+    /// the database's collation), each one's in id order. They go to
+    /// `batches` a few whole recipients at a time (at least `at_least`
+    /// reminders a batch, but the last), so that memory holds a few batches
+    /// rather than the day's reminders; one query, sorted by the database.
+    /// Ends early, without error, when `batches` is closed.
+    ///
+    /// SQLite is read through its C API on a blocking thread (`raw.rs`):
+    /// through sqlx it took as long as composing, on the same thread.
+    pub async fn unsent_reminders(
         &self,
         today: NaiveDate,
-    ) -> BoxStream<'_, Result<UnsentReminder, StoreError>> {
-        let order = match self {
-            Store::Sqlite(_) => UNSENT_ORDER,
-            Store::Postgres(_) => UNSENT_ORDER_POSTGRES,
+        at_least: usize,
+        batches: mpsc::Sender<Vec<UnsentReminder>>,
+    ) -> Result<(), StoreError> {
+        let mut gathered = Batches::new(at_least);
+        let read = match self {
+            Store::Sqlite(pool) => {
+                let conn = pool.acquire().await?;
+                let sql = format!("{UNSENT} {UNSENT_ORDER}");
+                let reading = tokio::task::spawn_blocking(move || {
+                    raw::for_each_row_blocking(
+                        conn,
+                        &sql,
+                        |s| s.bind_date(c"$1", today),
+                        |row| match gathered.push(unsent(row)?) {
+                            Some(full) => {
+                                batches.blocking_send(full).map_err(|_| Unsent::NotWanted)
+                            }
+                            None => Ok(()),
+                        },
+                    )?;
+                    match gathered.rest() {
+                        Some(last) => batches.blocking_send(last).map_err(|_| Unsent::NotWanted),
+                        None => Ok(()),
+                    }
+                });
+                match reading.await {
+                    Ok(read) => read,
+                    Err(e) => match e.try_into_panic() {
+                        // A bug, as it would have been on this thread.
+                        Ok(panic) => std::panic::resume_unwind(panic),
+                        // The runtime is shutting down; nobody waits.
+                        Err(_) => Err(Unsent::NotWanted),
+                    },
+                }
+            }
+            Store::Postgres(pool) => {
+                let sql = format!("{UNSENT} {UNSENT_ORDER_POSTGRES}");
+                let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(today)
+                    .fetch(pool);
+                async {
+                    while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+                        if let Some(full) = gathered.push(unsent(&row)?) {
+                            batches.send(full).await.map_err(|_| Unsent::NotWanted)?;
+                        }
+                    }
+                    if let Some(last) = gathered.rest() {
+                        batches.send(last).await.map_err(|_| Unsent::NotWanted)?;
+                    }
+                    Ok(())
+                }
+                .await
+            }
         };
-        let sql = format!("{UNSENT} {order}");
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, UnsentListed>(sqlx::AssertSqlSafe(sql))
-                .bind(today)
-                .fetch(pool)
-                .map_err(StoreError::from)
-                .and_then(|r| std::future::ready(r.try_into()))
-                .boxed()
-        })
+        match read {
+            Ok(()) | Err(Unsent::NotWanted) => Ok(()),
+            Err(Unsent::Failed(e)) => Err(e),
+        }
     }
 
     /// Stores `message` and links its reminders to it, unless another poller

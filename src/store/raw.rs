@@ -21,8 +21,9 @@ use std::ptr::{self, NonNull};
 
 use chrono::NaiveDate;
 use libsqlite3_sys as ffi;
-use sqlx::SqlitePool;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::LockedSqliteHandle;
+use sqlx::{Sqlite, SqlitePool};
 
 use super::StoreError;
 
@@ -32,11 +33,35 @@ pub(super) async fn for_each_row<E: From<StoreError>>(
     pool: &SqlitePool,
     sql: &str,
     bind: impl FnOnce(&mut Statement<'_>) -> Result<(), StoreError>,
-    mut each: impl FnMut(&RawRow<'_>) -> Result<(), E>,
+    each: impl FnMut(&RawRow<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut conn = pool.acquire().await.map_err(StoreError::from)?;
     let mut handle = conn.lock_handle().await.map_err(StoreError::from)?;
-    let mut statement = Statement::prepare(&mut handle, sql)?;
+    step(&mut handle, sql, bind, each)
+}
+
+/// [`for_each_row`] on a connection taken from the pool before, for a
+/// blocking thread (`tokio::task::spawn_blocking`): the read then runs
+/// beside the runtime's thread rather than holding it.
+pub(super) fn for_each_row_blocking<E: From<StoreError>>(
+    mut conn: PoolConnection<Sqlite>,
+    sql: &str,
+    bind: impl FnOnce(&mut Statement<'_>) -> Result<(), StoreError>,
+    each: impl FnMut(&RawRow<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut handle = tokio::runtime::Handle::current()
+        .block_on(conn.lock_handle())
+        .map_err(StoreError::from)?;
+    step(&mut handle, sql, bind, each)
+}
+
+fn step<E: From<StoreError>>(
+    handle: &mut LockedSqliteHandle<'_>,
+    sql: &str,
+    bind: impl FnOnce(&mut Statement<'_>) -> Result<(), StoreError>,
+    mut each: impl FnMut(&RawRow<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut statement = Statement::prepare(handle, sql)?;
     bind(&mut statement)?;
     while let Some(row) = statement.next()? {
         each(&row)?;

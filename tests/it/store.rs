@@ -7,7 +7,6 @@ use casewatch::import::{self, CaseContext};
 use casewatch::settings::Settings;
 use casewatch::store::{ImportCounts, NewMessage, NewReminder, Store, UnsentReminder};
 use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::TryStreamExt;
 
 use crate::helpers::{CASES_CSV, STAFF_CSV, TestDb, on_both_backends};
 
@@ -18,6 +17,7 @@ on_both_backends!(
     stages_list_with_their_case_and_manager,
     reminders_are_recorded_once_and_linked_to_one_message,
     a_batch_that_lost_a_race_keeps_only_its_own,
+    unsent_reminders_come_in_batches_of_whole_recipients,
 );
 
 fn now() -> DateTime<Utc> {
@@ -334,9 +334,86 @@ async fn a_batch_that_lost_a_race_keeps_only_its_own(db: TestDb) {
     assert_eq!(left, [ids[1]]);
 }
 
+/// Composing takes the unsent reminders a few recipients at a time: each
+/// batch holds at least the number asked for, and never part of a
+/// recipient's reminders, in the order e-mails are composed.
+async fn unsent_reminders_come_in_batches_of_whole_recipients(db: TestDb) {
+    let store = db.store().await;
+    load(&store, STAFF_CSV, CASES_CSV).await;
+    let today = date("2026-11-25");
+    let stages = store.stages().await.unwrap();
+    let stage = |reference: &str| {
+        stages
+            .iter()
+            .find(|s| s.reference.as_str() == reference && s.responded_on.is_none())
+            .unwrap()
+            .stage_id
+    };
+    // Recorded out of recipient order, so the order is the query's.
+    let recorded: Vec<NewReminder> = [
+        ("CSC-1", "overdue_1", "c@example.org"),
+        ("CORP-2", "overdue_1", "a@example.org"),
+        ("ASC-3", "overdue_1", "b@example.org"),
+        ("CSC-1", "escalation", "a@example.org"),
+        ("ASC-3", "escalation", "c@example.org"),
+    ]
+    .into_iter()
+    .map(|(reference, kind, recipient)| NewReminder {
+        stage_id: stage(reference),
+        kind: kind.into(),
+        due_on: date("2026-11-16"),
+        recipient: recipient.into(),
+    })
+    .collect();
+    store.add_reminders(&recorded, today, now()).await.unwrap();
+    let recipients = |batches: Vec<Vec<UnsentReminder>>| -> Vec<Vec<String>> {
+        batches
+            .into_iter()
+            .map(|b| b.into_iter().map(|r| r.recipient).collect())
+            .collect()
+    };
+    let (a, b, c) = ("a@example.org", "b@example.org", "c@example.org");
+    assert_eq!(
+        recipients(unsent_batches(&store, today, 2).await),
+        [vec![a, a], vec![b, c, c]]
+    );
+    assert_eq!(
+        recipients(unsent_batches(&store, today, 1).await),
+        [vec![a, a], vec![b], vec![c, c]]
+    );
+    let all = unsent(&store, today).await;
+    assert_eq!(
+        all.iter().map(|r| r.recipient.as_str()).collect::<Vec<_>>(),
+        [a, a, b, c, c]
+    );
+    // Each recipient's in the order they were recorded.
+    assert!(all[0].id < all[1].id && all[3].id < all[4].id);
+    assert_eq!(all[0].stage.stage_id, stage("CORP-2"));
+    assert_eq!(all[4].kind, "escalation");
+}
+
 /// The reminders of `today` no e-mail carries yet, as listed for composing.
 async fn unsent(store: &Store, today: NaiveDate) -> Vec<UnsentReminder> {
-    store.unsent_reminders(today).try_collect().await.unwrap()
+    unsent_batches(store, today, usize::MAX).await.concat()
+}
+
+/// The same, in the batches composing gets: at least `at_least` each.
+async fn unsent_batches(
+    store: &Store,
+    today: NaiveDate,
+    at_least: usize,
+) -> Vec<Vec<UnsentReminder>> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let taken = async {
+        let mut batches = Vec::new();
+        while let Some(batch) = rx.recv().await {
+            batches.push(batch);
+        }
+        batches
+    };
+    let (read, batches) = tokio::join!(store.unsent_reminders(today, at_least, tx), taken);
+    read.unwrap();
+    batches
 }
 
 /// A short e-mail to `recipient` carrying `reminder_ids`.

@@ -9,7 +9,6 @@ use casewatch::domain::{Reference, Stage, london_time};
 use casewatch::store::{NewReminder, Store, UnsentReminder};
 use casewatch::web::{Claims, LinkKeys};
 use chrono::{Datelike, Days, NaiveDate, Utc, Weekday};
-use futures_util::TryStreamExt;
 use reqwest::StatusCode;
 use secrecy::SecretSlice;
 
@@ -118,7 +117,9 @@ async fn reminder(store: &Store, stage_id: i64) -> i64 {
         .add_reminders(&[new], today, Utc::now())
         .await
         .unwrap();
-    let unsent: Vec<UnsentReminder> = store.unsent_reminders(today).try_collect().await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    store.unsent_reminders(today, usize::MAX, tx).await.unwrap();
+    let unsent: Vec<UnsentReminder> = rx.recv().await.unwrap();
     unsent
         .iter()
         .find(|r| r.stage.stage_id == stage_id)
