@@ -118,20 +118,15 @@ impl Sender {
                 // Built on another thread: with the sending, the claims and
                 // the results all on this one, building took a third of it.
                 let settings = settings.clone();
-                let building = tokio::task::spawn_blocking(move || {
+                let building = crate::blocking::run(move || {
                     claimed
                         .into_iter()
                         .map(|row| Prepared::of(row, &settings))
                         .collect::<Vec<_>>()
                 });
-                let prepared = match building.await {
-                    Ok(prepared) => prepared,
-                    Err(e) => match e.try_into_panic() {
-                        // A bug, as it would have been on this thread.
-                        Ok(panic) => std::panic::resume_unwind(panic),
-                        // The runtime is shutting down; the claims run out.
-                        Err(_) => break,
-                    },
+                // None: the runtime is shutting down; the claims run out.
+                let Some(prepared) = building.await else {
+                    break;
                 };
                 for message in prepared {
                     // The receiver is gone only when sending failed, which is reported there.

@@ -129,17 +129,12 @@ impl Poll<'_> {
         let compose = async move {
             while let Some(batch) = read_rx.recv().await {
                 let owned = owned.clone();
-                let composing =
-                    tokio::task::spawn_blocking(move || owned.composer().compose(&batch));
-                let messages = match composing.await {
-                    Ok(composed) => composed?,
-                    Err(e) => match e.try_into_panic() {
-                        // A bug, as it would have been on this thread.
-                        Ok(panic) => std::panic::resume_unwind(panic),
-                        // The runtime is shutting down.
-                        Err(_) => return Ok(()),
-                    },
+                let composing = crate::blocking::run(move || owned.composer().compose(&batch));
+                // None: the runtime is shutting down.
+                let Some(composed) = composing.await else {
+                    break;
                 };
+                let messages = composed?;
                 // The receiver is gone only when storing failed, which is reported there.
                 if composed_tx.send(messages).await.is_err() {
                     break;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
-use sqlx::{QueryBuilder, SqlitePool};
+use sqlx::{PgPool, QueryBuilder, SqlitePool};
 use tokio::sync::mpsc;
 
 use super::cases::{STAGE_COLUMNS, StageListed};
@@ -365,56 +365,10 @@ impl Store {
         at_least: usize,
         batches: mpsc::Sender<Vec<UnsentReminder>>,
     ) -> Result<(), StoreError> {
-        let mut gathered = Batches::new(at_least);
+        let gathered = Batches::new(at_least);
         let read = match self {
-            Store::Sqlite(pool) => {
-                let conn = pool.acquire().await?;
-                let sql = format!("{UNSENT} {UNSENT_ORDER}");
-                let reading = tokio::task::spawn_blocking(move || {
-                    raw::for_each_row_blocking(
-                        conn,
-                        &sql,
-                        |s| s.bind_date(c"$1", today),
-                        |row| match gathered.push(unsent(row)?) {
-                            Some(full) => {
-                                batches.blocking_send(full).map_err(|_| Unsent::NotWanted)
-                            }
-                            None => Ok(()),
-                        },
-                    )?;
-                    match gathered.rest() {
-                        Some(last) => batches.blocking_send(last).map_err(|_| Unsent::NotWanted),
-                        None => Ok(()),
-                    }
-                });
-                match reading.await {
-                    Ok(read) => read,
-                    Err(e) => match e.try_into_panic() {
-                        // A bug, as it would have been on this thread.
-                        Ok(panic) => std::panic::resume_unwind(panic),
-                        // The runtime is shutting down; nobody waits.
-                        Err(_) => Err(Unsent::NotWanted),
-                    },
-                }
-            }
-            Store::Postgres(pool) => {
-                let sql = format!("{UNSENT} {UNSENT_ORDER_POSTGRES}");
-                let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(today)
-                    .fetch(pool);
-                async {
-                    while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
-                        if let Some(full) = gathered.push(unsent(&row)?) {
-                            batches.send(full).await.map_err(|_| Unsent::NotWanted)?;
-                        }
-                    }
-                    if let Some(last) = gathered.rest() {
-                        batches.send(last).await.map_err(|_| Unsent::NotWanted)?;
-                    }
-                    Ok(())
-                }
-                .await
-            }
+            Store::Sqlite(pool) => unsent_sqlite(pool, today, gathered, batches).await,
+            Store::Postgres(pool) => unsent_postgres(pool, today, gathered, batches).await,
         };
         match read {
             Ok(()) | Err(Unsent::NotWanted) => Ok(()),
@@ -603,6 +557,51 @@ pub(super) fn in_id_order(
 ) -> Result<Vec<OutboxMessage>, StoreError> {
     claimed.sort_by_key(|m| m.id);
     claimed.into_iter().map(OutboxMessage::try_from).collect()
+}
+
+/// `Store::unsent_reminders` on SQLite, on a blocking thread.
+async fn unsent_sqlite(
+    pool: &SqlitePool,
+    today: NaiveDate,
+    mut gathered: Batches,
+    batches: mpsc::Sender<Vec<UnsentReminder>>,
+) -> Result<(), Unsent> {
+    let conn = pool.acquire().await.map_err(StoreError::from)?;
+    let sql = format!("{UNSENT} {UNSENT_ORDER}");
+    let send = move |batch| batches.blocking_send(batch).map_err(|_| Unsent::NotWanted);
+    let reading = crate::blocking::run(move || {
+        raw::for_each_row_blocking(
+            conn,
+            &sql,
+            |s| s.bind_date(c"$1", today),
+            |row| gathered.push(unsent(row)?).map_or(Ok(()), &send),
+        )?;
+        gathered.rest().map_or(Ok(()), &send)
+    });
+    // None: the runtime is shutting down, and nobody waits for the rest.
+    reading.await.unwrap_or(Err(Unsent::NotWanted))
+}
+
+/// `Store::unsent_reminders` on PostgreSQL.
+async fn unsent_postgres(
+    pool: &PgPool,
+    today: NaiveDate,
+    mut gathered: Batches,
+    batches: mpsc::Sender<Vec<UnsentReminder>>,
+) -> Result<(), Unsent> {
+    let sql = format!("{UNSENT} {UNSENT_ORDER_POSTGRES}");
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(today)
+        .fetch(pool);
+    while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+        if let Some(full) = gathered.push(unsent(&row)?) {
+            batches.send(full).await.map_err(|_| Unsent::NotWanted)?;
+        }
+    }
+    if let Some(last) = gathered.rest() {
+        batches.send(last).await.map_err(|_| Unsent::NotWanted)?;
+    }
+    Ok(())
 }
 
 /// `Store::add_reminders` on SQLite: in process, so many rows to a
