@@ -13,7 +13,8 @@
 //! The read blocks the calling thread, as sqlx's worker thread did: about
 //! a second for a million stages. The report is a command of its own, and
 //! the daemon makes the tracker once a week on a runtime with a thread per
-//! core.
+//! core. The poll's read of the day's unsent reminders runs on a blocking
+//! thread instead (`for_each_row_blocking`), beside the composing it feeds.
 
 use std::ffi::{CStr, CString, c_int};
 use std::marker::PhantomData;
@@ -40,9 +41,10 @@ pub(super) async fn for_each_row<E: From<StoreError>>(
     step(&mut handle, sql, bind, each)
 }
 
-/// [`for_each_row`] on a connection taken from the pool before, for a
-/// blocking thread (`tokio::task::spawn_blocking`): the read then runs
-/// beside the runtime's thread rather than holding it.
+/// [`for_each_row`] on a connection taken from the pool before, for one of
+/// tokio's blocking threads (`crate::blocking::run`), so that the read runs
+/// beside the runtime's thread rather than holding it. Not on the runtime's
+/// own thread: waiting there for the connection's lock would panic.
 pub(super) fn for_each_row_blocking<E: From<StoreError>>(
     mut conn: PoolConnection<Sqlite>,
     sql: &str,
