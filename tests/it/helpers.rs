@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use casewatch::settings::{DatabaseSettings, DatabaseUrl};
-use casewatch::store::Store;
+use casewatch::store::{Store, UnsentReminder};
+use chrono::NaiveDate;
 use secrecy::SecretString;
 use sqlx::{Connection, PgConnection};
 use tempfile::TempDir;
@@ -208,4 +209,28 @@ pub fn stdout(output: &Output) -> String {
 
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The reminders of `today` no e-mail carries yet, as listed for composing.
+pub async fn unsent(store: &Store, today: NaiveDate) -> Vec<UnsentReminder> {
+    unsent_batches(store, today, usize::MAX).await.concat()
+}
+
+/// The same, in the batches composing gets: at least `at_least` each.
+pub async fn unsent_batches(
+    store: &Store,
+    today: NaiveDate,
+    at_least: usize,
+) -> Vec<Vec<UnsentReminder>> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let taken = async {
+        let mut batches = Vec::new();
+        while let Some(batch) = rx.recv().await {
+            batches.push(batch);
+        }
+        batches
+    };
+    let (read, batches) = tokio::join!(store.unsent_reminders(today, at_least, tx), taken);
+    read.unwrap();
+    batches
 }

@@ -8,7 +8,7 @@ use casewatch::settings::Settings;
 use casewatch::store::{ImportCounts, NewMessage, NewReminder, Store, UnsentReminder};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::helpers::{CASES_CSV, STAFF_CSV, TestDb, on_both_backends};
+use crate::helpers::{CASES_CSV, STAFF_CSV, TestDb, on_both_backends, unsent, unsent_batches};
 
 on_both_backends!(
     migrations_apply_once,
@@ -390,30 +390,6 @@ async fn unsent_reminders_come_in_batches_of_whole_recipients(db: TestDb) {
     assert!(all[0].id < all[1].id && all[3].id < all[4].id);
     assert_eq!(all[0].stage.stage_id, stage("CORP-2"));
     assert_eq!(all[4].kind, "escalation");
-}
-
-/// The reminders of `today` no e-mail carries yet, as listed for composing.
-async fn unsent(store: &Store, today: NaiveDate) -> Vec<UnsentReminder> {
-    unsent_batches(store, today, usize::MAX).await.concat()
-}
-
-/// The same, in the batches composing gets: at least `at_least` each.
-async fn unsent_batches(
-    store: &Store,
-    today: NaiveDate,
-    at_least: usize,
-) -> Vec<Vec<UnsentReminder>> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
-    let taken = async {
-        let mut batches = Vec::new();
-        while let Some(batch) = rx.recv().await {
-            batches.push(batch);
-        }
-        batches
-    };
-    let (read, batches) = tokio::join!(store.unsent_reminders(today, at_least, tx), taken);
-    read.unwrap();
-    batches
 }
 
 /// A short e-mail to `recipient` carrying `reminder_ids`.

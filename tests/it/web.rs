@@ -6,13 +6,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use casewatch::domain::{Reference, Stage, london_time};
-use casewatch::store::{NewReminder, Store, UnsentReminder};
+use casewatch::store::{NewReminder, Store};
 use casewatch::web::{Claims, LinkKeys};
 use chrono::{Datelike, Days, NaiveDate, Utc, Weekday};
 use reqwest::StatusCode;
 use secrecy::SecretSlice;
 
-use crate::helpers::{TestDb, casewatch, import_sample, on_both_backends, stderr};
+use crate::helpers::{TestDb, casewatch, import_sample, on_both_backends, stderr, unsent};
 use crate::smtp::free_port;
 
 on_both_backends!(
@@ -117,10 +117,8 @@ async fn reminder(store: &Store, stage_id: i64) -> i64 {
         .add_reminders(&[new], today, Utc::now())
         .await
         .unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
-    store.unsent_reminders(today, usize::MAX, tx).await.unwrap();
-    let unsent: Vec<UnsentReminder> = rx.recv().await.unwrap();
-    unsent
+    unsent(store, today)
+        .await
         .iter()
         .find(|r| r.stage.stage_id == stage_id)
         .unwrap()
