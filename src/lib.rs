@@ -27,14 +27,12 @@
 //! | [`templates`] | the minijinja templates of e-mails, pages and reports, checked at load |
 //! | [`web`] | the delay-reason form behind signed links, `/healthz` and `/metrics` |
 //! | [`live`] | the settings and templates in force in `run`, replaced whole on SIGHUP |
-//! | [`blocking`] | long CPU work (building and composing e-mails, SQLite's big reads) on tokio's blocking threads |
 //! | [`daemon`] | `casewatch run`: waiting for the database, the cron trigger, the poll-and-send loop, several instances, signals and systemd notification |
 //! | [`cli`] | the `casewatch` commands; `main.rs` only parses and calls [`cli::run`] |
 //!
 //! Data flows one way: import → store → poll (policy) → reminders and outbox → sender → SMTP.
 //! The report only reads the store.
 
-pub mod blocking;
 pub mod calendar;
 pub mod cli;
 pub mod daemon;

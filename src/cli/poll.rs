@@ -81,5 +81,12 @@ pub(super) async fn once(
             sent.sent, sent.retrying, sent.failed, sent.expired
         );
     }
+    if let (held @ 1.., Some(until)) = (sent.held, sent.held_until) {
+        println!(
+            "{held} e-mail(s) still claimed by another sender, which may have stopped: \
+             taken over from {} (London time)",
+            london_time(until).1.format("%H:%M:%S")
+        );
+    }
     Ok(())
 }

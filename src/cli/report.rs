@@ -39,7 +39,7 @@ pub(super) async fn run(
     let span = report.span();
     store
         .for_each_report_stage(span.from, span.to, |row| {
-            count(&mut report, row, &settings.timescales, &calendar)
+            count(&mut report, &row, &settings.timescales, &calendar)
                 .with_context(|| format!("case {} stage {}", row.reference, row.stage))
         })
         .await?;
@@ -65,7 +65,7 @@ pub(super) async fn run(
 
 fn count(
     report: &mut Report,
-    row: &ReportStageRow<'_>,
+    row: &ReportStageRow,
     timescales: &Timescales,
     calendar: &Calendar,
 ) -> Result<(), CalendarError> {
@@ -78,17 +78,17 @@ fn count(
         )
         .due(row.received_on, calendar)?;
     let fact = StageFact {
-        reference: row.reference,
+        reference: &row.reference,
         kind: row.kind,
         stage: row.stage,
-        team: row.team,
-        category: row.category,
+        team: &row.team,
+        category: row.category.as_deref(),
         received_on: row.received_on,
         responded_on: row.responded_on,
         outcome: row.outcome,
         has_learning: row.has_learning,
         due_on,
-        reason_categories: row.reason_categories,
+        reason_categories: &row.reason_categories,
     };
     report.add(&fact, calendar)
 }

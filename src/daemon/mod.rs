@@ -332,6 +332,7 @@ impl Running {
                 retrying = r.retrying,
                 failed = r.failed,
                 expired = r.expired,
+                held = r.held,
                 "outbox drained"
             ),
             Ok(_) => {}

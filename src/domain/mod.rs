@@ -8,11 +8,13 @@ mod case;
 mod date;
 mod email;
 mod records;
+mod reminder;
 
 pub use case::{Kind, Outcome, ParseError, Reference, Stage, Team, Via};
 pub use date::{london_instant, london_time, parse_date, today_in_london};
 pub use email::Email;
 pub use records::{CaseRecord, Staff, StageRecord};
+pub use reminder::Reminder;
 
 /// Folds a word from a spreadsheet into its canonical spelling:
 /// case-insensitive, with spaces and hyphens accepted for underscores.

@@ -24,8 +24,6 @@ pub enum ComposeError {
         reference: String,
         source: CalendarError,
     },
-    #[error("reminder {id} has an unknown kind {kind:?}")]
-    UnknownKind { id: i64, kind: String },
 }
 
 /// Everything composing needs besides the reminders.
@@ -109,10 +107,6 @@ impl Composer<'_> {
     pub fn compose(&self, unsent: &[UnsentReminder]) -> Result<Vec<NewMessage>, ComposeError> {
         let mut groups: BTreeMap<(String, i64), Vec<Placed<'_>>> = BTreeMap::new();
         for r in unsent {
-            let reminder = Reminder::parse(&r.kind).ok_or_else(|| ComposeError::UnknownKind {
-                id: r.id,
-                kind: r.kind.clone(),
-            })?;
             let left = self
                 .calendar
                 .working_days_between(self.today, r.due_on)
@@ -129,7 +123,7 @@ impl Composer<'_> {
                 .or_default()
                 .push(Placed {
                     reminder: r,
-                    urgency: Urgency::of(reminder),
+                    urgency: Urgency::of(r.kind),
                     left,
                 });
         }

@@ -6,7 +6,6 @@ mod ics;
 pub mod message;
 pub mod notice;
 pub mod sender;
-mod smtp;
 pub mod transport;
 
 pub use crate::templates::Templates;

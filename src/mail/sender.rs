@@ -2,20 +2,18 @@
 //! transport, and records each server's reply. Time is always given, so
 //! tests drive it step by step instead of sleeping.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::StreamExt;
 use serde::Serialize;
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::watch;
 
 use super::message::{self, BuildError};
-use super::transport::{Formatted, Gate, SendError, Transport};
+use super::transport::{SendError, Transport};
 use crate::calendar::Calendar;
 use crate::domain::london_time;
 use crate::settings::{MailSettings, SendingWindow};
-use crate::store::{OutboxClaim, OutboxMessage, Outcome, Store, StoreError};
+use crate::store::{Held, OutboxClaim, OutboxMessage, Outcome, Store, StoreError};
 
 /// What one drain of the outbox did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -25,8 +23,24 @@ pub struct SendReport {
     pub failed: usize,
     /// Messages whose day passed unsent; their reminders are decided afresh.
     pub expired: usize,
+    /// The day's e-mails still claimed when the drain ended, by a sender
+    /// that is busy or stopped: taken over once the claim runs out.
+    pub held: usize,
+    /// When the last of those claims runs out.
+    #[serde(skip)]
+    pub held_until: Option<DateTime<Utc>>,
     /// Nothing was sent: `now` is outside the sending window.
     pub outside_window: bool,
+}
+
+impl SendReport {
+    fn add(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Sent { .. } => self.sent += 1,
+            Outcome::Retry { .. } => self.retrying += 1,
+            Outcome::Failed { .. } => self.failed += 1,
+        }
+    }
 }
 
 pub struct Sender {
@@ -52,9 +66,14 @@ impl Sender {
         &self.transport
     }
 
-    /// Sends every message due at `now`, a few at a time, until none is
-    /// left or `stop` turns true (then it finishes what is in flight and
-    /// starts nothing more).
+    /// Sends every message due at `now` until none is left or `stop` turns
+    /// true (then each worker finishes the e-mail in hand and starts no
+    /// more).
+    ///
+    /// `mail.smtp.pool_size` workers share the transport's connections;
+    /// each claims one e-mail, sends it and records the result before it
+    /// claims the next. So at most one e-mail per connection is ever
+    /// delivered but not recorded, and a crash repeats at most that many.
     pub async fn drain(
         &self,
         calendar: &Calendar,
@@ -70,194 +89,97 @@ impl Sender {
             report.outside_window = true;
             return Ok(report);
         }
-        let concurrency = usize::try_from(self.settings.smtp.pool_size.max(1)).unwrap_or(1);
-        let batch = concurrency * 4;
-        // A claimed e-mail waits behind at most the batch before it and its
-        // own (eight rounds through the pool) before it is sent: a claim
-        // lasts ten send time-outs, so it outlives that, and another
-        // instance soon takes over the claims of a sender that died.
-        let hold = chrono::Duration::from_std(self.settings.send_timeout * 10)
-            .unwrap_or(chrono::Duration::MAX);
-        // `now` is the drain's start: each claim is dated by the time since,
-        // so one made late in a long drain is not stale when it is made.
         let started = std::time::Instant::now();
-        // Three steps run side by side, joined by channels: claiming the
-        // next batch while the last one goes out, and recording results
-        // while more are sent. Each commit records every result that
-        // arrived during the one before. Just before its message can be
-        // delivered, a send takes one of `concurrency` permits (`Gate`),
-        // and its result gives it back only once committed, so at most that
-        // many e-mails are ever delivered but not recorded: a crash repeats
-        // at most one per connection, however slow a commit is (a poll
-        // writing much at the same time makes PostgreSQL's commits wait on
-        // its log). Everything before (building the message, on a blocking
-        // thread as each batch is claimed, and MAIL, RCPT and DATA) goes on
-        // while the last result commits.
-        let unrecorded = Arc::new(Semaphore::new(concurrency));
-        let recorder = &self.store.recorder().await?;
-        let (claimed_tx, mut claimed_rx) = mpsc::channel::<Prepared>(batch);
-        let settings = Arc::new(self.settings.clone());
-        let (results_tx, mut results_rx) = mpsc::unbounded_channel();
-        let claim = async move {
-            while !*stop.borrow() {
-                let claimed_at = now
-                    + chrono::Duration::from_std(started.elapsed())
-                        .unwrap_or(chrono::Duration::MAX);
-                let claimed = recorder
-                    .claim_messages(&OutboxClaim {
-                        worker: &self.worker,
-                        today,
-                        now: claimed_at,
-                        until: claimed_at + hold,
-                        limit: i64::try_from(batch).unwrap_or(1),
-                    })
-                    .await?;
-                if claimed.is_empty() {
-                    break;
-                }
-                // Built on another thread: with the sending, the claims and
-                // the results all on this one, building took a third of it.
-                let settings = settings.clone();
-                let building = crate::blocking::run(move || {
-                    claimed
-                        .into_iter()
-                        .map(|row| Prepared::of(row, &settings))
-                        .collect::<Vec<_>>()
-                });
-                // None: the runtime is shutting down; the claims run out.
-                let Some(prepared) = building.await else {
-                    break;
-                };
-                for message in prepared {
-                    // The receiver is gone only when sending failed, which is reported there.
-                    if claimed_tx.send(message).await.is_err() {
-                        break;
-                    }
-                }
-            }
-            Ok::<_, StoreError>(())
-        };
-        let send = async move {
-            let claimed = futures_util::stream::poll_fn(|cx| claimed_rx.poll_recv(cx));
-            let mut attempts = claimed
-                .map(|row| {
-                    let stop = stop.clone();
-                    let unrecorded = unrecorded.clone();
-                    async move {
-                        // Once stopping, claimed messages not yet started are given back.
-                        if *stop.borrow() {
-                            return Ok((row.id, None, None));
-                        }
-                        let id = row.id;
-                        let mut gate = Gate::new(unrecorded);
-                        let outcome = self.attempt(row, now, &mut gate).await?;
-                        Ok::<_, StoreError>((id, Some(outcome), gate.into_permit()))
-                    }
-                })
-                .buffer_unordered(concurrency);
-            while let Some(result) = attempts.next().await {
-                // The receiver is gone only when recording failed, which is reported there.
-                let _ = results_tx.send(result?);
-            }
-            Ok::<_, StoreError>(())
-        };
-        let record = async {
-            let mut arrived = Vec::new();
-            while results_rx.recv_many(&mut arrived, RECORDED_AT_ONCE).await > 0 {
-                // The permits are given back when dropped, after the commit.
-                let (results, _permits): (Vec<_>, Vec<_>) = arrived
-                    .drain(..)
-                    .map(|(id, outcome, permit)| ((id, outcome), permit))
-                    .unzip();
-                for (_, outcome) in &results {
-                    match outcome {
-                        Some(Outcome::Sent { .. }) => report.sent += 1,
-                        Some(Outcome::Retry { .. }) => report.retrying += 1,
-                        Some(Outcome::Failed { .. }) => report.failed += 1,
-                        None => {}
-                    }
-                }
-                recorder.record(&results, &self.worker, now).await?;
-            }
-            Ok::<_, StoreError>(())
-        };
-        tokio::try_join!(claim, send, record)?;
-        self.transport.close_idle().await;
+        let workers =
+            (0..self.settings.smtp.pool_size.max(1)).map(|_| self.work(today, now, started, stop));
+        for done in futures_util::future::try_join_all(workers).await? {
+            report.sent += done.sent;
+            report.retrying += done.retrying;
+            report.failed += done.failed;
+        }
+        let Held { count, until } = self.store.held_messages(today).await?;
+        report.held = count;
+        report.held_until = until;
         Ok(report)
     }
 
-    async fn attempt(
+    /// One worker's turns of claim, send, record, until nothing is due.
+    async fn work(
         &self,
-        prepared: Prepared,
+        today: NaiveDate,
         now: DateTime<Utc>,
-        gate: &mut Gate,
-    ) -> Result<Outcome, StoreError> {
-        let Prepared {
-            id,
-            attempts,
-            name,
-            built,
-        } = prepared;
-        let result = match &built {
+        started: std::time::Instant,
+        stop: &watch::Receiver<bool>,
+    ) -> Result<SendReport, StoreError> {
+        let mut report = SendReport::default();
+        // A claim outlives one attempt: the send's time limit, and as long
+        // again for recording it.
+        let hold = chrono::Duration::from_std(self.settings.send_timeout * 2)
+            .unwrap_or(chrono::Duration::MAX);
+        while !*stop.borrow() {
+            // `now` is the drain's start (a replayed day's morning): retries
+            // that fall due during a long drain are taken too.
+            let elapsed =
+                chrono::Duration::from_std(started.elapsed()).unwrap_or(chrono::Duration::MAX);
+            let clock = Utc::now();
+            let claimed = self
+                .store
+                .claim_messages(&OutboxClaim {
+                    worker: &self.worker,
+                    today,
+                    due_by: now + elapsed,
+                    now: clock,
+                    until: clock + hold,
+                    limit: 1,
+                })
+                .await?;
+            let Some(message) = claimed.into_iter().next() else {
+                break;
+            };
+            let id = message.id;
+            let outcome = self.attempt(message, now + elapsed).await;
+            report.add(&outcome);
+            self.store
+                .record_attempts(&[(id, Some(outcome))], &self.worker, now + elapsed)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    async fn attempt(&self, claimed: OutboxMessage, now: DateTime<Utc>) -> Outcome {
+        let id = claimed.id;
+        let name = format!("{}-{:08}", claimed.for_day, claimed.id);
+        let result = match message::build(&claimed, &self.settings) {
             Ok(m) => {
                 self.transport
-                    .send_through(&name, m, self.settings.send_timeout, gate)
+                    .send(&name, &m, self.settings.send_timeout)
                     .await
             }
-            Err(reason) => Err(SendError::Permanent(reason.clone())),
+            Err(BuildError { reason, .. }) => Err(SendError::Permanent(reason)),
         };
-        let attempts = u32::try_from(attempts).unwrap_or(0) + 1;
+        let attempts = u32::try_from(claimed.attempts).unwrap_or(0) + 1;
         match result {
             Ok(reply) => {
                 // The reply is stored with the e-mail, and each drain logs
-                // its counts at info; a line per e-mail cost a tenth of
-                // the sending time.
+                // its counts at info.
                 tracing::debug!(message = id, %reply, "sent");
-                Ok(Outcome::Sent { reply })
+                Outcome::Sent { reply }
             }
             Err(SendError::Temporary(reply)) if attempts < self.settings.max_attempts => {
                 let wait = backoff(self.settings.retry_delay, attempts);
                 tracing::warn!(message = id, attempts, %reply, retry_in_seconds = wait.as_secs(), "temporary failure");
-                Ok(Outcome::Retry {
+                Outcome::Retry {
                     reply,
                     at: now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX),
-                })
+                }
             }
             Err(SendError::Temporary(reply) | SendError::Permanent(reply)) => {
                 tracing::error!(message = id, attempts, %reply, "not delivered; marked failed");
-                Ok(Outcome::Failed { reply })
+                Outcome::Failed { reply }
             }
         }
     }
 }
-
-/// A claimed e-mail built into the bytes that go over the wire, or why it
-/// cannot be.
-struct Prepared {
-    id: i64,
-    /// Attempts before this one.
-    attempts: i32,
-    /// The file transport's file name.
-    name: String,
-    built: Result<Formatted, String>,
-}
-
-impl Prepared {
-    /// The bodies are dropped once built into the message.
-    fn of(claimed: OutboxMessage, settings: &MailSettings) -> Self {
-        Self {
-            id: claimed.id,
-            attempts: claimed.attempts,
-            name: format!("{}-{:08}", claimed.for_day, claimed.id),
-            built: message::build(&claimed, settings)
-                .map(|m| Formatted::of(&m))
-                .map_err(|BuildError { reason, .. }| reason),
-        }
-    }
-}
-
-/// Results recorded in one transaction at most: a commit's worth.
-const RECORDED_AT_ONCE: usize = 256;
 
 /// The first retry after `first`, doubling with each attempt, at most a day.
 fn backoff(first: Duration, attempts: u32) -> Duration {

@@ -2,16 +2,13 @@
 //! machine can run everything), or an SMTP relay.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::Message;
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-
-use super::smtp::{Encryption, SmtpClient};
 
 use crate::settings::{MailSettings, Security, TransportKind};
 
@@ -38,14 +35,16 @@ pub struct TransportError {
 #[derive(Debug, Clone)]
 pub enum Transport {
     File(PathBuf),
-    Smtp(Arc<SmtpClient>),
+    /// lettre's transport, with a pool of up to `mail.smtp.pool_size`
+    /// connections that the sender's workers share.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
 }
 
 impl Transport {
     pub fn from_settings(settings: &MailSettings) -> Result<Self, TransportError> {
         match settings.transport {
             TransportKind::File => Ok(Self::File(settings.dir.clone())),
-            TransportKind::Smtp => smtp(settings).map(|c| Self::Smtp(Arc::new(c))),
+            TransportKind::Smtp => smtp(settings).map(Self::Smtp),
         }
     }
 
@@ -58,21 +57,7 @@ impl Transport {
         message: &Message,
         limit: Duration,
     ) -> Result<String, SendError> {
-        self.send_through(name, &Formatted::of(message), limit, &mut Gate::open())
-            .await
-    }
-
-    /// [`Transport::send`] of a message already formatted, passing `gate`
-    /// just before the receiver can take it: everything up to there may go
-    /// on while the gate is shut.
-    pub async fn send_through(
-        &self,
-        name: &str,
-        message: &Formatted,
-        limit: Duration,
-        gate: &mut Gate,
-    ) -> Result<String, SendError> {
-        match tokio::time::timeout(limit, self.send_unbounded(name, message, gate)).await {
+        match tokio::time::timeout(limit, self.send_unbounded(name, message)).await {
             Ok(result) => result,
             Err(_) => Err(SendError::Temporary(format!(
                 "no answer within {} seconds (mail.send_timeout_seconds)",
@@ -81,91 +66,20 @@ impl Transport {
         }
     }
 
-    async fn send_unbounded(
-        &self,
-        name: &str,
-        message: &Formatted,
-        gate: &mut Gate,
-    ) -> Result<String, SendError> {
+    async fn send_unbounded(&self, name: &str, message: &Message) -> Result<String, SendError> {
         match self {
-            Self::File(dir) => {
-                gate.pass().await;
-                write_eml(dir, name, &message.bytes)
-            }
-            Self::Smtp(smtp) => {
-                let reply = smtp.send(&message.envelope, &message.bytes, gate).await?;
-                Ok(format!(
+            Self::File(dir) => write_eml(dir, name, &message.formatted()),
+            Self::Smtp(smtp) => match smtp.send(message.clone()).await {
+                Ok(reply) => Ok(format!(
                     "{} {}",
                     reply.code(),
                     reply.message().collect::<Vec<_>>().join(" ")
-                ))
-            }
+                )),
+                // A 5xx reply will be the same next time; anything else may not be.
+                Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+                Err(e) => Err(SendError::Temporary(e.to_string())),
+            },
         }
-    }
-
-    /// Closes the connections kept open for more messages: a drain that
-    /// found nothing more to send leaves none lingering.
-    pub async fn close_idle(&self) {
-        if let Self::Smtp(smtp) = self {
-            smtp.close_idle().await;
-        }
-    }
-}
-
-/// A message as it goes over the wire, with the envelope it goes in.
-pub struct Formatted {
-    pub envelope: lettre::address::Envelope,
-    pub bytes: Vec<u8>,
-}
-
-impl Formatted {
-    pub fn of(message: &Message) -> Self {
-        Self {
-            envelope: message.envelope().clone(),
-            bytes: message.formatted(),
-        }
-    }
-}
-
-/// A send waits here, just before the message can be delivered, for one
-/// of a number of permits, and keeps it: the sender gives it back once the
-/// result is recorded, so that no more than that many e-mails are ever
-/// delivered but not recorded (`Sender::drain`). A send that fails before
-/// the gate takes none: nothing was delivered. The wait, about one commit,
-/// counts in the send's time limit.
-pub struct Gate {
-    permits: Option<Arc<Semaphore>>,
-    permit: Option<OwnedSemaphorePermit>,
-}
-
-impl Gate {
-    /// A gate that is always open.
-    pub fn open() -> Self {
-        Self {
-            permits: None,
-            permit: None,
-        }
-    }
-
-    /// A gate that takes one of `permits`.
-    pub fn new(permits: Arc<Semaphore>) -> Self {
-        Self {
-            permits: Some(permits),
-            permit: None,
-        }
-    }
-
-    /// Waits for a permit, unless one is held already or none is needed.
-    pub async fn pass(&mut self) {
-        if let (Some(permits), None) = (&self.permits, &self.permit) {
-            // Never closed, so never an error.
-            self.permit = permits.clone().acquire_owned().await.ok();
-        }
-    }
-
-    /// The permit taken, if the send got as far as the gate.
-    pub fn into_permit(self) -> Option<OwnedSemaphorePermit> {
-        self.permit
     }
 }
 
@@ -183,7 +97,7 @@ fn write_eml(dir: &Path, name: &str, bytes: &[u8]) -> Result<String, SendError> 
     Ok(format!("written to {}", path.display()))
 }
 
-fn smtp(settings: &MailSettings) -> Result<SmtpClient, TransportError> {
+fn smtp(settings: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, TransportError> {
     let s = &settings.smtp;
     let tls = || -> Result<TlsParameters, TransportError> {
         let mut builder = TlsParameters::builder(s.host.clone());
@@ -203,24 +117,29 @@ fn smtp(settings: &MailSettings) -> Result<SmtpClient, TransportError> {
             message: e.to_string(),
         })
     };
-    let encryption = match s.security {
-        Security::None => Encryption::None,
-        Security::Starttls => Encryption::StartTls(tls()?),
-        Security::Tls => Encryption::Wrapper(tls()?),
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
+        .port(s.port)
+        .timeout(Some(s.connect_timeout))
+        // Idle connections are closed soon after a drain: relays drop them
+        // anyway, and a closed one costs a reconnect, not a failed send.
+        .pool_config(
+            PoolConfig::new()
+                .max_size(s.pool_size)
+                .idle_timeout(IDLE_TIMEOUT),
+        );
+    builder = match s.security {
+        Security::None => builder.tls(Tls::None),
+        Security::Starttls => builder.tls(Tls::Required(tls()?)),
+        Security::Tls => builder.tls(Tls::Wrapper(tls()?)),
     };
-    let credentials = match (&s.username, &s.password) {
-        (Some(user), Some(password)) => Some(Credentials::new(
+    if let (Some(user), Some(password)) = (&s.username, &s.password) {
+        builder = builder.credentials(Credentials::new(
             user.clone(),
             password.expose_secret().to_owned(),
-        )),
-        _ => None,
-    };
-    Ok(SmtpClient::new(
-        s.host.clone(),
-        s.port,
-        encryption,
-        credentials,
-        s.connect_timeout,
-        usize::try_from(s.pool_size).unwrap_or(1),
-    ))
+        ));
+    }
+    Ok(builder.build())
 }
+
+/// How long a pooled SMTP connection may stay idle.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(10);

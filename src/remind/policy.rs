@@ -9,64 +9,11 @@
 //! a "due soon" reminder is never sent after the deadline). An extension or
 //! an agreed date changes the deadline, and so starts a fresh schedule.
 
-use std::fmt;
-
 use chrono::NaiveDate;
-use serde::Serialize;
 
 use crate::calendar::{Calendar, CalendarError};
+pub use crate::domain::Reminder;
 use crate::settings::ReminderSettings;
-
-/// One kind of reminder about one deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Reminder {
-    /// The deadline is at most `days` working days away (and more than the
-    /// next smaller threshold).
-    DueSoon { days: u32 },
-    /// The deadline is today.
-    DueToday,
-    /// The `notice`-th request for the reason for the delay (1, 2, ...).
-    Overdue { notice: u32 },
-    /// The stage is still open `escalate_after_days` after the deadline.
-    Escalation,
-}
-
-impl Reminder {
-    /// Parses the form written by `Display`, as stored by the outbox.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "due_today" => Some(Self::DueToday),
-            "escalation" => Some(Self::Escalation),
-            _ => {
-                if let Some(days) = text.strip_prefix("due_soon_") {
-                    days.parse().ok().map(|days| Self::DueSoon { days })
-                } else {
-                    let notice = text.strip_prefix("overdue_")?.parse().ok()?;
-                    Some(Self::Overdue { notice })
-                }
-            }
-        }
-    }
-
-    /// Whether the reminder asks for the reason for a delay.
-    pub const fn is_overdue(self) -> bool {
-        matches!(self, Self::Overdue { .. } | Self::Escalation)
-    }
-}
-
-/// `due_soon_5`, `due_today`, `overdue_2`, `escalation`: stored in the
-/// outbox's uniqueness key.
-impl fmt::Display for Reminder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::DueSoon { days } => write!(f, "due_soon_{days}"),
-            Self::DueToday => f.write_str("due_today"),
-            Self::Overdue { notice } => write!(f, "overdue_{notice}"),
-            Self::Escalation => f.write_str("escalation"),
-        }
-    }
-}
 
 /// What the policy needs to know about an open stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

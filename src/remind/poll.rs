@@ -1,12 +1,10 @@
 //! The poll: open stages from the store, through the policy, into recorded
 //! reminders and composed e-mails in the outbox.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use tokio::sync::mpsc;
 
 use super::policy::{OpenStage, Reminder, reminders_due};
 use crate::calendar::{Calendar, CalendarError};
@@ -75,18 +73,11 @@ impl Poll<'_> {
         let mut report = self
             .due(today, |reminder, _| reminders.push(reminder))
             .await?;
-        // Recorded recipient by recipient, so that the reminders one e-mail
-        // carries lie together and linking them to it rewrites a few pages
-        // rather than one each; then by stage, as PostgreSQL reads the
-        // stages in parts, in no set order.
-        reminders.sort_by(|a, b| {
-            let by_recipient = if Arc::ptr_eq(&a.recipient, &b.recipient) {
-                std::cmp::Ordering::Equal
-            } else {
-                a.recipient.cmp(&b.recipient)
-            };
-            by_recipient.then(a.stage_id.cmp(&b.stage_id))
-        });
+        // Each recipient's reminders recorded together, so that their ids
+        // follow the order their e-mail lists them in.
+        reminders.sort_by(|a, b| (&a.recipient, a.stage_id).cmp(&(&b.recipient, b.stage_id)));
+        // Those recorded before (by an earlier poll, or another poller) are
+        // refused by the unique key and not counted.
         report.recorded = self.store.add_reminders(&reminders, today, now).await?;
         drop(reminders);
         self.compose_and_queue(today, now, &mut report).await?;
@@ -94,79 +85,49 @@ impl Poll<'_> {
     }
 
     /// Composes the e-mails carrying the day's unsent reminders and stores
-    /// them, a few recipients at a time, so that memory follows the largest
-    /// e-mail rather than the whole day's reminders. Each batch holds whole
-    /// recipients, in the order `compose` gives them, so the e-mails and
-    /// their order are those of composing the day at once.
-    ///
-    /// Three steps run side by side, joined by channels of one batch:
-    /// reading the next batch, composing the one before on a blocking
-    /// thread, and storing the one before that. Done in turn, as they were,
-    /// they kept one core busy at a time through the longest part of a
-    /// large day's first poll.
+    /// them, a few recipients at a time, so that memory follows the batch
+    /// rather than the whole day's reminders. Each batch holds whole
+    /// recipients, so each recipient still gets one e-mail.
     async fn compose_and_queue(
         &self,
         today: NaiveDate,
         now: DateTime<Utc>,
         report: &mut PollReport,
     ) -> Result<(), PollError> {
-        let owned = Arc::new(Composing {
-            templates: self.templates.clone(),
-            calendar: self.calendar.clone(),
-            settings: self.settings.clone(),
-            keys: self.keys.clone(),
-            today,
-            now,
-        });
-        let (read_tx, mut read_rx) = mpsc::channel::<Vec<UnsentReminder>>(1);
-        let (composed_tx, mut composed_rx) = mpsc::channel::<Vec<NewMessage>>(1);
-        let read = async {
-            self.store
-                .unsent_reminders(today, COMPOSE_BATCH, read_tx)
+        let composer = self.composer(today, now);
+        let mut after = String::new();
+        loop {
+            let batch = self
+                .store
+                .unsent_reminders(today, &after, COMPOSE_BATCH)
                 .await?;
-            Ok::<_, PollError>(())
-        };
-        let compose = async move {
-            while let Some(batch) = read_rx.recv().await {
-                let owned = owned.clone();
-                let composing = crate::blocking::run(move || owned.composer().compose(&batch));
-                // None: the runtime is shutting down.
-                let Some(composed) = composing.await else {
-                    break;
-                };
-                let messages = composed?;
-                // The receiver is gone only when storing failed, which is reported there.
-                if composed_tx.send(messages).await.is_err() {
-                    break;
+            let Some(last) = batch.last() else {
+                return Ok(());
+            };
+            after.clone_from(&last.recipient);
+            let messages = composer.compose(&batch)?;
+            for stored in self.store.add_messages(&messages, today, now).await? {
+                if stored {
+                    report.messages += 1;
+                } else {
+                    report.raced += 1;
                 }
             }
-            Ok::<_, PollError>(())
-        };
-        let store = async {
-            while let Some(messages) = composed_rx.recv().await {
-                for stored in self.store.add_messages(&messages, today, now).await? {
-                    if stored {
-                        report.messages += 1;
-                    } else {
-                        report.raced += 1;
-                    }
-                }
-            }
-            Ok::<_, PollError>(())
-        };
-        tokio::try_join!(read, compose, store)?;
-        Ok(())
+        }
     }
 
     /// The e-mails a poll at `now` would add, recording nothing.
     pub async fn dry_run(&self, now: DateTime<Utc>) -> Result<Vec<NewMessage>, PollError> {
         let (today, _) = london_time(now);
+        let recorded = self.store.recorded_reminders().await?;
         let mut due = Vec::new();
         self.due(today, |reminder, row| {
-            due.push((reminder, row.stage.clone()))
+            let key = (reminder.stage_id, reminder.kind, reminder.due_on);
+            if !recorded.contains(&key) {
+                due.push((reminder, row.stage.clone()));
+            }
         })
         .await?;
-        // In stage order, whatever order the stages were read in.
         due.sort_by_key(|(_, stage)| stage.stage_id);
         let names: HashMap<String, String> = self.store.staff_names().await?;
         let unsent: Vec<UnsentReminder> = due
@@ -174,30 +135,26 @@ impl Poll<'_> {
             .zip(1..)
             .map(|((reminder, stage), id)| UnsentReminder {
                 id,
-                recipient_name: names.get(&*reminder.recipient).cloned(),
-                kind: reminder.kind.to_string(),
+                recipient_name: names.get(&reminder.recipient).cloned(),
+                kind: reminder.kind,
                 due_on: reminder.due_on,
-                recipient: reminder.recipient.to_string(),
+                recipient: reminder.recipient,
                 stage,
             })
             .collect();
         Ok(self.composer(today, now).compose(&unsent)?)
     }
 
-    /// Every open stage through the policy: `keep` gets each reminder due
-    /// and not recorded before, with its stage, so memory follows what the
-    /// caller keeps of the day's new reminders, not the number of cases.
-    /// Reminders recorded before are not offered again: a second poll of
-    /// the day records nothing and so need not ask the database to refuse
-    /// every reminder once more.
+    /// Every open stage through the policy: `keep` gets each reminder due,
+    /// with its stage, so memory follows what the caller keeps of the
+    /// day's reminders, not the number of cases.
     async fn due(
         &self,
         today: NaiveDate,
         mut keep: impl FnMut(NewReminder, &OpenStageRow),
     ) -> Result<PollReport, PollError> {
         let mut report = PollReport::default();
-        let team: Arc<str> = self.settings.mail.complaints_team.email.to_string().into();
-        let mut shared = Shared::default();
+        let team = &self.settings.mail.complaints_team.email;
         report.stages = self
             .store
             .for_each_open_stage(today, |row| match self.check(&row, today) {
@@ -207,26 +164,20 @@ impl Poll<'_> {
                         report.overdue += 1;
                         report.overdue_with_reason += usize::from(row.reason_given);
                     }
-                    for reminder in reminders {
+                    for kind in reminders {
                         report.due += 1;
-                        let kind = shared.kind(reminder);
-                        if row.has_recorded(&kind, due_on) {
-                            continue;
-                        }
-                        let recipient = match (reminder, &row.escalation_email) {
-                            (Reminder::Escalation, Some(contact)) => shared.recipient(contact),
-                            (Reminder::Escalation, None) => team.clone(),
-                            _ => shared.recipient(&row.stage.manager_email),
+                        let recipient = match (kind, &row.escalation_email) {
+                            (Reminder::Escalation, Some(contact)) => contact.clone(),
+                            (Reminder::Escalation, None) => team.to_string(),
+                            _ => row.stage.manager_email.clone(),
                         };
-                        keep(
-                            NewReminder {
-                                stage_id: row.stage.stage_id,
-                                kind,
-                                due_on,
-                                recipient,
-                            },
-                            &row,
-                        );
+                        let reminder = NewReminder {
+                            stage_id: row.stage.stage_id,
+                            kind,
+                            due_on,
+                            recipient,
+                        };
+                        keep(reminder, &row);
                     }
                 }
                 Err(problem) => {
@@ -264,89 +215,23 @@ impl Poll<'_> {
     }
 
     fn composer(&self, today: NaiveDate, now: DateTime<Utc>) -> Composer<'_> {
-        composer(
-            self.templates,
-            self.calendar,
-            self.settings,
-            self.keys,
+        let settings = self.settings;
+        Composer {
+            templates: self.templates,
+            calendar: self.calendar,
+            mail: &settings.mail,
+            batching: settings.reminders.batch,
+            escalate_after_days: settings.reminders.escalate_after_days,
+            cases_per_section: usize::try_from(settings.reminders.cases_per_section)
+                .unwrap_or(usize::MAX),
+            links: Links {
+                keys: self.keys,
+                public_url: &settings.web.public_url,
+                valid_days: settings.web.link_valid_days,
+            },
             today,
             now,
-        )
-    }
-}
-
-/// What composing needs, owned, so that it runs on a thread of its own.
-struct Composing {
-    templates: Templates,
-    calendar: Calendar,
-    settings: Settings,
-    keys: LinkKeys,
-    today: NaiveDate,
-    now: DateTime<Utc>,
-}
-
-impl Composing {
-    fn composer(&self) -> Composer<'_> {
-        composer(
-            &self.templates,
-            &self.calendar,
-            &self.settings,
-            &self.keys,
-            self.today,
-            self.now,
-        )
-    }
-}
-
-fn composer<'a>(
-    templates: &'a Templates,
-    calendar: &'a Calendar,
-    settings: &'a Settings,
-    keys: &'a LinkKeys,
-    today: NaiveDate,
-    now: DateTime<Utc>,
-) -> Composer<'a> {
-    Composer {
-        templates,
-        calendar,
-        mail: &settings.mail,
-        batching: settings.reminders.batch,
-        escalate_after_days: settings.reminders.escalate_after_days,
-        cases_per_section: usize::try_from(settings.reminders.cases_per_section)
-            .unwrap_or(usize::MAX),
-        links: Links {
-            keys,
-            public_url: &settings.web.public_url,
-            valid_days: settings.web.link_valid_days,
-        },
-        today,
-        now,
-    }
-}
-
-/// One copy of each recipient's address and each kind's name, shared by
-/// every reminder that names it.
-#[derive(Default)]
-struct Shared {
-    recipients: HashSet<Arc<str>>,
-    kinds: HashMap<Reminder, Arc<str>>,
-}
-
-impl Shared {
-    fn recipient(&mut self, address: &str) -> Arc<str> {
-        if let Some(known) = self.recipients.get(address) {
-            return known.clone();
         }
-        let new: Arc<str> = address.into();
-        self.recipients.insert(new.clone());
-        new
-    }
-
-    fn kind(&mut self, reminder: Reminder) -> Arc<str> {
-        self.kinds
-            .entry(reminder)
-            .or_insert_with(|| reminder.to_string().into())
-            .clone()
     }
 }
 

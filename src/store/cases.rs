@@ -5,7 +5,6 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::columns::Columns;
 use super::{Store, StoreError, with_pool};
 use crate::domain::{CaseRecord, Email, Kind, Outcome, Reference, Staff, Stage, StageRecord};
 
@@ -117,31 +116,6 @@ pub(super) struct StageListed {
     responded_on: Option<NaiveDate>,
     outcome: Option<String>,
 }
-
-impl StageListed {
-    /// The columns of `stage_columns!`, read by position from the first,
-    /// for reads that do not go through sqlx's row decoding.
-    pub(super) fn read(row: &impl Columns) -> Result<Self, StoreError> {
-        Ok(Self {
-            stage_id: row.i64(0)?,
-            reference: row.text(1)?.to_owned(),
-            kind: row.text(2)?.to_owned(),
-            category: row.opt_text(3)?.map(str::to_owned),
-            team: row.text(4)?.to_owned(),
-            manager_email: row.text(5)?.to_owned(),
-            manager_name: row.text(6)?.to_owned(),
-            stage: row.i32(7)?,
-            received_on: row.date(8)?,
-            working_days_allowed: row.opt_i32(9)?,
-            agreed_response_on: row.opt_date(10)?,
-            responded_on: row.opt_date(11)?,
-            outcome: row.opt_text(12)?.map(str::to_owned),
-        })
-    }
-}
-
-/// The number of columns `stage_columns!` names.
-pub(super) const STAGE_COLUMNS: usize = 13;
 
 /// A stage's stored kind, outcome and allowance, read back; a value this
 /// version cannot read is reported with `owner`, the case or stage it

@@ -1,10 +1,12 @@
 //! The database: one API over SQLite (the default, one machine) and
 //! PostgreSQL (several instances).
 //!
-//! Both backends run the same SQL text (`$1` placeholders work on both) through
-//! runtime queries, so building needs no database. `with_pool!` expands a
-//! body once per backend; what differs (connection options, DDL) lives in
-//! `sqlite.rs`, `postgres.rs` and `migrations/<backend>`.
+//! Both backends run the same SQL text (`$1` placeholders work on both)
+//! through runtime queries, so building needs no database. `with_pool!`
+//! expands a body once per backend. The backends differ only where the
+//! databases differ in meaning: connecting (`sqlite.rs`, `postgres.rs`),
+//! the schema (`migrations/<backend>`), the outbox claim (PostgreSQL skips
+//! rows other senders locked) and the single-job lock (`locks.rs`).
 
 /// The columns `StageListed` reads (aliases `s` stage, `c` case, `m`
 /// manager), shared by every query that lists stages.
@@ -25,17 +27,12 @@ macro_rules! stages_with_case {
     };
 }
 
-mod batched;
 mod cases;
-mod columns;
 mod holidays;
 mod locks;
 mod outbox;
-mod parts;
 mod postgres;
-mod raw;
 mod reasons;
-mod recorder;
 mod report;
 mod sqlite;
 mod tracker;
@@ -48,13 +45,12 @@ pub use cases::{ImportCounts, ImportSummary, StageRow};
 pub use holidays::{DivisionImport, StoredHolidays};
 pub use locks::{JobLock, SingleJob};
 pub use outbox::{
-    MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxClaim, OutboxMessage, Outcome,
-    UnsentReminder,
+    Held, MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxClaim, OutboxMessage,
+    OutboxStatus, Outcome, UnsentReminder,
 };
 pub use reasons::{NewReason, ReasonTarget, StoredReason};
-pub use recorder::Recorder;
 pub use report::ReportStageRow;
-pub use tracker::{Claim, STALE_MINUTES};
+pub use tracker::{Claim, Details, STALE_MINUTES, TrackedStage, Undelivered};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! with_pool {
@@ -91,13 +87,17 @@ pub enum StoreError {
     // The URL is not repeated: it may hold a password.
     #[error("cannot connect to PostgreSQL (database.url): {0}")]
     Postgres(#[source] sqlx::Error),
+    #[error("cannot connect to PostgreSQL at {server} (database.url): {source}")]
+    Unreachable {
+        /// Host and port, or the socket's folder: never the password.
+        server: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot bring the database schema up to date: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
-    /// A call to SQLite's C API failed (`raw.rs`).
-    #[error("database error: {0}")]
-    SqliteCall(String),
     #[error("the database holds a value this version cannot read: {0}")]
     Corrupt(String),
 }
@@ -115,6 +115,7 @@ impl StoreError {
     /// is not.
     pub fn is_transient(&self) -> bool {
         let error = match self {
+            Self::Unreachable { .. } => return true,
             Self::Postgres(e) | Self::Query(e) => e,
             Self::Migrate(sqlx::migrate::MigrateError::Execute(e)) => e,
             _ => return false,

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
 use super::StoreError;
 
@@ -26,8 +26,9 @@ pub(super) async fn connect(path: &Path, max_connections: u32) -> Result<SqliteP
         .create_if_missing(true)
         // WAL lets readers (tracker, web form) work while the poller writes.
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
+        // Writers take turns: one waits for another's commit rather than
+        // failing at once.
         .busy_timeout(Duration::from_secs(10));
     SqlitePoolOptions::new()
         .max_connections(max_connections)

@@ -5,93 +5,129 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
+use serde::Serialize;
+use sqlx::QueryBuilder;
 
 use super::cases::stored_terms;
-use super::columns::Columns;
-use super::parts;
-use super::raw::{self, Statement};
 use super::{Store, StoreError, with_pool};
-use crate::domain::Stage;
-use crate::tracker::{Details, TrackedStage, Undelivered};
+use crate::domain::{Kind, Outcome, Stage};
+
+/// One stage as the tracker's figures read it: only what they need, as
+/// a million of them are read in one pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackedStage {
+    pub stage_id: i64,
+    pub kind: Kind,
+    pub team: String,
+    pub received_on: NaiveDate,
+    pub working_days_allowed: Option<u16>,
+    pub agreed_response_on: Option<NaiveDate>,
+    pub responded_on: Option<NaiveDate>,
+    pub outcome: Option<Outcome>,
+    /// Whether any delay reason is recorded for the stage.
+    pub has_reason: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct TrackedListed {
+    stage_id: i64,
+    kind: String,
+    team: String,
+    received_on: NaiveDate,
+    working_days_allowed: Option<i32>,
+    agreed_response_on: Option<NaiveDate>,
+    responded_on: Option<NaiveDate>,
+    outcome: Option<String>,
+    has_reason: bool,
+}
+
+impl TryFrom<TrackedListed> for TrackedStage {
+    type Error = StoreError;
+
+    fn try_from(r: TrackedListed) -> Result<Self, StoreError> {
+        let (kind, outcome, working_days_allowed) = stored_terms(
+            &format_args!("stage {}", r.stage_id),
+            &r.kind,
+            r.outcome.as_deref(),
+            r.working_days_allowed,
+        )?;
+        Ok(Self {
+            stage_id: r.stage_id,
+            kind,
+            team: r.team,
+            received_on: r.received_on,
+            working_days_allowed,
+            agreed_response_on: r.agreed_response_on,
+            responded_on: r.responded_on,
+            outcome,
+            has_reason: r.has_reason,
+        })
+    }
+}
+
+/// What a listed row shows besides its figures, read for listed stages only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Details {
+    pub reference: String,
+    pub stage: u8,
+    pub manager: String,
+    pub reminders_sent: i64,
+    /// The latest reason's category and text.
+    pub reason_category: Option<String>,
+    pub reason_text: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DetailsListed {
+    stage_id: i64,
+    reference: String,
+    stage: i32,
+    manager: String,
+    reminders_sent: i64,
+    reason_category: Option<String>,
+    reason_text: Option<String>,
+}
+
+/// An e-mail that could not be delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Undelivered {
+    pub day: NaiveDate,
+    pub recipient: String,
+    pub subject: String,
+    pub reply: String,
+}
 
 /// Every complaint stage received by $1 that is open or was answered on or
-/// after $2, with only what the figures need: a million stages are read in
-/// one pass, and every value read costs time (see BENCHMARKS.md).
-///
-/// Most stages match, and the query is written so that SQLite reads
-/// `case_stages` straight through (as the outer loop of a CROSS JOIN, with
-/// conditions no index serves): with `received_on <= $1 AND (responded_on
-/// IS NULL OR ..)` it went through the index on (responded_on, received_on)
-/// to each row out of order, ten times slower. `<> 0` rather than `= 1`
-/// keeps PostgreSQL's estimate of the rows high, so it never loops over
-/// an index (read in parts, it merges two: `parts.rs`). `IN`
-/// rather than `EXISTS`: PostgreSQL runs both as one hashed lookup, but
-/// costed `EXISTS` so high that it compiled the query (JIT, with inlining
-/// and optimisation) first, which took longer than the query. SQLite reads
-/// it through its C API (`raw.rs`); PostgreSQL in parts (`parts.rs`), whose
-/// condition is added at the end.
+/// after $2.
 const TRACKED: &str = "
-    SELECT s.id, c.kind, c.team, s.received_on, s.working_days_allowed,
+    SELECT s.id AS stage_id, c.kind, c.team, s.received_on, s.working_days_allowed,
            s.agreed_response_on, s.responded_on, s.outcome,
-           s.id IN (SELECT d.stage_id FROM delay_reasons d) AS has_reason
+           EXISTS (SELECT 1 FROM delay_reasons d WHERE d.stage_id = s.id) AS has_reason
     FROM case_stages s
-    CROSS JOIN cases c
-    WHERE c.id = s.case_id
-      AND c.kind IN ('statutory', 'corporate', 'send', 'adult')
-      AND CASE WHEN s.received_on > $1 THEN 0
-               WHEN s.responded_on IS NULL THEN 1
-               WHEN s.responded_on >= $2 THEN 1
-               ELSE 0 END <> 0";
+    JOIN cases c ON c.id = s.case_id
+    WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult')
+      AND s.received_on <= $1
+      AND (s.responded_on IS NULL OR s.responded_on >= $2)";
 
-/// The details of listed stages: the latest delay reason, and the
-/// reminders sent by a day (the first value bound). The latest reason is
-/// looked up stage by stage: as a join on the latest id, PostgreSQL hashed
-/// every reason for each thousand stages.
-macro_rules! details_head {
-    () => {
-        "SELECT s.id, c.reference, s.stage, m.name,
-           (SELECT COUNT(*) FROM reminders r JOIN outbox o ON o.id = r.outbox_id
-             WHERE r.stage_id = s.id AND o.status = 'sent' AND o.for_day <= "
-    };
-}
-
-macro_rules! details_tail {
-    () => {
-        ") AS reminders_sent,
-           (SELECT d.category FROM delay_reasons d WHERE d.stage_id = s.id
-             ORDER BY d.id DESC LIMIT 1) AS reason_category,
-           (SELECT d.text FROM delay_reasons d WHERE d.stage_id = s.id
-             ORDER BY d.id DESC LIMIT 1) AS reason_text
-        FROM case_stages s
-        JOIN cases c ON c.id = s.case_id
-        JOIN staff m ON m.email = c.manager_email
-        WHERE s.id "
-    };
-}
-
-/// On PostgreSQL the ids are bound as an array, and the latest reason is
-/// looked up once for both its values (`LATERAL`, which SQLite lacks): 15%
-/// less time than two lookups...
-const DETAILS_PG: &str = concat!(
-    details_head!(),
-    "$1) AS reminders_sent, l.category, l.text
+/// The details of listed stages, up to the list of their ids: the reminders
+/// sent by a day (the value bound between the two parts), and the latest
+/// delay reason.
+const DETAILS_HEAD: &str = "
+    SELECT s.id AS stage_id, c.reference, s.stage, m.name AS manager,
+       (SELECT COUNT(*) FROM reminders r JOIN outbox o ON o.id = r.outbox_id
+         WHERE r.stage_id = s.id AND o.status = 'sent' AND o.for_day <= ";
+const DETAILS_TAIL: &str = ") AS reminders_sent,
+       (SELECT d.category FROM delay_reasons d WHERE d.stage_id = s.id
+         ORDER BY d.id DESC LIMIT 1) AS reason_category,
+       (SELECT d.text FROM delay_reasons d WHERE d.stage_id = s.id
+         ORDER BY d.id DESC LIMIT 1) AS reason_text
     FROM case_stages s
     JOIN cases c ON c.id = s.case_id
     JOIN staff m ON m.email = c.manager_email
-    LEFT JOIN LATERAL (SELECT d.category, d.text FROM delay_reasons d
-                        WHERE d.stage_id = s.id ORDER BY d.id DESC LIMIT 1) l ON true
-    WHERE s.id = ANY($2)"
-);
+    WHERE s.id IN (";
 
-/// ...and on SQLite as one JSON array: one query instead of a hundred lists
-/// of a thousand bound ids (15 ms each on PostgreSQL) for the 100,000 rows
-/// of a large tracker.
-const DETAILS_SQLITE: &str = concat!(
-    details_head!(),
-    "$1",
-    details_tail!(),
-    "IN (SELECT value FROM json_each($2))"
-);
+/// Stage ids listed per details query.
+const IDS_PER_STATEMENT: usize = 1_000;
 
 /// How long a tracker run may go on before another process may take it
 /// over; the job gives up well before (`tracker::job::TIME_LIMIT`).
@@ -115,34 +151,17 @@ impl Store {
         &self,
         as_of: NaiveDate,
         answered_since: NaiveDate,
-        mut each: impl FnMut(&TrackedStage<'_>),
+        mut each: impl FnMut(&TrackedStage),
     ) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(pool) => {
-                let bind = |s: &mut Statement<'_>| {
-                    s.bind_date(c"$1", as_of)?;
-                    s.bind_date(c"$2", answered_since)
-                };
-                raw::for_each_row(pool, TRACKED, bind, |row| {
-                    each(&tracked_stage(row)?);
-                    Ok::<_, StoreError>(())
-                })
-                .await?;
+        with_pool!(self, |pool| {
+            let mut rows = sqlx::query_as::<_, TrackedListed>(TRACKED)
+                .bind(as_of)
+                .bind(answered_since)
+                .fetch(pool);
+            while let Some(row) = rows.try_next().await? {
+                each(&TrackedStage::try_from(row)?);
             }
-            Store::Postgres(pool) => {
-                parts::for_each_row(
-                    pool,
-                    TRACKED,
-                    2,
-                    |q| q.bind(as_of).bind(answered_since),
-                    |row| {
-                        each(&tracked_stage(row)?);
-                        Ok::<_, StoreError>(())
-                    },
-                )
-                .await?;
-            }
-        }
+        });
         Ok(())
     }
 
@@ -153,27 +172,28 @@ impl Store {
         ids: &[i64],
     ) -> Result<HashMap<i64, Details>, StoreError> {
         let mut details = HashMap::with_capacity(ids.len());
-        match self {
-            Store::Sqlite(pool) => {
-                let bind = |s: &mut Statement<'_>| {
-                    s.bind_date(c"$1", as_of)?;
-                    s.bind_text(c"$2", &json_list(ids))
-                };
-                raw::for_each_row(pool, DETAILS_SQLITE, bind, |row| {
-                    let (id, found) = found_details(row)?;
-                    details.insert(id, found);
-                    Ok::<_, StoreError>(())
-                })
-                .await?;
-            }
-            Store::Postgres(pool) => {
-                let query = sqlx::query(DETAILS_PG).bind(as_of).bind(ids);
-                let mut rows = query.fetch(pool);
-                while let Some(row) = rows.try_next().await? {
-                    let (id, found) = found_details(&row)?;
-                    details.insert(id, found);
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let rows: Vec<DetailsListed> = with_pool!(self, |pool| {
+                let mut query = QueryBuilder::new(DETAILS_HEAD);
+                query.push_bind(as_of).push(DETAILS_TAIL);
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
                 }
-            }
+                list.push_unseparated(")");
+                query.build_query_as().fetch_all(pool).await?
+            });
+            details.extend(rows.into_iter().map(|r| {
+                let found = Details {
+                    reference: r.reference,
+                    stage: Stage::from_stored(r.stage).number(),
+                    manager: r.manager,
+                    reminders_sent: r.reminders_sent,
+                    reason_category: r.reason_category,
+                    reason_text: r.reason_text,
+                };
+                (r.stage_id, found)
+            }));
         }
         Ok(details)
     }
@@ -280,57 +300,4 @@ impl Store {
         });
         Ok(())
     }
-}
-
-/// A row of the details query: the stage's id and its details.
-fn found_details(row: &impl Columns) -> Result<(i64, Details), StoreError> {
-    let (reason_category, reason_text) = match (row.opt_text(5)?, row.opt_text(6)?) {
-        (Some(c), Some(t)) => (Some(c.to_owned()), Some(t.to_owned())),
-        _ => (None, None),
-    };
-    let details = Details {
-        reference: row.text(1)?.to_owned(),
-        stage: Stage::from_stored(row.i32(2)?).number(),
-        manager: row.text(3)?.to_owned(),
-        reminders_sent: row.i64(4)?,
-        reason_category,
-        reason_text,
-    };
-    Ok((row.i64(0)?, details))
-}
-
-/// `[1,2,3]`.
-fn json_list(ids: &[i64]) -> String {
-    use std::fmt::Write;
-    let mut list = String::with_capacity(ids.len() * 8 + 2);
-    list.push('[');
-    for (i, id) in ids.iter().enumerate() {
-        let comma = if i == 0 { "" } else { "," };
-        let _ = write!(list, "{comma}{id}");
-    }
-    list.push(']');
-    list
-}
-
-/// A row of [`TRACKED`], read by position, the team borrowed: no
-/// allocation per stage.
-fn tracked_stage(row: &impl Columns) -> Result<TrackedStage<'_>, StoreError> {
-    let stage_id = row.i64(0)?;
-    let (kind, outcome, working_days_allowed) = stored_terms(
-        &format_args!("stage {stage_id}"),
-        row.text(1)?,
-        row.opt_text(7)?,
-        row.opt_i32(4)?,
-    )?;
-    Ok(TrackedStage {
-        stage_id,
-        kind,
-        team: row.text(2)?,
-        received_on: row.date(3)?,
-        working_days_allowed,
-        agreed_response_on: row.opt_date(5)?,
-        responded_on: row.opt_date(6)?,
-        outcome,
-        has_reason: row.flag(8)?,
-    })
 }

@@ -12,45 +12,9 @@ use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
 
 use crate::calendar::Calendar;
-use crate::domain::{Kind, Outcome};
+use crate::domain::Outcome;
+pub use crate::store::{Details, TrackedStage, Undelivered};
 use crate::timescale::Timescales;
-
-/// One stage as the tracker's figures read it. The team is borrowed from
-/// the row being read, so a stage costs no allocation.
-#[derive(Debug, Clone, Copy)]
-pub struct TrackedStage<'a> {
-    pub stage_id: i64,
-    pub kind: Kind,
-    pub team: &'a str,
-    pub received_on: NaiveDate,
-    pub working_days_allowed: Option<u16>,
-    pub agreed_response_on: Option<NaiveDate>,
-    pub responded_on: Option<NaiveDate>,
-    pub outcome: Option<Outcome>,
-    /// Whether any delay reason is recorded for the stage.
-    pub has_reason: bool,
-}
-
-/// What a listed row shows besides its figures, read for listed stages only.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Details {
-    pub reference: String,
-    pub stage: u8,
-    pub manager: String,
-    pub reminders_sent: i64,
-    /// The latest reason's category and text.
-    pub reason_category: Option<String>,
-    pub reason_text: Option<String>,
-}
-
-/// An e-mail that could not be delivered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Undelivered {
-    pub day: NaiveDate,
-    pub recipient: String,
-    pub subject: String,
-    pub reply: String,
-}
 
 /// The headline numbers as of one day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -200,7 +164,7 @@ impl<'a> Builder<'a> {
 
     /// Takes one stage into account. Stages without a deadline (comments,
     /// compliments) and stages received after the day are left out.
-    pub fn add(&mut self, t: &TrackedStage<'_>) {
+    pub fn add(&mut self, t: &TrackedStage) {
         if !t.kind.is_complaint() {
             return;
         }
@@ -278,7 +242,7 @@ impl<'a> Builder<'a> {
 
     /// Headline and team figures as of `day` (index 0: the tracker's day,
     /// 1: a week before).
-    fn count(&mut self, s: &TrackedStage<'_>, due_on: NaiveDate, day: NaiveDate, which: usize) {
+    fn count(&mut self, s: &TrackedStage, due_on: NaiveDate, day: NaiveDate, which: usize) {
         if s.received_on > day {
             return;
         }
@@ -327,7 +291,7 @@ impl<'a> Builder<'a> {
                         h.ytd_late_with_reason += usize::from(s.has_reason);
                     }
                     if which == 0 {
-                        let team = team_figures(&mut self.tracker.teams, s.team);
+                        let team = team_figures(&mut self.tracker.teams, &s.team);
                         team.ytd_responses += 1;
                         team.ytd_on_time += usize::from(!late);
                     }
@@ -335,13 +299,13 @@ impl<'a> Builder<'a> {
             }
         }
         if which == 0 && (team_open || team_overdue) {
-            let team = team_figures(&mut self.tracker.teams, s.team);
+            let team = team_figures(&mut self.tracker.teams, &s.team);
             team.open += usize::from(team_open);
             team.overdue += usize::from(team_overdue);
         }
     }
 
-    fn chart(&mut self, t: &TrackedStage<'_>, due_on: NaiveDate) {
+    fn chart(&mut self, t: &TrackedStage, due_on: NaiveDate) {
         let Some(r) = t.responded_on else {
             return;
         };
@@ -366,7 +330,7 @@ impl<'a> Builder<'a> {
 
     /// The row for a stage the tracker lists: open and overdue or due soon,
     /// or answered last week.
-    fn row(&self, s: &TrackedStage<'_>, due_on: NaiveDate) -> Option<Row> {
+    fn row(&self, s: &TrackedStage, due_on: NaiveDate) -> Option<Row> {
         let as_of = self.tracker.as_of;
         if s.received_on > as_of {
             return None;
@@ -381,7 +345,7 @@ impl<'a> Builder<'a> {
         listed.then(|| Row {
             stage_id: s.stage_id,
             kind: s.kind.as_str(),
-            team: s.team.to_owned(),
+            team: s.team.clone(),
             received_on: s.received_on,
             due_on,
             working_days_left: left,
@@ -434,6 +398,7 @@ pub fn iso_week(day: NaiveDate) -> String {
 mod tests {
     use super::*;
     use crate::calendar::Division;
+    use crate::domain::Kind;
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()
@@ -446,11 +411,11 @@ mod tests {
         received: &str,
         responded: Option<&str>,
         has_reason: bool,
-    ) -> TrackedStage<'static> {
+    ) -> TrackedStage {
         TrackedStage {
             stage_id: id,
             kind: Kind::Statutory,
-            team,
+            team: team.to_owned(),
             received_on: date(received),
             working_days_allowed: Some(10),
             agreed_response_on: None,

@@ -461,7 +461,7 @@ mod tests {
             builder.add(&TrackedStage {
                 stage_id: id as i64,
                 kind: Kind::Corporate,
-                team: "Parks",
+                team: "Parks".to_owned(),
                 received_on: first + chrono::Days::new(id as u64),
                 working_days_allowed: Some(10),
                 agreed_response_on: None,

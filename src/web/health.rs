@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::AppState;
+use crate::store::OutboxStatus;
 
 /// What the last polls found, shared by the daemon and the web server.
 #[derive(Debug, Default)]
@@ -169,7 +170,7 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
                 out,
                 "# HELP casewatch_emails E-mails in the outbox by status.\n# TYPE casewatch_emails gauge"
             );
-            for status in ["pending", "sending", "sent", "failed", "expired"] {
+            for status in OutboxStatus::ALL.map(OutboxStatus::as_str) {
                 let n = counts
                     .iter()
                     .find(|(s, _)| s == status)

@@ -222,15 +222,17 @@ pub async fn unsent_batches(
     today: NaiveDate,
     at_least: usize,
 ) -> Vec<Vec<UnsentReminder>> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
-    let taken = async {
-        let mut batches = Vec::new();
-        while let Some(batch) = rx.recv().await {
-            batches.push(batch);
-        }
-        batches
-    };
-    let (read, batches) = tokio::join!(store.unsent_reminders(today, at_least, tx), taken);
-    read.unwrap();
-    batches
+    let mut batches = Vec::new();
+    let mut after = String::new();
+    loop {
+        let batch = store
+            .unsent_reminders(today, &after, at_least)
+            .await
+            .unwrap();
+        let Some(last) = batch.last() else {
+            return batches;
+        };
+        after.clone_from(&last.recipient);
+        batches.push(batch);
+    }
 }

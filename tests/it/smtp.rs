@@ -19,9 +19,6 @@ pub struct Received {
     pub rcpt_tos: Vec<String>,
     pub authenticated: bool,
     pub tls: bool,
-    /// Its RCPT arrived in one write with its MAIL (servers started with
-    /// `--pipelining`).
-    pub pipelined: bool,
     pub data: String,
 }
 

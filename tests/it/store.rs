@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use casewatch::domain::{Email, Kind, Outcome, Stage, parse_date};
+use casewatch::domain::{Email, Kind, Outcome, Reminder, Stage, parse_date};
 use casewatch::import::{self, CaseContext};
-use casewatch::settings::Settings;
+use casewatch::settings::{DatabaseSettings, DatabaseUrl, Settings};
 use casewatch::store::{ImportCounts, NewMessage, NewReminder, Store, UnsentReminder};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -49,18 +49,27 @@ async fn load(store: &Store, staff_csv: &str, cases_csv: &str) -> casewatch::sto
     store.import_cases(&cases, now()).await.unwrap()
 }
 
-/// The big reads use three connections at once; over TLS each takes a
-/// tenth of a second to open, so they are opened side by side at start
-/// and left idle, rather than one after another when first needed.
+/// A server that refuses the connection is named at once (host and port,
+/// never the password), rather than after the pool's time-out as "pool
+/// timed out"; the daemon treats it as worth waiting for.
 #[tokio::test]
-async fn postgres_opens_its_first_connections_side_by_side() {
-    let db = TestDb::postgres().await;
-    let Store::Postgres(pool) = Store::connect(&db.settings).await.unwrap() else {
-        panic!("a PostgreSQL store");
+async fn a_refused_postgres_connection_names_the_server() {
+    // Port 1 (tcpmux) is reserved, and nothing listens there.
+    let port = 1;
+    let url = format!("postgres://casewatch:s3cret-Pa55@127.0.0.1:{port}/casewatch");
+    let settings = DatabaseSettings {
+        url: DatabaseUrl::Postgres(url.into()),
+        max_connections: 2,
     };
-    assert_eq!(pool.size(), 3);
-    // All back in the pool: a query made now opens no fourth.
-    assert_eq!(pool.num_idle(), 3);
+    let error = Store::connect(&settings).await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("127.0.0.1:{port}")) && message.contains("refused"),
+        "{message}"
+    );
+    assert!(!message.contains("s3cret"), "{message}");
+    assert!(!message.contains("timed out"), "{message}");
+    assert!(error.is_transient(), "{error:?}");
 }
 
 async fn migrations_apply_once(db: TestDb) {
@@ -226,7 +235,7 @@ async fn reminders_are_recorded_once_and_linked_to_one_message(db: TestDb) {
             .find(|s| s.reference.as_str() == reference && s.responded_on.is_none())
             .unwrap()
             .stage_id,
-        kind: kind.into(),
+        kind: Reminder::parse(kind).unwrap(),
         due_on: date("2026-11-16"),
         recipient: recipient.into(),
     };
@@ -304,7 +313,7 @@ async fn a_batch_that_lost_a_race_keeps_only_its_own(db: TestDb) {
                 .find(|s| s.reference.as_str() == reference && s.responded_on.is_none())
                 .unwrap()
                 .stage_id,
-            kind: "overdue_2".into(),
+            kind: Reminder::Overdue { notice: 2 },
             due_on: date("2026-11-16"),
             recipient: recipient.into(),
         })
@@ -360,7 +369,7 @@ async fn unsent_reminders_come_in_batches_of_whole_recipients(db: TestDb) {
     .into_iter()
     .map(|(reference, kind, recipient)| NewReminder {
         stage_id: stage(reference),
-        kind: kind.into(),
+        kind: Reminder::parse(kind).unwrap(),
         due_on: date("2026-11-16"),
         recipient: recipient.into(),
     })
@@ -389,7 +398,7 @@ async fn unsent_reminders_come_in_batches_of_whole_recipients(db: TestDb) {
     // Each recipient's in the order they were recorded.
     assert!(all[0].id < all[1].id && all[3].id < all[4].id);
     assert_eq!(all[0].stage.stage_id, stage("CORP-2"));
-    assert_eq!(all[4].kind, "escalation");
+    assert_eq!(all[4].kind, Reminder::Escalation);
 }
 
 /// A short e-mail to `recipient` carrying `reminder_ids`.

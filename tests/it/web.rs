@@ -5,7 +5,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use casewatch::domain::{Reference, Stage, london_time};
+use casewatch::domain::{Reference, Reminder, Stage, london_time};
 use casewatch::store::{NewReminder, Store};
 use casewatch::web::{Claims, LinkKeys};
 use chrono::{Datelike, Days, NaiveDate, Utc, Weekday};
@@ -109,7 +109,7 @@ async fn reminder(store: &Store, stage_id: i64) -> i64 {
     let today = london_time(Utc::now()).0;
     let new = NewReminder {
         stage_id,
-        kind: "overdue_1".into(),
+        kind: Reminder::Overdue { notice: 1 },
         due_on: "2026-11-16".parse().unwrap(),
         recipient: "ann.lee@example.org".into(),
     };

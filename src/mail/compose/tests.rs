@@ -12,7 +12,7 @@ fn date(text: &str) -> NaiveDate {
 fn unsent(id: i64, reference: &str, kind: &str, due_on: &str, recipient: &str) -> UnsentReminder {
     UnsentReminder {
         id,
-        kind: kind.to_owned(),
+        kind: Reminder::parse(kind).unwrap(),
         due_on: date(due_on),
         recipient: recipient.to_owned(),
         recipient_name: Some("Ann Lee".to_owned()),
