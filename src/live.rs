@@ -11,9 +11,10 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use secrecy::ExposeSecret;
 
-use crate::mail::{Templates, Transport};
+use crate::links::LinkKeys;
+use crate::mail::Transport;
 use crate::settings::{DatabaseUrl, Settings};
-use crate::web::LinkKeys;
+use crate::templates::Templates;
 
 /// Everything built from one reading of the settings.
 pub struct Loaded {
@@ -40,7 +41,7 @@ impl Loaded {
             .map_err(|e| LoadError::Settings(e.into()))?;
         let transport =
             Transport::from_settings(&settings.mail).map_err(|e| LoadError::Settings(e.into()))?;
-        let keys = crate::web::keys::load(&settings).map_err(LoadError::Runtime)?;
+        let keys = crate::links::keys::load(&settings).map_err(LoadError::Runtime)?;
         Ok(Self {
             settings,
             templates,

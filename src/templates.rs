@@ -11,9 +11,9 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::mail::notice::Notice;
 use crate::report;
-use crate::web::pages;
+use crate::views::notice::Notice;
+use crate::views::{pages, tracker};
 
 /// Every template casewatch renders, with its built-in text. The extension
 /// picks the escaping: `.html` is auto-escaped, `.txt` is not.
@@ -40,7 +40,7 @@ fn sample(name: &str) -> minijinja::Value {
         "reason_form.html" => minijinja::Value::from(Serde(pages::FormPage::sample())),
         "reason_done.html" => minijinja::Value::from(Serde(pages::DonePage::sample())),
         "refused.html" => minijinja::Value::from(Serde(pages::RefusedPage::sample())),
-        "tracker.html" => minijinja::Value::from(Serde(crate::tracker::render::Page::sample())),
+        "tracker.html" => minijinja::Value::from(Serde(tracker::Page::sample())),
         "report.html" => minijinja::Value::from(Serde(report::Layout::sample())),
         _ => minijinja::Value::from(Serde(Notice::sample())),
     }

@@ -6,10 +6,11 @@ use chrono::{NaiveDate, Utc};
 use super::Failure;
 use crate::domain::london_time;
 use crate::mail::sender::window_opens;
-use crate::mail::{Sender, Templates, Transport};
+use crate::mail::{Sender, Transport};
 use crate::remind::Poll;
 use crate::settings::Settings;
 use crate::store::Store;
+use crate::templates::Templates;
 
 pub(super) async fn once(
     settings: &Settings,
@@ -21,7 +22,7 @@ pub(super) async fn once(
     let templates =
         Templates::load(settings.mail.templates_dir.as_deref()).map_err(Failure::bad_input)?;
     let transport = Transport::from_settings(&settings.mail).map_err(Failure::bad_input)?;
-    let keys = crate::web::keys::load(settings)?;
+    let keys = crate::links::keys::load(settings)?;
     let store = Store::open(&settings.database).await?;
     let calendar = store
         .calendar(&settings.calendar, settings.calendar.division)

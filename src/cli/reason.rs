@@ -8,7 +8,7 @@ use super::Failure;
 use crate::domain::{Reference, Stage, Via};
 use crate::settings::Settings;
 use crate::store::{NewReason, Store};
-use crate::web::pages::MAX_TEXT;
+use crate::views::pages::MAX_TEXT;
 
 pub(super) struct Given {
     pub reference: String,

@@ -130,8 +130,8 @@ mod tests {
     use lettre::message::Body;
 
     use super::*;
-    use crate::mail::notice::Notice;
     use crate::templates::Templates;
+    use crate::views::notice::Notice;
 
     #[test]
     fn crlf_ends_every_line_with_cr_lf_once() {

@@ -6,16 +6,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::compose::{ComposeError, Composer, Links};
 use super::policy::{OpenStage, Reminder, reminders_due};
 use crate::calendar::{Calendar, CalendarError};
 use crate::domain::london_time;
-use crate::mail::Composer;
-use crate::mail::compose::ComposeError;
-use crate::mail::compose::Links;
+use crate::links::LinkKeys;
 use crate::settings::Settings;
 use crate::store::{NewMessage, NewReminder, OpenStageRow, Store, StoreError, UnsentReminder};
 use crate::templates::Templates;
-use crate::web::LinkKeys;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {

@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use super::figures::{WeekPoint, pct};
+use super::figures::WeekPoint;
+use crate::format::percent;
 
 /// One plotted share of a week.
 type Share = fn(&WeekPoint) -> Option<f64>;
@@ -48,9 +49,11 @@ pub fn svg(weeks: &[WeekPoint]) -> String {
         }
     }
     let series: [(&str, &str, Share); 2] = [
-        ("On time", "#00703c", |w| pct(w.on_time, w.responses)),
+        ("On time", "#00703c", |w| {
+            percent(w.on_time as u64, w.responses as u64)
+        }),
         ("Late with a reason", "#1d70b8", |w| {
-            pct(w.late_with_reason, w.late)
+            percent(w.late_with_reason as u64, w.late as u64)
         }),
     ];
     for (n, (label, colour, value)) in series.iter().enumerate() {

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::calendar::Calendar;
 use crate::domain::Outcome;
+use crate::format::percent;
 pub use crate::store::{Details, TrackedStage, Undelivered};
 use crate::timescale::Timescales;
 
@@ -34,11 +35,11 @@ pub struct Headline {
 
 impl Headline {
     pub fn ytd_within_20_pct(&self) -> Option<f64> {
-        pct(self.ytd_within_20, self.ytd_responses)
+        percent(self.ytd_within_20 as u64, self.ytd_responses as u64)
     }
 
     pub fn ytd_reason_pct(&self) -> Option<f64> {
-        pct(self.ytd_late_with_reason, self.ytd_late)
+        percent(self.ytd_late_with_reason as u64, self.ytd_late as u64)
     }
 }
 
@@ -366,11 +367,6 @@ fn team_figures<'t>(
         teams.insert(team.to_owned(), TeamFigures::default());
     }
     teams.get_mut(team).expect("inserted above")
-}
-
-/// The share `part / whole` as a percentage to one decimal place.
-pub fn pct(part: usize, whole: usize) -> Option<f64> {
-    (whole > 0).then(|| (1000.0 * part as f64 / whole as f64).round() / 10.0)
 }
 
 /// The Monday of `day`'s ISO week.

@@ -4,11 +4,13 @@
 
 use chrono::NaiveDate;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
-use serde::Serialize;
 
-use super::figures::{Headline, Row, Tracker, pct};
-use crate::mail::compose::long_date;
+use super::figures::{Headline, Row, Tracker};
+use crate::format::{long_date, percent, percent_text, status};
 use crate::templates::{TemplateError, Templates};
+use crate::views::tracker::{
+    HTML_ROWS, HeadlineLine, Listing, Page, RowText, TeamLine, UndeliveredLine,
+};
 
 /// The tracker's three files' contents.
 pub struct Files {
@@ -33,7 +35,7 @@ pub enum RenderError {
 pub fn files(tracker: &Tracker, templates: &Templates) -> Result<Files, RenderError> {
     std::thread::scope(|scope| {
         let xlsx = scope.spawn(|| xlsx(tracker));
-        let html = templates.render("tracker.html", &Page::new(tracker));
+        let html = templates.render("tracker.html", &page(tracker));
         let csv = csv(tracker);
         let xlsx = xlsx
             .join()
@@ -46,85 +48,14 @@ pub fn files(tracker: &Tracker, templates: &Templates) -> Result<Files, RenderEr
     })
 }
 
-/// How many rows of each table the HTML shows. The HTML is the e-mail the
-/// complaints team reads on Monday: the most overdue stages are the ones to
-/// chase, and a list of thousands is read by nobody. The XLSX and the CSV
-/// list every stage, and every count is exact.
-pub const HTML_ROWS: usize = 100;
-
-/// What `tracker.html` is given.
-#[derive(Debug, Clone, Serialize)]
-pub struct Page {
-    pub week: String,
-    pub day: String,
-    pub headline: Vec<HeadlineLine>,
-    pub overdue: Listing,
-    pub due_soon: Listing,
-    pub answered: Listing,
-    pub teams: Vec<TeamLine>,
-    pub undelivered: Vec<UndeliveredLine>,
-    pub chart_svg: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct HeadlineLine {
-    pub label: String,
-    pub now: String,
-    pub last_week: String,
-}
-
-/// One table of the HTML: its first rows and how many it has in all.
-#[derive(Debug, Clone, Serialize)]
-pub struct Listing {
-    pub total: usize,
-    /// The first [`HTML_ROWS`] rows.
-    pub rows: Vec<RowText>,
-    /// How many more rows the XLSX and CSV list.
-    pub more: usize,
-}
-
-impl Listing {
-    fn new(rows: &[Row]) -> Self {
-        let shown = rows.len().min(HTML_ROWS);
-        Self {
-            total: rows.len(),
-            rows: rows[..shown].iter().map(row_text).collect(),
-            more: rows.len() - shown,
-        }
+/// One table of the HTML: its first [`HTML_ROWS`] rows.
+fn listing(rows: &[Row]) -> Listing {
+    let shown = rows.len().min(HTML_ROWS);
+    Listing {
+        total: rows.len(),
+        rows: rows[..shown].iter().map(row_text).collect(),
+        more: rows.len() - shown,
     }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RowText {
-    pub reference: String,
-    pub team: String,
-    pub manager: String,
-    pub stage: u8,
-    pub received_on: String,
-    pub due_on: String,
-    pub status: String,
-    pub reminders_sent: i64,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TeamLine {
-    pub team: String,
-    pub open: usize,
-    pub overdue: usize,
-    pub on_time: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct UndeliveredLine {
-    pub day: String,
-    pub recipient: String,
-    pub subject: String,
-    pub reply: String,
-}
-
-fn shown(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}%"))
 }
 
 fn headline_lines(now: &Headline, before: &Headline) -> Vec<HeadlineLine> {
@@ -146,11 +77,11 @@ fn headline_lines(now: &Headline, before: &Headline) -> Vec<HeadlineLine> {
             h.answered_last_week_late.to_string()
         }),
         line("Year to date: answered within 20 working days", &|h| {
-            shown(h.ytd_within_20_pct())
+            percent_text(h.ytd_within_20_pct())
         }),
         line("Year to date: late responses", &|h| h.ytd_late.to_string()),
         line("Year to date: late responses with a reason", &|h| {
-            shown(h.ytd_reason_pct())
+            percent_text(h.ytd_reason_pct())
         }),
     ]
 }
@@ -159,7 +90,7 @@ fn row_text(r: &Row) -> RowText {
     let status = match (r.responded_on, r.on_time) {
         (Some(day), Some(true)) => format!("answered {} on time", long_date(day)),
         (Some(day), _) => format!("answered {} late", long_date(day)),
-        (None, _) => crate::mail::compose::status(r.working_days_left),
+        (None, _) => status(r.working_days_left),
     };
     let d = &r.details;
     RowText {
@@ -178,88 +109,36 @@ fn row_text(r: &Row) -> RowText {
     }
 }
 
-impl Page {
-    pub fn new(t: &Tracker) -> Self {
-        Self {
-            week: t.week.clone(),
-            day: long_date(t.as_of),
-            headline: headline_lines(&t.headline, &t.last_week),
-            overdue: Listing::new(&t.overdue),
-            due_soon: Listing::new(&t.due_soon),
-            answered: Listing::new(&t.answered_last_week),
-            teams: t
-                .teams
-                .iter()
-                .map(|(team, f)| TeamLine {
-                    team: team.clone(),
-                    open: f.open,
-                    overdue: f.overdue,
-                    on_time: shown(pct(f.ytd_on_time, f.ytd_responses)),
-                })
-                .collect(),
-            undelivered: t
-                .undelivered
-                .iter()
-                .map(|u| UndeliveredLine {
-                    day: u.day.format("%d/%m/%Y").to_string(),
-                    recipient: u.recipient.clone(),
-                    subject: u.subject.clone(),
-                    reply: u.reply.clone(),
-                })
-                .collect(),
-            chart_svg: super::chart::svg(&t.weeks),
-        }
-    }
-
-    pub fn sample() -> Self {
-        let row = RowText {
-            reference: "CSC-1".to_owned(),
-            team: "Fostering".to_owned(),
-            manager: "Ann Lee".to_owned(),
-            stage: 1,
-            received_on: "02/11/2026".to_owned(),
-            due_on: "16/11/2026".to_owned(),
-            status: "3 working days overdue".to_owned(),
-            reminders_sent: 2,
-            reason: "no reason given".to_owned(),
-        };
-        Self {
-            week: "2026-W48".to_owned(),
-            day: "Monday 23 November 2026".to_owned(),
-            headline: vec![HeadlineLine {
-                label: "Open complaint stages".to_owned(),
-                now: "3".to_owned(),
-                last_week: "2".to_owned(),
-            }],
-            overdue: Listing {
-                total: HTML_ROWS + 2,
-                rows: vec![row.clone()],
-                more: 2,
-            },
-            due_soon: Listing {
-                total: 1,
-                rows: vec![row.clone()],
-                more: 0,
-            },
-            answered: Listing {
-                total: 1,
-                rows: vec![row],
-                more: 0,
-            },
-            teams: vec![TeamLine {
-                team: "Fostering".to_owned(),
-                open: 1,
-                overdue: 1,
-                on_time: "50.0%".to_owned(),
-            }],
-            undelivered: vec![UndeliveredLine {
-                day: "23/11/2026".to_owned(),
-                recipient: "gone@example.org".to_owned(),
-                subject: "Complaint response overdue".to_owned(),
-                reply: "550 5.1.1 unknown".to_owned(),
-            }],
-            chart_svg: "<svg></svg>".to_owned(),
-        }
+/// The page of tracker `t`.
+pub fn page(t: &Tracker) -> Page {
+    Page {
+        week: t.week.clone(),
+        day: long_date(t.as_of),
+        headline: headline_lines(&t.headline, &t.last_week),
+        overdue: listing(&t.overdue),
+        due_soon: listing(&t.due_soon),
+        answered: listing(&t.answered_last_week),
+        teams: t
+            .teams
+            .iter()
+            .map(|(team, f)| TeamLine {
+                team: team.clone(),
+                open: f.open,
+                overdue: f.overdue,
+                on_time: percent_text(percent(f.ytd_on_time as u64, f.ytd_responses as u64)),
+            })
+            .collect(),
+        undelivered: t
+            .undelivered
+            .iter()
+            .map(|u| UndeliveredLine {
+                day: u.day.format("%d/%m/%Y").to_string(),
+                recipient: u.recipient.clone(),
+                subject: u.subject.clone(),
+                reply: u.reply.clone(),
+            })
+            .collect(),
+        chart_svg: super::chart::svg(&t.weeks),
     }
 }
 
@@ -399,7 +278,7 @@ fn xlsx(t: &Tracker) -> Result<Vec<u8>, XlsxError> {
         teams.write(row, 0, team)?;
         teams.write(row, 1, f.open as f64)?;
         teams.write(row, 2, f.overdue as f64)?;
-        if let Some(p) = pct(f.ytd_on_time, f.ytd_responses) {
+        if let Some(p) = percent(f.ytd_on_time as u64, f.ytd_responses as u64) {
             teams.write(row, 3, p / 100.0)?;
         }
     }

@@ -2,9 +2,7 @@
 //! `/healthz` and `/metrics`.
 
 pub mod health;
-pub mod keys;
 pub mod pages;
-pub mod token;
 
 use std::sync::Arc;
 
@@ -16,7 +14,6 @@ use axum::response::Response;
 use axum::routing::get;
 
 pub use health::Health;
-pub use token::{Claims, LinkKeys, TokenError};
 
 use crate::live::Live;
 use crate::store::Store;

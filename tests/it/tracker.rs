@@ -6,8 +6,9 @@ use std::path::Path;
 
 use calamine::{Data, DataType, Reader, Xlsx};
 use casewatch::domain::london_instant;
-use casewatch::mail::{Templates, Transport};
+use casewatch::mail::Transport;
 use casewatch::settings::Settings;
+use casewatch::templates::Templates;
 use casewatch::tracker::{Due, TrackerJob};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 

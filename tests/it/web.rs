@@ -6,8 +6,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use casewatch::domain::{Reference, Reminder, Stage, london_time};
+use casewatch::links::{Claims, LinkKeys};
 use casewatch::store::{NewReminder, Store};
-use casewatch::web::{Claims, LinkKeys};
 use chrono::{Datelike, Days, NaiveDate, Utc, Weekday};
 use reqwest::StatusCode;
 use secrecy::SecretSlice;

@@ -7,6 +7,8 @@
 //! signs; every key verifies, so a key can be rotated by putting a new one
 //! first and dropping the old one once its links have expired.
 
+pub mod keys;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Datelike, NaiveDate};

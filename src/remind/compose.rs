@@ -6,14 +6,15 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use super::ics;
-use super::notice::{Item, Notice, Section};
 use crate::calendar::{Calendar, CalendarError};
-use crate::remind::Reminder;
+use crate::domain::Reminder;
+use crate::format::{long_date, status};
+use crate::links::{Claims, LinkKeys};
 use crate::settings::{Batching, MailSettings};
 use crate::store::{NewMessage, UnsentReminder};
 use crate::templates::{TemplateError, Templates};
 use crate::timescale::clock_starts;
-use crate::web::{Claims, LinkKeys};
+use crate::views::notice::{Item, Notice, Section};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
@@ -250,22 +251,6 @@ fn item(p: &Placed<'_>, reason_link: Option<String>) -> Item {
     }
 }
 
-/// "3 working days overdue", "Due today", "Due in 1 working day".
-pub fn status(left: i64) -> String {
-    let days = |n: i64| {
-        if n == 1 {
-            "1 working day".to_owned()
-        } else {
-            format!("{n} working days")
-        }
-    };
-    match left {
-        0 => "Due today".to_owned(),
-        n if n < 0 => format!("{} overdue", days(-n)),
-        n => format!("Due in {}", days(n)),
-    }
-}
-
 /// "2 complaint responses overdue, 1 due today"; a single reminder names
 /// its case: "Complaint response overdue: CSC-1 stage 1".
 fn subject(placed: &[Placed<'_>]) -> String {
@@ -295,11 +280,6 @@ fn subject(placed: &[Placed<'_>]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// "Wednesday 25 November 2026": unambiguous to every reader.
-pub fn long_date(date: NaiveDate) -> String {
-    date.format("%A %-d %B %Y").to_string()
 }
 
 #[cfg(test)]

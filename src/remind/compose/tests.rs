@@ -1,9 +1,9 @@
 use super::*;
 use crate::calendar::Division;
 use crate::domain::{Kind, Reference, Stage};
+use crate::links::LinkKeys;
 use crate::settings::Settings;
 use crate::store::StageRow;
-use crate::web::LinkKeys;
 
 fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
