@@ -27,6 +27,7 @@ on_both_backends!(
     one_database_connection_is_enough_to_send,
     a_claim_that_ran_out_is_taken_first,
     e_mails_whose_day_passed_unsent_expire,
+    a_replay_counts_the_e_mails_another_sender_holds,
 );
 
 const DAY: &str = "2026-11-30";
@@ -596,4 +597,51 @@ async fn a_sender_killed_mid_batch_loses_nothing(db: TestDb) {
         got.len()
     );
     assert!(statuses(&store).await.iter().all(|(_, s)| s == "sent"));
+}
+
+/// A replayed day (`poll --once --as-of`) judges claims by the real clock:
+/// an e-mail claimed a moment ago by a sender that is gone is neither sent
+/// nor silently skipped, but counted, with the time it is taken over.
+async fn a_replay_counts_the_e_mails_another_sender_holds(db: TestDb) {
+    let server = SmtpServer::start(&[]);
+    let store = db.store().await;
+    queue(
+        &store,
+        &[
+            message("ann.lee@example.org", None),
+            message("bo.khan@example.org", None),
+        ],
+    )
+    .await;
+    let now = Utc::now();
+    let held = store
+        .claim_messages(&OutboxClaim {
+            worker: "gone",
+            today: day(),
+            due_by: at(0),
+            now,
+            until: now + chrono::Duration::hours(1),
+            limit: 1,
+        })
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    let mut vars = env(server.port, &[]);
+    vars.push(("CASEWATCH__DATABASE__URL".to_owned(), db.url()));
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let out = casewatch(db.dir.path(), &env, &["poll", "--once", "--as-of", DAY]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(said.contains("1 sent, 0 to retry, 0 failed"), "{said}");
+    assert!(
+        said.contains("1 e-mail(s) still claimed by another sender"),
+        "{said}"
+    );
+    assert_eq!(server.received().len(), 1);
+    let statuses = statuses(&store).await;
+    assert_eq!(
+        statuses.iter().filter(|(_, s)| s == "sending").count(),
+        1,
+        "{statuses:?}"
+    );
 }
