@@ -8,30 +8,34 @@
 //! # Map of the crate
 //!
 //! The core is pure: it reads no clock and does no I/O, so "today" is always
-//! an argument. Input and output sit at the edges.
+//! an argument. Input and output sit at the edges. `ARCHITECTURE.md` is the
+//! developers' guide.
 //!
-//! | module | holds |
-//! |---|---|
-//! | [`calendar`] | working days: UK bank holidays by division, O(1) deadlines and working-day differences (pure) |
-//! | [`domain`] | parsed values: [`domain::Reference`], [`domain::Email`], [`domain::Kind`], [`domain::Stage`], records to store |
-//! | [`timescale`] | kind × stage → working days allowed and extension caps (pure) |
-//! | [`settings`] | typed settings from `config/default.toml`, a settings file and `CASEWATCH__*` variables |
-//! | [`telemetry`] | tracing set-up: text or JSON logs on standard error |
-//! | [`store`] | the database, SQLite or PostgreSQL behind one API, with migrations per backend |
-//! | [`import`] | all-or-nothing CSV import of staff and cases (pure parsing and checks) |
-//! | [`demo`] | a synthetic council year, written as CSV files and imported |
-//! | [`remind`] | the reminder policy (pure: which reminders a stage needs today) and the poll that records them |
-//! | [`report`] | the annual report: figures for a period from stage facts, and their tables (pure) |
-//! | [`mail`] | templates, composing e-mails, building messages, file and SMTP transports, the outbox sender |
-//! | [`tracker`] | the weekly tracker: figures (pure), HTML, CSV and XLSX files, the weekly job |
-//! | [`templates`] | the minijinja templates of e-mails, pages and reports, checked at load |
-//! | [`web`] | the delay-reason form behind signed links, `/healthz` and `/metrics` |
-//! | [`live`] | the settings and templates in force in `run`, replaced whole on SIGHUP |
-//! | [`daemon`] | `casewatch run`: waiting for the database, the cron trigger, the poll-and-send loop, several instances, signals and systemd notification |
-//! | [`cli`] | the `casewatch` commands; `main.rs` only parses and calls [`cli::run`] |
+//! The modules form layers, listed from the top. A module imports only
+//! from the layers below its own, never from its own layer or above, so the
+//! modules form no cycle and each layer can be read knowing only those
+//! beneath it.
 //!
-//! Data flows one way: import → store → poll (policy) → reminders and outbox → sender → SMTP.
-//! The report only reads the store.
+//! | layer | module | holds |
+//! |---|---|---|
+//! | commands | [`cli`] | the `casewatch` commands; `main.rs` only parses and calls [`cli::run`] |
+//! | service | [`daemon`] | `casewatch run`: waiting for the database, the cron trigger, the poll-and-send loop, several instances, signals and systemd notification |
+//! | | [`web`] | the delay-reason form behind signed links, `/healthz` and `/metrics` |
+//! | | [`live`] | the settings, templates, transport and link keys in force in `run`, replaced whole on SIGHUP |
+//! | jobs | [`demo`] | a synthetic council year, written as CSV files and imported |
+//! | | [`tracker`], [`report`], [`import`] | the weekly tracker (figures pure; HTML, CSV, XLSX; the weekly job), the annual report (figures and tables, pure), all-or-nothing CSV import |
+//! | reminders | [`remind`] | the policy (pure: which reminders a stage needs today), the poll that records them, and what a reminder e-mail says (compose, notice, `.ics`) |
+//! | delivery | [`mail`] | building Internet messages, the file and SMTP transports, the outbox sender |
+//! | data | [`store`] | the database: SQLite or PostgreSQL behind one API, one SQL text per query, migrations per backend |
+//! | presentation | [`templates`] | the minijinja templates of e-mails, pages and reports, checked against samples at load |
+//! | | [`views`], [`format`], [`links`], [`telemetry`] | what templates are given; dates, deadlines and percentages as people read them; signing and verifying links; logging |
+//! | settings | [`settings`] | typed settings from `config/default.toml`, a settings file and `CASEWATCH__*` variables, checked once |
+//! | core | [`timescale`] | kind × stage → working days allowed and extension caps (pure) |
+//! | | [`calendar`], [`domain`] | working days by UK division (pure); parsed values such as [`domain::Reference`], [`domain::Email`], [`domain::Reminder`] |
+//!
+//! Data flows one way: import → store → poll (policy, compose) → reminders
+//! and outbox → sender → SMTP. The tracker and the report only read the
+//! store.
 
 pub mod calendar;
 pub mod cli;
