@@ -254,6 +254,9 @@ const UNSENT_AFTER: &str = unsent!("r.recipient > $2 ORDER BY r.recipient, r.id 
 /// The rest of recipient $2's unsent reminders, after reminder $3.
 const UNSENT_REST: &str = unsent!("r.recipient = $2 AND r.id > $3 ORDER BY r.id");
 
+/// New reminders after which the planner's statistics are refreshed at once.
+const ANALYZE_AFTER: usize = 10_000;
+
 /// Rows written, or ids linked, per statement: 6,000 bound values, within
 /// SQLite's 32,766 and PostgreSQL's 65,535.
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -365,6 +368,14 @@ impl Store {
                 added += usize::try_from(done.rows_affected()).unwrap_or(0);
             }
             tx.commit().await?;
+            // Composing next links the new reminders to their e-mails by id.
+            // A planner that has not seen the day's reminders (PostgreSQL's
+            // statistics are refreshed by autovacuum a minute or so later;
+            // SQLite keeps none until asked) scanned every unlinked reminder
+            // for each list of ids.
+            if added >= ANALYZE_AFTER {
+                sqlx::query("ANALYZE reminders").execute(pool).await?;
+            }
         });
         Ok(added)
     }
