@@ -57,6 +57,26 @@ fn check_config_prints_settings_with_secrets_redacted() {
 }
 
 #[test]
+fn log_level_warning_means_warn_and_an_unknown_level_is_bad_settings() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = write(dir.path(), "casewatch.toml", "[log]\nlevel = \"Warning\"\n");
+    let config = file.to_str().unwrap();
+    let out = casewatch(dir.path(), &[], &["--config", config, "check-config"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("level = \"warn\""),
+        "{}",
+        stdout(&out)
+    );
+
+    write(dir.path(), "casewatch.toml", "[log]\nlevel = \"verbose\"\n");
+    let out = casewatch(dir.path(), &[], &["--config", config, "check-config"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let want = format!("log.level (from {config}): \"verbose\" is not a log level");
+    assert!(stderr(&out).contains(&want), "{}", stderr(&out));
+}
+
+#[test]
 fn a_missing_settings_file_is_bad_input() {
     let dir = tempfile::TempDir::new().unwrap();
     let out = casewatch(dir.path(), &[], &["--config", "nowhere.toml", "cases"]);
