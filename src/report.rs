@@ -564,7 +564,7 @@ impl Layout {
             out.push_str("None.\n");
         }
         for reference in &self.upheld_without_learning {
-            out.push_str(&format!("- {}\n", md_cell(reference)));
+            out.push_str(&format!("- {}\n", md_item(reference)));
         }
         out
     }
@@ -584,11 +584,53 @@ fn md_row(label: &str, values: &[String]) -> String {
     format!("| {} | {} |\n", md_cell(label), cells.join(" | "))
 }
 
-/// Free text (categories, references) must not break the table.
+/// Free text (categories, references, reasons' labels) shown as it is
+/// written: it must neither break the table nor become markup. `<` and `>`
+/// become entities, so `<script>` is text in any renderer; `&` only where
+/// it would start an entity (`&lt;`), so "Planning & roads" stays readable;
+/// `|` is escaped as GitHub's tables need, and the characters that start
+/// emphasis, code or a link (`\ * _ ` [ ] ~`) get a backslash.
 fn md_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' if starts_entity(&text[i + 1..]) => out.push_str("&amp;"),
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether text after an `&` would make it an entity: `amp;`, `#60;`, `#x3C;`.
+fn starts_entity(after: &str) -> bool {
+    let name_len = after
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+        .unwrap_or(after.len());
+    name_len > 0 && after[name_len..].starts_with(';')
+}
+
+/// A list item's text: as a cell, and a leading `#`, `+` or `-`, or digits
+/// and `.` or `)`, escaped so the item does not turn into a heading or a
+/// nested list.
+fn md_item(text: &str) -> String {
+    let cell = md_cell(text);
+    let digits = cell.len() - cell.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let marker = match cell[digits..].chars().next() {
+        Some('#' | '+' | '-') if digits == 0 => Some(0),
+        Some('.' | ')') if digits > 0 => Some(digits),
+        _ => None,
+    };
+    match marker {
+        Some(at) => format!("{}\\{}", &cell[..at], &cell[at..]),
+        None => cell,
+    }
 }
 
 fn row(label: &str, periods: &[&Figures], value: impl Fn(&Figures) -> String) -> Row {

@@ -393,3 +393,39 @@ fn markdown_shows_both_periods_and_keeps_free_text_in_its_cell() {
     assert!(md.contains("- ASC-D4\n- CORP-B2\n"), "{md}");
     assert_eq!(md_cell("a|b\nc"), "a\\|b c");
 }
+
+#[test]
+fn markdown_shows_markup_in_free_text_as_text() {
+    use Kind::*;
+    let stages = [
+        s("CSC-X1", Statutory, 1, "2025-05-01").category("<script>alert(1)</script>"),
+        s("CSC-X2", Statutory, 1, "2025-05-02").category("Roads | paths"),
+        s("CSC-X3", Statutory, 1, "2025-05-06").category("[click](http://evil.test) *now*"),
+        s("CSC-X4", Statutory, 1, "2025-05-07").category("&lt;b&gt; & co"),
+        s("# Heading", Statutory, 1, "2025-05-08")
+            .category("Care")
+            .answered("2025-05-09", Outcome::Upheld, "2025-05-22"),
+        s("1. item", Statutory, 1, "2025-05-08").answered(
+            "2025-05-09",
+            Outcome::Upheld,
+            "2025-05-22",
+        ),
+    ];
+    let calendar = Calendar::builtin(Division::EnglandAndWales);
+    let mut tally = Tally::new(year());
+    for stage in &stages {
+        tally.add(&stage.fact(), &calendar).unwrap();
+    }
+    let md = Layout::new(&tally.figures(), None, &str::to_owned).markdown();
+    for want in [
+        "| &lt;script&gt;alert(1)&lt;/script&gt; | 1 |\n",
+        "| Roads \\| paths | 1 |\n",
+        "| \\[click\\](http://evil.test) \\*now\\* | 1 |\n",
+        "| &amp;lt;b&amp;gt; & co | 1 |\n",
+        "- \\# Heading\n",
+        "- 1\\. item\n",
+    ] {
+        assert!(md.contains(want), "missing {want:?} in:\n{md}");
+    }
+    assert!(!md.contains("<script>"), "{md}");
+}
