@@ -141,7 +141,7 @@ def faketime_library() -> str:
                       "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1"]:
         if os.path.exists(candidate):
             return candidate
-    sys.exit("libfaketime is needed (Debian package faketime; .ci/run installs it)")
+    sys.exit("libfaketime is needed (Debian package faketime; bash tests/setup.sh installs it)")
 
 
 def start_run(binary: str, env: dict, log: Path):

@@ -74,7 +74,7 @@ async fn a_manager_gives_a_reason_from_the_link_in_an_overdue_notice() {
     for program in [CHROMEDRIVER, CHROMIUM] {
         assert!(
             std::path::Path::new(program).exists(),
-            "{program} is needed (Debian packages chromium and chromium-driver; .ci/run installs them)"
+            "{program} is needed (Debian packages chromium and chromium-driver; bash tests/setup.sh installs them)"
         );
     }
     let db = TestDb::sqlite().await;

@@ -498,14 +498,14 @@ async fn one_instance_at_a_time_holds_a_single_job() {
     }
 }
 
-/// libfaketime (Debian's faketime), which `.ci/run` installs: `run` keeps
+/// libfaketime (Debian's faketime), which `tests/setup.sh` installs: `run` keeps
 /// to the sending window, so its clock is set inside one.
 fn fake_clock(at: &str) -> Vec<(&'static str, String)> {
     let library = ["x86_64", "aarch64"]
         .iter()
         .map(|arch| format!("/usr/lib/{arch}-linux-gnu/faketime/libfaketime.so.1"))
         .find(|path| Path::new(path).exists())
-        .expect("libfaketime is needed (Debian package faketime; .ci/run installs it)");
+        .expect("libfaketime is needed (Debian package faketime; bash tests/setup.sh installs it)");
     vec![
         ("LD_PRELOAD", library),
         ("FAKETIME", format!("@{at}")),

@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use sqlx::{Connection, PgConnection};
 use tempfile::TempDir;
 
-/// The PostgreSQL server the tests use; `.ci/run` makes sure it is up.
+/// The PostgreSQL server the tests use; `tests/setup.sh` makes sure it is up.
 pub fn postgres_admin_url() -> String {
     std::env::var("CASEWATCH_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
@@ -47,7 +47,7 @@ impl TestDb {
     pub async fn postgres() -> Self {
         let admin = postgres_admin_url();
         let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
-            panic!("PostgreSQL at {admin} is needed for the store tests and cannot be reached: {e}")
+            panic!("PostgreSQL at {admin} is needed for the store tests and cannot be reached (bash tests/setup.sh starts it): {e}")
         });
         let name = format!(
             "casewatch_test_{}_{}",
