@@ -1,5 +1,7 @@
 //! How dates, deadlines and shares are written for people: in e-mails,
-//! pages, the tracker and the report alike.
+//! pages, the tracker and the report alike; and free text in a CSV cell.
+
+use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
@@ -39,6 +41,22 @@ pub fn percent_text(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_owned(), |p| format!("{p:.1}%"))
 }
 
+/// A CSV cell as a spreadsheet must show it: text that starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so Excel
+/// shows it rather than running it as a formula (OWASP's advice on CSV
+/// injection: a team or a reason such as `=HYPERLINK(...)` comes from
+/// whoever filled in the case system). The CSV writer still quotes the
+/// cell where it needs to. Whole numbers are left alone: "-3" (working days
+/// overdue) is no formula, and it must stay a number to sort and sum.
+pub fn csv_cell(text: &str) -> Cow<'_, str> {
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && text.parse::<i64>().is_err() {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +76,31 @@ mod tests {
         assert_eq!(status(0), "Due today");
         assert_eq!(status(1), "Due in 1 working day");
         assert_eq!(status(-3), "3 working days overdue");
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_start_with_a_quote() {
+        for (raw, shown) in [
+            (
+                "=HYPERLINK(\"http://evil.test\",\"x\")",
+                "'=HYPERLINK(\"http://evil.test\",\"x\")",
+            ),
+            ("+1+2", "'+1+2"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-", "'-"),
+            // Whole numbers, dates and ordinary text stay as they are.
+            ("-3", "-3"),
+            ("+4", "+4"),
+            ("12", "12"),
+            ("2026-11-23", "2026-11-23"),
+            ("Parks", "Parks"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(raw), shown, "{raw:?}");
+        }
     }
 }

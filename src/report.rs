@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
 use crate::calendar::{Calendar, CalendarError};
@@ -39,13 +39,29 @@ impl Period {
         (self.from..=self.to).contains(&day)
     }
 
-    /// The period of as many days ending the day before this one starts:
-    /// a financial year's previous year, a quarter's previous quarter.
+    /// The period this one is compared with: the same dates a year
+    /// earlier, where the last day of a month stays the last day of its
+    /// month. So a financial year compares with the financial year before
+    /// (2024-04-01..2025-03-31 with 2023-04-01..2024-03-31, whatever leap
+    /// day lies between), a month or quarter with the same month or quarter
+    /// a year earlier (February 2024 with 1-28 February 2023), and any other
+    /// span with the same dates a year earlier. That is the comparison a
+    /// complaints manager makes: complaints follow the school and council
+    /// year, so "the same time last year" is fair where "the weeks just
+    /// before" is not, and it keeps a year-to-date report next to last
+    /// year's to date. A period longer than a year goes back as many whole
+    /// years as it needs not to overlap itself. `None` only at the ends of
+    /// the calendar.
     pub fn previous(&self) -> Option<Self> {
-        let days = u64::try_from((self.to - self.from).num_days()).ok()? + 1;
-        let to = self.from.checked_sub_days(Days::new(1))?;
-        let from = self.from.checked_sub_days(Days::new(days))?;
-        Some(Self { from, to })
+        let mut years = 1;
+        loop {
+            let to = years_before(self.to, years)?;
+            if to < self.from {
+                let from = years_before(self.from, years)?;
+                return Some(Self { from, to });
+            }
+            years += 1;
+        }
     }
 
     /// The smallest period covering both.
@@ -59,6 +75,20 @@ impl Period {
     /// How the tables head the period's column.
     pub fn label(&self) -> String {
         format!("{} to {}", self.from, self.to)
+    }
+}
+
+/// `day` the given number of years earlier; the last day of a month maps
+/// to the last day of that month (29 February 2024 and 28 February 2025
+/// both end a February).
+fn years_before(day: NaiveDate, years: u32) -> Option<NaiveDate> {
+    let months = Months::new(years.checked_mul(12)?);
+    let next = day.succ_opt()?;
+    if next.month() == day.month() {
+        // Not a month's end: chrono moves a 29 February to the 28th.
+        day.checked_sub_months(months)
+    } else {
+        next.checked_sub_months(months)?.pred_opt()
     }
 }
 
@@ -164,6 +194,27 @@ impl Figures {
             + self.responses
             > 0
     }
+}
+
+/// What `report --format json` writes: the period's figures at the top,
+/// and under `previous` the period they are compared with.
+#[derive(Debug, Serialize)]
+pub struct JsonReport<'a> {
+    #[serde(flatten)]
+    pub figures: &'a Figures,
+    /// `None` (null) only where no earlier period can be had.
+    pub previous: Option<Compared<'a>>,
+}
+
+/// The period a report is compared with, and its figures.
+#[derive(Debug, Serialize)]
+pub struct Compared<'a> {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The same keys as the report's own figures; `None` (null) when
+    /// nothing at all happened in the period, as when casewatch holds no
+    /// cases that old: zeros would claim a year without complaints.
+    pub figures: Option<&'a Figures>,
 }
 
 /// `part` as a percentage of `whole`, to one decimal place, halves rounded
@@ -418,6 +469,9 @@ pub struct Layout {
     pub tables: Vec<Table>,
     /// The report period's references upheld without learning.
     pub upheld_without_learning: Vec<String>,
+    /// Which period the report is compared with, in words; `None` when
+    /// there is none.
+    pub comparison: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -460,15 +514,22 @@ impl Layout {
             ),
         ];
         Self {
-            title: format!(
-                "Complaints report, {} to {}",
-                current.period.from.format("%-d %B %Y"),
-                current.period.to.format("%-d %B %Y")
-            ),
+            title: format!("Complaints report, {}", long_period(&current.period)),
             columns: periods.iter().map(|f| f.period.label()).collect(),
             tables,
             upheld_without_learning: current.upheld_without_learning.clone(),
+            comparison: previous.map(|f| format!("Compared with {}.", long_period(&f.period))),
         }
+    }
+
+    /// Says that `previous`, the period the report is compared with, had
+    /// no figures: it has no column, but a reader should know it was looked at.
+    pub fn without_figures_for(mut self, previous: Period) -> Self {
+        self.comparison = Some(format!(
+            "No figures for {} to compare with.",
+            long_period(&previous)
+        ));
+        self
     }
 
     /// A small layout for checking the HTML template when it is loaded.
@@ -487,6 +548,9 @@ impl Layout {
     /// The layout as Markdown: a heading and one table per section.
     pub fn markdown(&self) -> String {
         let mut out = format!("# {}\n", self.title);
+        if let Some(comparison) = &self.comparison {
+            out.push_str(&format!("\n{comparison}\n"));
+        }
         for table in &self.tables {
             out.push_str(&format!("\n## {}\n\n", table.title));
             out.push_str(&md_row("", &self.columns));
@@ -500,10 +564,19 @@ impl Layout {
             out.push_str("None.\n");
         }
         for reference in &self.upheld_without_learning {
-            out.push_str(&format!("- {}\n", md_cell(reference)));
+            out.push_str(&format!("- {}\n", md_item(reference)));
         }
         out
     }
+}
+
+/// "1 April 2025 to 31 March 2026".
+fn long_period(period: &Period) -> String {
+    format!(
+        "{} to {}",
+        period.from.format("%-d %B %Y"),
+        period.to.format("%-d %B %Y")
+    )
 }
 
 fn md_row(label: &str, values: &[String]) -> String {
@@ -511,11 +584,53 @@ fn md_row(label: &str, values: &[String]) -> String {
     format!("| {} | {} |\n", md_cell(label), cells.join(" | "))
 }
 
-/// Free text (categories, references) must not break the table.
+/// Free text (categories, references, reasons' labels) shown as it is
+/// written: it must neither break the table nor become markup. `<` and `>`
+/// become entities, so `<script>` is text in any renderer; `&` only where
+/// it would start an entity (`&lt;`), so "Planning & roads" stays readable;
+/// `|` is escaped as GitHub's tables need, and the characters that start
+/// emphasis, code or a link (`\ * _ ` [ ] ~`) get a backslash.
 fn md_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' if starts_entity(&text[i + 1..]) => out.push_str("&amp;"),
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether text after an `&` would make it an entity: `amp;`, `#60;`, `#x3C;`.
+fn starts_entity(after: &str) -> bool {
+    let name_len = after
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+        .unwrap_or(after.len());
+    name_len > 0 && after[name_len..].starts_with(';')
+}
+
+/// A list item's text: as a cell, and a leading `#`, `+` or `-`, or digits
+/// and `.` or `)`, escaped so the item does not turn into a heading or a
+/// nested list.
+fn md_item(text: &str) -> String {
+    let cell = md_cell(text);
+    let digits = cell.len() - cell.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let marker = match cell[digits..].chars().next() {
+        Some('#' | '+' | '-') if digits == 0 => Some(0),
+        Some('.' | ')') if digits > 0 => Some(digits),
+        _ => None,
+    };
+    match marker {
+        Some(at) => format!("{}\\{}", &cell[..at], &cell[at..]),
+        None => cell,
+    }
 }
 
 fn row(label: &str, periods: &[&Figures], value: impl Fn(&Figures) -> String) -> Row {

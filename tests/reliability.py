@@ -49,15 +49,17 @@ class Smtp:
     def __init__(self, python: str, out: Path):
         self.out = out
         out.mkdir()
-        self.port = free_port()
         # Managers' mailboxes take 20 ms to accept a message, as a real relay
-        # might: sending then spans many runs, so kills land mid-send.
+        # might: sending then spans many runs, so kills land mid-send. Port 0:
+        # the server binds a port the system picks and says which.
         self.proc = subprocess.Popen(
-            [python, str(HERE / "support" / "smtp_server.py"), str(self.port), str(out),
+            [python, str(HERE / "support" / "smtp_server.py"), "0", str(out),
              "--slow", "0.02"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        if self.proc.stdout.readline().strip() != "ready":
+        said = self.proc.stdout.readline().split()
+        if len(said) != 2 or said[0] != "ready":
             sys.exit("the SMTP server did not start")
+        self.port = int(said[1])
 
     def message_ids(self) -> list:
         ids = []
@@ -72,13 +74,6 @@ class Smtp:
     def stop(self):
         self.proc.kill()
         self.proc.wait()
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_data(folder: Path, cases: int):
@@ -146,7 +141,7 @@ def faketime_library() -> str:
                       "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1"]:
         if os.path.exists(candidate):
             return candidate
-    sys.exit("libfaketime is needed (Debian package faketime; .ci/run installs it)")
+    sys.exit("libfaketime is needed (Debian package faketime; bash tests/setup.sh installs it)")
 
 
 def start_run(binary: str, env: dict, log: Path):

@@ -7,10 +7,12 @@ use serde::Serialize;
 use super::Format;
 use crate::calendar::Calendar;
 use crate::domain::Outcome;
+use crate::format::csv_cell;
 use crate::store::StageRow;
 use crate::timescale::Timescales;
 
-/// One listed stage, in the order and with the names of the CSV columns.
+/// One listed stage, in the order and with the names of the CSV columns
+/// (and the JSON's keys).
 #[derive(Debug, Serialize)]
 struct Listed<'a> {
     reference: &'a str,
@@ -41,6 +43,28 @@ const HEADERS: [&str; 11] = [
     "status",
     "working_days_left",
 ];
+
+impl Listed<'_> {
+    /// The CSV row, in the order of [`HEADERS`]; absent values empty.
+    fn csv_cells(&self) -> [String; 11] {
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        [
+            self.reference.to_owned(),
+            self.kind.to_owned(),
+            self.stage.clone(),
+            self.team.to_owned(),
+            self.manager_email.to_owned(),
+            self.manager_name.to_owned(),
+            self.received_on.to_string(),
+            date(self.due_on),
+            date(self.responded_on),
+            self.status.to_owned(),
+            self.working_days_left
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        ]
+    }
+}
 
 /// Where a stage stood on `as_of`: later responses are not yet known then.
 fn status(row: &StageRow, as_of: NaiveDate) -> (&'static str, Option<NaiveDate>) {
@@ -116,7 +140,7 @@ pub(super) fn render(rows: &[StageRow], view: &View<'_>, format: Format) -> anyh
                 .from_writer(Vec::new());
             out.write_record(HEADERS)?;
             for l in &shown {
-                out.serialize(l)?;
+                out.write_record(l.csv_cells().iter().map(|cell| csv_cell(cell).into_owned()))?;
             }
             Ok(String::from_utf8(out.into_inner()?)?)
         }

@@ -202,9 +202,10 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  casewatch report --from 2025-04-01 --to 2026-03-31 > report.md\n  \
         casewatch report --from 01/04/2025 --to 31/03/2026 --format json\n\n\
-        md and html show the previous period of the same number of days beside the report's, \
-        when it has any data; json gives the report period's figures. The README defines \
-        every figure."
+        Each report is compared with the same dates a year earlier (February 2024 with \
+        February 2023, a financial year with the one before): md and html show that period \
+        beside the report's when it has any data; json gives it under previous. The README \
+        defines every figure."
     )]
     Report {
         /// The first day of the period (YYYY-MM-DD or DD/MM/YYYY).
@@ -292,11 +293,11 @@ pub enum Format {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
-    /// Markdown tables, the previous period beside.
+    /// Markdown tables, the same dates a year earlier beside.
     Md,
     /// An HTML page of the same tables.
     Html,
-    /// The report period's figures only.
+    /// The report period's figures, and under `previous` the period compared with.
     Json,
 }
 

@@ -1,12 +1,13 @@
 //! `casewatch report`: the annual complaints report's figures for a period,
-//! as Markdown or HTML tables beside the previous period's, or as JSON.
+//! beside those of the period it is compared with (the same dates a year
+//! earlier), as Markdown or HTML tables or as JSON.
 
 use anyhow::{Context, anyhow};
 use chrono::NaiveDate;
 
 use super::{Failure, ReportFormat};
 use crate::calendar::{Calendar, CalendarError};
-use crate::report::{Layout, Period, Report, StageFact};
+use crate::report::{Compared, JsonReport, Layout, Period, Report, StageFact};
 use crate::settings::Settings;
 use crate::store::{ReportStageRow, Store};
 use crate::templates::Templates;
@@ -27,15 +28,12 @@ pub(super) async fn run(
         ),
         _ => None,
     };
-    let previous = match format {
-        ReportFormat::Json => None,
-        ReportFormat::Md | ReportFormat::Html => current.previous(),
-    };
+    let compared = current.previous();
     let store = Store::open(&settings.database).await?;
     let calendar = store
         .calendar(&settings.calendar, settings.calendar.division)
         .await?;
-    let mut report = Report::new(current, previous);
+    let mut report = Report::new(current, compared);
     let span = report.span();
     store
         .for_each_report_stage(span.from, span.to, |row| {
@@ -53,9 +51,23 @@ pub(super) async fn run(
             .map_or(name, |c| c.label.as_str())
             .to_owned()
     };
-    let layout = || Layout::new(&figures, previous.as_ref(), &label);
+    let layout = || {
+        let layout = Layout::new(&figures, previous.as_ref(), &label);
+        match compared {
+            Some(period) if previous.is_none() => layout.without_figures_for(period),
+            _ => layout,
+        }
+    };
+    let json = || JsonReport {
+        figures: &figures,
+        previous: compared.map(|period| Compared {
+            from: period.from,
+            to: period.to,
+            figures: previous.as_ref(),
+        }),
+    };
     let out = match (format, templates) {
-        (ReportFormat::Json, _) => serde_json::to_string_pretty(&figures)? + "\n",
+        (ReportFormat::Json, _) => serde_json::to_string_pretty(&json())? + "\n",
         (ReportFormat::Html, Some(templates)) => templates.render("report.html", &layout())?,
         _ => layout().markdown(),
     };

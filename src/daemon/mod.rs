@@ -99,6 +99,13 @@ impl Daemon {
         let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
             StartError::Runtime(anyhow::anyhow!("cannot listen on {bind} (web.bind): {e}"))
         })?;
+        // The address bound, not the one asked for: with port 0 (as the
+        // tests use) this line is the only place to learn the port.
+        let address = listener.local_addr().map_err(|e| {
+            StartError::Runtime(anyhow::anyhow!("cannot read the address of {bind}: {e}"))
+        })?;
+        let public_url = &loaded.settings.web.public_url;
+        tracing::info!(%public_url, "web server listening on {address}");
         Ok(Self {
             live: Live::new(loaded),
             file,
@@ -192,8 +199,6 @@ impl Running {
             live: self.live.clone(),
             health: self.health.clone(),
         };
-        let public_url = self.live.current().settings.web.public_url.clone();
-        tracing::info!(address = %listener.local_addr()?, %public_url, "web server listening");
         Ok(tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, web::router(state))
                 .with_graceful_shutdown(async move { stopped(&mut stop).await })

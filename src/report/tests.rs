@@ -249,7 +249,7 @@ fn the_hand_worked_year_adds_up() {
 #[test]
 fn the_year_before_sits_beside_it_and_empty_shares_are_null() {
     let previous = year().previous().unwrap();
-    // 2025-04-01 less 365 days (the year holds no 29 February).
+    // The same dates a year earlier.
     assert_eq!(
         previous,
         Period::new(day("2024-04-01"), day("2025-03-31")).unwrap()
@@ -271,6 +271,52 @@ fn the_year_before_sits_beside_it_and_empty_shares_are_null() {
     // Two years earlier nothing happened: no column for it.
     let empty = Period::new(day("2023-04-01"), day("2024-03-31")).unwrap();
     assert_eq!(tallied(previous, Some(empty)).1, None);
+}
+
+#[test]
+fn a_period_is_compared_with_the_same_dates_a_year_earlier() {
+    let previous = |from: &str, to: &str| {
+        let p = Period::new(day(from), day(to)).unwrap().previous().unwrap();
+        (p.from.to_string(), p.to.to_string())
+    };
+    let expect = |from: &str, to: &str| (from.to_owned(), to.to_owned());
+    // A financial year across a leap day: not 2023-04-02.
+    assert_eq!(
+        previous("2024-04-01", "2025-03-31"),
+        expect("2023-04-01", "2024-03-31")
+    );
+    // A month: the same month, not 4-31 January.
+    assert_eq!(
+        previous("2025-02-01", "2025-02-28"),
+        expect("2024-02-01", "2024-02-29")
+    );
+    assert_eq!(
+        previous("2024-02-01", "2024-02-29"),
+        expect("2023-02-01", "2023-02-28")
+    );
+    // A quarter: the same quarter.
+    assert_eq!(
+        previous("2025-01-01", "2025-03-31"),
+        expect("2024-01-01", "2024-03-31")
+    );
+    // Any other span: the same dates; the year to date with last year's.
+    assert_eq!(
+        previous("2025-04-01", "2025-11-15"),
+        expect("2024-04-01", "2024-11-15")
+    );
+    assert_eq!(
+        previous("2024-02-29", "2024-03-10"),
+        expect("2023-02-28", "2023-03-10")
+    );
+    assert_eq!(
+        previous("2025-03-03", "2025-03-03"),
+        expect("2024-03-03", "2024-03-03")
+    );
+    // Two years: the two years before, not overlapping.
+    assert_eq!(
+        previous("2023-04-01", "2025-03-31"),
+        expect("2021-04-01", "2023-03-31")
+    );
 }
 
 #[test]
@@ -346,4 +392,40 @@ fn markdown_shows_both_periods_and_keeps_free_text_in_its_cell() {
     assert!(md.contains("| Planning & roads | 2 | 0 |\n"), "{md}");
     assert!(md.contains("- ASC-D4\n- CORP-B2\n"), "{md}");
     assert_eq!(md_cell("a|b\nc"), "a\\|b c");
+}
+
+#[test]
+fn markdown_shows_markup_in_free_text_as_text() {
+    use Kind::*;
+    let stages = [
+        s("CSC-X1", Statutory, 1, "2025-05-01").category("<script>alert(1)</script>"),
+        s("CSC-X2", Statutory, 1, "2025-05-02").category("Roads | paths"),
+        s("CSC-X3", Statutory, 1, "2025-05-06").category("[click](http://evil.test) *now*"),
+        s("CSC-X4", Statutory, 1, "2025-05-07").category("&lt;b&gt; & co"),
+        s("# Heading", Statutory, 1, "2025-05-08")
+            .category("Care")
+            .answered("2025-05-09", Outcome::Upheld, "2025-05-22"),
+        s("1. item", Statutory, 1, "2025-05-08").answered(
+            "2025-05-09",
+            Outcome::Upheld,
+            "2025-05-22",
+        ),
+    ];
+    let calendar = Calendar::builtin(Division::EnglandAndWales);
+    let mut tally = Tally::new(year());
+    for stage in &stages {
+        tally.add(&stage.fact(), &calendar).unwrap();
+    }
+    let md = Layout::new(&tally.figures(), None, &str::to_owned).markdown();
+    for want in [
+        "| &lt;script&gt;alert(1)&lt;/script&gt; | 1 |\n",
+        "| Roads \\| paths | 1 |\n",
+        "| \\[click\\](http://evil.test) \\*now\\* | 1 |\n",
+        "| &amp;lt;b&amp;gt; & co | 1 |\n",
+        "- \\# Heading\n",
+        "- 1\\. item\n",
+    ] {
+        assert!(md.contains(want), "missing {want:?} in:\n{md}");
+    }
+    assert!(!md.contains("<script>"), "{md}");
 }

@@ -448,11 +448,56 @@ fn parse_database_url(value: &Value, data_dir: &Path) -> Result<DatabaseUrl, Str
     )
 }
 
+/// A level (error, warn, info, debug, trace or off, any case; "warning"
+/// taken as warn, since admins write it), or a tracing filter such as
+/// "info,sqlx=warn". A bare word that is not a level is refused: the filter
+/// syntax would take it as a target's name and silence every other line,
+/// which is what "warning" did.
 fn parse_log_level(value: &Value) -> Result<String, String> {
-    let level = string(value)?;
-    tracing_subscriber::EnvFilter::try_new(&level)
-        .map(|_| level.clone())
-        .map_err(|e| format!("{level:?} is not a log level or filter: {e}"))
+    let raw = string(value)?;
+    let directives = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(log_directive)
+        .collect::<Result<Vec<_>, _>>()?;
+    if directives.is_empty() {
+        return Err("empty; use error, warn, info, debug or trace".to_owned());
+    }
+    let filter = directives.join(",");
+    tracing_subscriber::EnvFilter::try_new(&filter)
+        .map(|_| filter.clone())
+        .map_err(|e| format!("{raw:?} is not a log level or filter: {e}"))
+}
+
+/// One directive of a filter, its level spelt as tracing spells it.
+fn log_directive(directive: &str) -> Result<String, String> {
+    match directive.rsplit_once('=') {
+        // "target=level", the level after the last '='.
+        Some((target, level)) if !level.contains(']') => {
+            Ok(format!("{target}={}", log_level_word(level)?))
+        }
+        // A span filter ("target[span{field=value}]"): EnvFilter checks it.
+        _ if directive.contains('[') => Ok(directive.to_owned()),
+        _ => log_level_word(directive).map(str::to_owned),
+    }
+}
+
+fn log_level_word(word: &str) -> Result<&'static str, String> {
+    const LEVELS: [&str; 6] = ["error", "warn", "info", "debug", "trace", "off"];
+    let word = word.trim();
+    if word.eq_ignore_ascii_case("warning") {
+        return Ok("warn");
+    }
+    LEVELS
+        .into_iter()
+        .find(|level| word.eq_ignore_ascii_case(level))
+        .ok_or_else(|| {
+            format!(
+                "{word:?} is not a log level; use error, warn, info, debug or trace \
+                 (or a filter such as \"info,sqlx=warn\")"
+            )
+        })
 }
 
 fn parse_closures(value: &Value) -> Result<Vec<LocalClosure>, String> {

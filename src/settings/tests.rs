@@ -179,3 +179,40 @@ fn smtp_needs_real_addresses_and_both_credentials() {
         assert!(err.contains(want), "missing {want:?} in {err}");
     }
 }
+
+#[test]
+fn log_levels_are_the_usual_words_in_any_case() {
+    let level = |raw: &str| {
+        Settings::load_from(None, env(&[("CASEWATCH__LOG__LEVEL", raw)]))
+            .map(|s| s.log.level)
+            .map_err(|e| e.to_string())
+    };
+    for (raw, want) in [
+        ("warning", "warn"),
+        ("WARNING", "warn"),
+        ("Warn", "warn"),
+        ("error", "error"),
+        ("INFO", "info"),
+        ("debug", "debug"),
+        ("trace", "trace"),
+        // Filters still work, their levels spelt either way.
+        ("info,sqlx=warning", "info,sqlx=warn"),
+        ("info, casewatch::mail=DEBUG", "info,casewatch::mail=debug"),
+    ] {
+        assert_eq!(level(raw).as_deref(), Ok(want), "{raw}");
+    }
+    // "warning" used to pass as a filter naming a target, turning every
+    // log line off; any other unknown word must not do the same.
+    for raw in ["verbose", "info,sqlx=loud", "", "info,[", "casewatch"] {
+        let err = level(raw).unwrap_err();
+        assert!(
+            err.contains("log.level (from environment variable CASEWATCH__LOG__LEVEL)"),
+            "{raw}: {err}"
+        );
+    }
+    assert!(
+        level("verbose")
+            .unwrap_err()
+            .contains("\"verbose\" is not a log level")
+    );
+}

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use super::figures::{Headline, Row, Tracker};
-use crate::format::{long_date, percent, percent_text, status};
+use crate::format::{csv_cell, long_date, percent, percent_text, status};
 use crate::templates::{TemplateError, Templates};
 use crate::views::tracker::{
     HTML_ROWS, HeadlineLine, Listing, Page, RowText, TeamLine, UndeliveredLine,
@@ -175,7 +175,7 @@ fn csv(t: &Tracker) -> Result<Vec<u8>, csv::Error> {
         for r in rows {
             let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
             let d = &r.details;
-            out.write_record([
+            let cells = [
                 section.to_owned(),
                 d.reference.clone(),
                 r.kind.to_owned(),
@@ -193,7 +193,8 @@ fn csv(t: &Tracker) -> Result<Vec<u8>, csv::Error> {
                 d.reminders_sent.to_string(),
                 d.reason_category.clone().unwrap_or_default(),
                 d.reason_text.clone().unwrap_or_default(),
-            ])?;
+            ];
+            out.write_record(cells.iter().map(|cell| csv_cell(cell).into_owned()))?;
         }
     }
     out.into_inner()
@@ -332,6 +333,11 @@ mod tests {
 
     /// A tracker with `n` overdue stages, CSC-0 the most overdue.
     fn overdue(n: usize) -> Tracker {
+        overdue_in("Parks", None, n)
+    }
+
+    /// As [`overdue`], in `team`, each stage with the delay reason `reason`.
+    fn overdue_in(team: &str, reason: Option<&str>, n: usize) -> Tracker {
         let calendar = Calendar::builtin(Division::EnglandAndWales);
         let timescales = Timescales::default();
         let mut builder = Builder::new(date("2026-11-23"), &calendar, &timescales);
@@ -340,7 +346,7 @@ mod tests {
             builder.add(&TrackedStage {
                 stage_id: id as i64,
                 kind: Kind::Corporate,
-                team: "Parks".to_owned(),
+                team: team.to_owned(),
                 received_on: first + chrono::Days::new(id as u64),
                 working_days_allowed: Some(10),
                 agreed_response_on: None,
@@ -354,6 +360,8 @@ mod tests {
                 let details = Details {
                     reference: format!("CSC-{id}"),
                     stage: 1,
+                    reason_category: reason.map(|_| "other".to_owned()),
+                    reason_text: reason.map(str::to_owned),
                     ..Details::default()
                 };
                 (id as i64, details)
@@ -390,5 +398,22 @@ mod tests {
         assert!(files.html.contains("<h2>Overdue (2)</h2>"));
         assert_eq!(files.html.matches("<td>CSC-").count(), 2);
         assert!(!files.html.contains("more, listed in"));
+    }
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_as_formulas_are_shown_as_text() {
+        let team = "=HYPERLINK(\"http://evil.test\",\"x\")";
+        let tracker = overdue_in(team, Some("@SUM(1+1)*cmd|' /C calc'!A0"), 1);
+        let files = files(&tracker, &Templates::load(None).unwrap()).unwrap();
+        let mut csv = csv::Reader::from_reader(files.csv.as_slice());
+        let headers = csv.headers().unwrap().clone();
+        let row = csv.records().next().unwrap().unwrap();
+        let cell = |name: &str| &row[headers.iter().position(|h| h == name).unwrap()];
+        assert_eq!(cell("team"), format!("'{team}"));
+        assert_eq!(cell("reason_text"), "'@SUM(1+1)*cmd|' /C calc'!A0");
+        // Dates and the (negative) working days stay as they were.
+        assert_eq!(cell("received_on"), "2026-01-05");
+        let left: i64 = cell("working_days_left").parse().unwrap();
+        assert!(left < 0, "{left}");
     }
 }

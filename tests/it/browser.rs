@@ -2,6 +2,7 @@
 //! a manager opens the link in an overdue notice, fills in the form, sends
 //! it and sees the confirmation; the reason is in the store.
 
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,13 +13,40 @@ use fantoccini::{ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
 use crate::helpers::{TestDb, casewatch, stderr};
-use crate::smtp::free_port;
-use crate::web::{env, load, stage_id, start};
+use crate::web::{PUBLIC_URL, env, load, stage_id, start};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 struct Driver(Child);
+
+impl Driver {
+    /// Starts chromedriver on a port it picks itself (`--port=0`), and reads
+    /// the port from the line it prints once started.
+    fn start() -> (Self, u16) {
+        let mut child = Command::new(CHROMEDRIVER)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let driver = Self(child);
+        let mut line = String::new();
+        let port = loop {
+            line.clear();
+            let read = out.read_line(&mut line).unwrap();
+            assert!(read > 0, "chromedriver ended without saying its port");
+            // "ChromeDriver was started successfully on port 45431."
+            if let Some(rest) = line.split_once("started successfully on port ") {
+                break rest.1.trim().trim_end_matches('.').parse().unwrap();
+            }
+        };
+        // Whatever else it prints must not fill the pipe and stop it.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        (driver, port)
+    }
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -46,16 +74,15 @@ async fn a_manager_gives_a_reason_from_the_link_in_an_overdue_notice() {
     for program in [CHROMEDRIVER, CHROMIUM] {
         assert!(
             std::path::Path::new(program).exists(),
-            "{program} is needed (Debian packages chromium and chromium-driver; .ci/run installs them)"
+            "{program} is needed (Debian packages chromium and chromium-driver; bash tests/setup.sh installs them)"
         );
     }
     let db = TestDb::sqlite().await;
     load(&db);
-    let port = free_port();
     let mut vars = env(&db);
     vars.push((
         "CASEWATCH__WEB__PUBLIC_URL".to_owned(),
-        format!("http://127.0.0.1:{port}"),
+        PUBLIC_URL.to_owned(),
     ));
     let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     // The latest working day: reminders only go out on working days, and
@@ -79,17 +106,16 @@ async fn a_manager_gives_a_reason_from_the_link_in_an_overdue_notice() {
         .find_map(|l| l.trim().strip_prefix("Give the reason for the delay: "))
         .unwrap_or_else(|| panic!("no link in\n{text}"))
         .to_owned();
-    let _server = start(&db, port).await;
-
-    let driver_port = free_port();
-    let _driver = Driver(
-        Command::new(CHROMEDRIVER)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+    // The service's port is known only once it listens: the link goes to
+    // it as through a proxy in front of the service.
+    let server = start(&db).await;
+    let link = link.replace(PUBLIC_URL, &server.base);
+    assert!(
+        link.starts_with(&format!("{}/reasons/", server.base)),
+        "{link}"
     );
+
+    let (_driver, driver_port) = Driver::start();
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".to_owned(),

@@ -57,6 +57,77 @@ fn check_config_prints_settings_with_secrets_redacted() {
 }
 
 #[test]
+fn log_level_warning_means_warn_and_an_unknown_level_is_bad_settings() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = write(dir.path(), "casewatch.toml", "[log]\nlevel = \"Warning\"\n");
+    let config = file.to_str().unwrap();
+    let out = casewatch(dir.path(), &[], &["--config", config, "check-config"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("level = \"warn\""),
+        "{}",
+        stdout(&out)
+    );
+
+    write(dir.path(), "casewatch.toml", "[log]\nlevel = \"verbose\"\n");
+    let out = casewatch(dir.path(), &[], &["--config", config, "check-config"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let want = format!("log.level (from {config}): \"verbose\" is not a log level");
+    assert!(stderr(&out).contains(&want), "{}", stderr(&out));
+}
+
+/// A team or name that Excel would run as a formula is shown as text in
+/// `cases --format csv`; dates and negative working days are untouched.
+#[tokio::test]
+async fn cases_csv_cells_a_spreadsheet_would_run_start_with_a_quote() {
+    let db = TestDb::sqlite().await;
+    let dir = db.dir.path();
+    let url = db.url();
+    let env = [("CASEWATCH__DATABASE__URL", url.as_str())];
+    let run = |args: &[&str]| {
+        let out = casewatch(dir, &env, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let staff = "email,name,team,escalation_email\n\
+        eve@example.org,+Eve Mallory,\"=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\",\n";
+    let cases = "reference,kind,stage,received_on,team,manager_email\n\
+        @CORP-1,corporate,1,2026-11-02,\"=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\",eve@example.org\n";
+    run(&[
+        "import",
+        "staff",
+        write(dir, "staff.csv", staff).to_str().unwrap(),
+    ]);
+    let cases = write(dir, "cases.csv", cases);
+    run(&[
+        "import",
+        "cases",
+        cases.to_str().unwrap(),
+        "--as-of",
+        "2026-11-25",
+    ]);
+
+    let out = run(&["cases", "--as-of", "2026-11-25", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let cell = |name: &str| &row[headers.iter().position(|h| h == name).unwrap()];
+    assert_eq!(cell("reference"), "'@CORP-1", "{out}");
+    assert_eq!(
+        cell("team"),
+        "'=HYPERLINK(\"http://evil.test\",\"x\")",
+        "{out}"
+    );
+    assert_eq!(cell("manager_name"), "'+Eve Mallory", "{out}");
+    assert_eq!(cell("received_on"), "2026-11-02", "{out}");
+    assert_eq!(cell("working_days_left"), "-7", "{out}");
+    // JSON is data, not a spreadsheet: it keeps the text as it was.
+    let json = run(&["cases", "--as-of", "2026-11-25", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(listed[0]["team"], "=HYPERLINK(\"http://evil.test\",\"x\")");
+}
+
+#[test]
 fn a_missing_settings_file_is_bad_input() {
     let dir = tempfile::TempDir::new().unwrap();
     let out = casewatch(dir.path(), &[], &["--config", "nowhere.toml", "cases"]);

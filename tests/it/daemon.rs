@@ -5,7 +5,7 @@
 //! instance on one SQLite file.
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{TestDb, casewatch, stderr, write};
-use crate::smtp::{SmtpServer, free_port};
+use crate::helpers::{HeldPort, TestDb, casewatch, listening_port, stderr, write};
+use crate::smtp::SmtpServer;
 use casewatch::store::SingleJob;
 
 /// Receives notification datagrams until one equals `wanted`.
@@ -127,29 +127,31 @@ impl Service {
         let socket_path = dir.join(format!("notify-{}.sock", fastrand::u32(..)));
         let notify = UnixDatagram::bind(&socket_path).unwrap();
         notify.set_nonblocking(true).unwrap();
-        let port = free_port();
-        let log = dir.join(format!("run-{port}.log"));
+        let log = dir.join(format!("run-{}.log", fastrand::u32(..)));
         let mut command = Command::new(env!("CARGO_BIN_EXE_casewatch"));
         for (key, _) in std::env::vars() {
+            // RUST_LOG could hide the info line that gives the port.
             if key.starts_with("CASEWATCH")
                 || key.starts_with("NOTIFY")
                 || key.starts_with("WATCHDOG")
+                || key == "RUST_LOG"
             {
                 command.env_remove(key);
             }
         }
-        let child = command
+        let mut child = command
             .arg("run")
             .current_dir(dir)
             .env("NOTIFY_SOCKET", &socket_path)
             .env("CASEWATCH__DATA_DIR", dir.join("data"))
-            .env("CASEWATCH__WEB__BIND", format!("127.0.0.1:{port}"))
+            .env("CASEWATCH__WEB__BIND", "127.0.0.1:0")
             .env("CASEWATCH__SCHEDULE__POLL", "* * * * * *")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
+        let port = listening_port(&log, &mut child);
         Self {
             child,
             log,
@@ -288,24 +290,30 @@ fn a_second_instance_on_one_sqlite_file_is_refused() {
 }
 
 /// A TCP relay to PostgreSQL that the test can cut and restore, standing
-/// in for a database server that goes away.
+/// in for a database server that goes away. Its port is held from the
+/// start, so while it is cut connections are refused, as by a server that
+/// is down.
 struct Relay {
-    port: u16,
+    held: HeldPort,
     running: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
     streams: Arc<Mutex<Vec<TcpStream>>>,
 }
 
 impl Relay {
-    fn new(port: u16) -> Self {
+    fn new() -> Self {
         Self {
-            port,
+            held: HeldPort::new(),
             running: None,
             streams: Arc::default(),
         }
     }
 
+    fn port(&self) -> u16 {
+        self.held.port
+    }
+
     fn open(&mut self) {
-        let listener = TcpListener::bind(("127.0.0.1", self.port)).unwrap();
+        let listener = self.held.listen();
         listener.set_nonblocking(true).unwrap();
         let open = Arc::new(AtomicBool::new(true));
         let streams = self.streams.clone();
@@ -350,8 +358,8 @@ impl Relay {
 #[tokio::test]
 async fn run_waits_for_the_database_and_carries_on_when_it_comes_back() {
     let db = TestDb::postgres().await;
-    let mut relay = Relay::new(free_port());
-    let url = db.url().replace(":5432/", &format!(":{}/", relay.port));
+    let mut relay = Relay::new();
+    let url = db.url().replace(":5432/", &format!(":{}/", relay.port()));
     let dir = db.dir.path();
     let mut service = Service::start(dir, &[("CASEWATCH__DATABASE__URL", &url)]);
 
@@ -490,14 +498,14 @@ async fn one_instance_at_a_time_holds_a_single_job() {
     }
 }
 
-/// libfaketime (Debian's faketime), which `.ci/run` installs: `run` keeps
+/// libfaketime (Debian's faketime), which `tests/setup.sh` installs: `run` keeps
 /// to the sending window, so its clock is set inside one.
 fn fake_clock(at: &str) -> Vec<(&'static str, String)> {
     let library = ["x86_64", "aarch64"]
         .iter()
         .map(|arch| format!("/usr/lib/{arch}-linux-gnu/faketime/libfaketime.so.1"))
         .find(|path| Path::new(path).exists())
-        .expect("libfaketime is needed (Debian package faketime; .ci/run installs it)");
+        .expect("libfaketime is needed (Debian package faketime; bash tests/setup.sh installs it)");
     vec![
         ("LD_PRELOAD", library),
         ("FAKETIME", format!("@{at}")),
@@ -510,8 +518,9 @@ fn fake_clock(at: &str) -> Vec<(&'static str, String)> {
 fn mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns() {
     let dir = tempfile::TempDir::new().unwrap();
     let data = dir.path().join("data");
-    let port = free_port();
-    let port_text = port.to_string();
+    // Held, so the mail server is down at first and comes up on it later.
+    let port = HeldPort::new();
+    let port_text = port.port.to_string();
     let mut env = vec![
         ("CASEWATCH__DATA_DIR", data.to_str().unwrap().to_owned()),
         ("CASEWATCH__MAIL__TRANSPORT", "smtp".to_owned()),
@@ -569,7 +578,7 @@ fn mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns() {
         service.log()
     );
 
-    let server = SmtpServer::start_on(port, &[]);
+    let server = SmtpServer::start_on(&port, &[]);
     server.wait_for(1);
     let received = server.received();
     assert_eq!(received[0].rcpt_tos, ["ann.lee@example.org"]);

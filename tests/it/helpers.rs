@@ -1,8 +1,10 @@
 //! Shared set-up: a fresh database per test on either backend, sample CSV
 //! files, and a way to run the `casewatch` binary in a scratch folder.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use casewatch::settings::{DatabaseSettings, DatabaseUrl};
 use casewatch::store::{Store, UnsentReminder};
@@ -11,7 +13,7 @@ use secrecy::SecretString;
 use sqlx::{Connection, PgConnection};
 use tempfile::TempDir;
 
-/// The PostgreSQL server the tests use; `.ci/run` makes sure it is up.
+/// The PostgreSQL server the tests use; `tests/setup.sh` makes sure it is up.
 pub fn postgres_admin_url() -> String {
     std::env::var("CASEWATCH_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
@@ -45,7 +47,7 @@ impl TestDb {
     pub async fn postgres() -> Self {
         let admin = postgres_admin_url();
         let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
-            panic!("PostgreSQL at {admin} is needed for the store tests and cannot be reached: {e}")
+            panic!("PostgreSQL at {admin} is needed for the store tests and cannot be reached (bash tests/setup.sh starts it): {e}")
         });
         let name = format!(
             "casewatch_test_{}_{}",
@@ -235,4 +237,68 @@ pub async fn unsent_batches(
         after.clone_from(&last.recipient);
         batches.push(batch);
     }
+}
+
+/// The port `casewatch run` listens on, read from its log (`log`, its
+/// standard error) once it says "web server listening on ADDRESS": the
+/// tests bind port 0, so the system picks a port nobody holds. Waits up to
+/// 30 seconds, and fails with the log if the process ends first.
+pub fn listening_port(log: &Path, child: &mut Child) -> u16 {
+    const SAID: &str = "web server listening on ";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if let Some((_, rest)) = text.split_once(SAID) {
+            // Text logs end the address with a space, JSON ones with a quote.
+            let address = rest.split([' ', '"', '\n']).next().unwrap_or_default();
+            return address
+                .parse::<SocketAddr>()
+                .unwrap_or_else(|e| panic!("{address:?} in the log is no address ({e}):\n{text}"))
+                .port();
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("casewatch run exited ({status}) before listening:\n{text}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "casewatch run did not listen within 30 s:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A port held for a server that starts later in the test: bound (port 0,
+/// so the system picks it) but not listening, so connecting is refused as
+/// it is by a server that is down, and no other program can take it in
+/// the meantime. The server shares it by binding with `SO_REUSEPORT` too.
+pub struct HeldPort {
+    pub port: u16,
+    _socket: tokio::net::TcpSocket,
+}
+
+impl HeldPort {
+    pub fn new() -> Self {
+        let socket = reusable_socket();
+        socket.bind(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+        let port = socket.local_addr().unwrap().port();
+        Self {
+            port,
+            _socket: socket,
+        }
+    }
+
+    /// A listener on the held port (needs a tokio runtime to be current).
+    pub fn listen(&self) -> std::net::TcpListener {
+        let socket = reusable_socket();
+        socket
+            .bind(SocketAddr::from(([127, 0, 0, 1], self.port)))
+            .unwrap();
+        socket.listen(128).unwrap().into_std().unwrap()
+    }
+}
+
+fn reusable_socket() -> tokio::net::TcpSocket {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_reuseport(true).unwrap();
+    socket
 }

@@ -66,7 +66,13 @@ async fn annual_report_figures(db: TestDb) {
         "--format",
         "json",
     ]);
-    let f: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut f: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // The year it is compared with: the same dates a year earlier.
+    let previous = f.as_object_mut().unwrap().remove("previous").unwrap();
+    assert_eq!(previous["from"], "2024-04-01", "{json}");
+    assert_eq!(previous["to"], "2025-03-31", "{json}");
+    assert_eq!(previous["figures"]["complaints"]["total"], 2, "{json}");
+    assert_eq!(previous["figures"]["responses"], 1, "{json}");
     let expected = serde_json::json!({
         "period": {"from": "2025-04-01", "to": "2026-03-31"},
         // Stage 1 received in the year: A1, F6; B2, E5, L12, N14; D4.
@@ -118,6 +124,7 @@ async fn annual_report_figures(db: TestDb) {
         "| Staff absence or capacity | 1 | 0 |\n",
         "| Planning & roads | 2 | 0 |\n",
         "- ASC-D4\n- CORP-B2\n",
+        "\nCompared with 1 April 2024 to 31 March 2025.\n",
     ] {
         assert!(md.contains(want), "missing {want:?} in:\n{md}");
     }
@@ -135,6 +142,7 @@ async fn annual_report_figures(db: TestDb) {
         "<th scope=\"row\">Complaints</th><td>7</td><td>2</td>",
         "<th scope=\"row\">Planning &amp; roads</th><td>2</td><td>0</td>",
         "<li>CORP-B2</li>",
+        "<p>Compared with 1 April 2024 to 31 March 2025.</p>",
     ] {
         assert!(html.contains(want), "missing {want:?} in:\n{html}");
     }
@@ -143,6 +151,103 @@ async fn annual_report_figures(db: TestDb) {
     let md = run(&["report", "--from", "2024-04-01", "--to", "2025-03-31"]);
     assert!(
         md.contains("|  | 2024-04-01 to 2025-03-31 |\n") && md.contains("| Complaints | 2 |\n"),
+        "{md}"
+    );
+    // ... but the reader is told which period was looked at.
+    assert!(
+        md.contains("\nNo figures for 1 April 2023 to 31 March 2024 to compare with.\n"),
+        "{md}"
+    );
+    let json = run(&[
+        "report",
+        "--from",
+        "2024-04-01",
+        "--to",
+        "2025-03-31",
+        "--format",
+        "json",
+    ]);
+    let f: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        f["previous"],
+        serde_json::json!({"from": "2023-04-01", "to": "2024-03-31", "figures": null}),
+        "{json}"
+    );
+}
+
+/// One complaint on each side of each February's edges, and on 29 February.
+const FEBRUARIES_CSV: &str = "\
+reference,kind,stage,received_on,team,manager_email,category,extended_working_days,agreed_response_on,responded_on,outcome,learning,delay_reason_category,delay_reason
+CORP-1,corporate,1,2023-01-31,Parks,bo.khan@example.org,Before,,,,,,,
+CORP-2,corporate,1,2023-02-01,Parks,bo.khan@example.org,Feb 2023,,,,,,,
+CORP-3,corporate,1,2023-02-28,Parks,bo.khan@example.org,Feb 2023,,,,,,,
+CORP-4,corporate,1,2023-03-01,Parks,bo.khan@example.org,After,,,,,,,
+CORP-5,corporate,1,2024-01-31,Parks,bo.khan@example.org,Before,,,,,,,
+CORP-6,corporate,1,2024-02-01,Parks,bo.khan@example.org,Feb 2024,,,,,,,
+CORP-7,corporate,1,2024-02-29,Parks,bo.khan@example.org,Feb 2024,,,,,,,
+CORP-8,corporate,1,2024-03-01,Parks,bo.khan@example.org,After,,,,,,,
+CORP-9,corporate,1,2025-01-31,Parks,bo.khan@example.org,Before,,,,,,,
+CORP-10,corporate,1,2025-02-03,Parks,bo.khan@example.org,Feb 2025,,,,,,,
+";
+
+/// A month compares with the same month a year earlier, leap day and all,
+/// not with the days just before it.
+#[tokio::test]
+async fn a_month_is_compared_with_the_same_month_a_year_earlier() {
+    let db = TestDb::sqlite().await;
+    let dir = db.dir.path();
+    let url = db.url();
+    let env = [("CASEWATCH__DATABASE__URL", url.as_str())];
+    let run = |args: &[&str]| {
+        let out = casewatch(dir, &env, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    run(&[
+        "import",
+        "staff",
+        write(dir, "staff.csv", STAFF_CSV).to_str().unwrap(),
+    ]);
+    let cases = write(dir, "cases.csv", FEBRUARIES_CSV);
+    run(&[
+        "import",
+        "cases",
+        cases.to_str().unwrap(),
+        "--as-of",
+        "2025-03-31",
+    ]);
+    let report = |from: &str, to: &str| -> serde_json::Value {
+        let json = run(&["report", "--from", from, "--to", to, "--format", "json"]);
+        serde_json::from_str(&json).unwrap()
+    };
+
+    // February 2025 with all of February 2024, 29th included.
+    let f = report("2025-02-01", "2025-02-28");
+    assert_eq!(f["previous"]["from"], "2024-02-01", "{f}");
+    assert_eq!(f["previous"]["to"], "2024-02-29", "{f}");
+    assert_eq!(
+        f["previous"]["figures"]["categories"],
+        serde_json::json!({"Feb 2024": 2}),
+        "{f}"
+    );
+    // The leap February with the 28 days of February 2023.
+    let f = report("2024-02-01", "2024-02-29");
+    assert_eq!(f["categories"], serde_json::json!({"Feb 2024": 2}), "{f}");
+    assert_eq!(f["previous"]["from"], "2023-02-01", "{f}");
+    assert_eq!(f["previous"]["to"], "2023-02-28", "{f}");
+    assert_eq!(
+        f["previous"]["figures"]["categories"],
+        serde_json::json!({"Feb 2023": 2}),
+        "{f}"
+    );
+    // A financial year across a leap day with the financial year before.
+    let f = report("2024-04-01", "2025-03-31");
+    assert_eq!(f["previous"]["from"], "2023-04-01", "{f}");
+    assert_eq!(f["previous"]["to"], "2024-03-31", "{f}");
+    let md = run(&["report", "--from", "2025-02-01", "--to", "2025-02-28"]);
+    assert!(
+        md.contains("|  | 2025-02-01 to 2025-02-28 | 2024-02-01 to 2024-02-29 |\n")
+            && md.contains("\nCompared with 1 February 2024 to 29 February 2024.\n"),
         "{md}"
     );
 }

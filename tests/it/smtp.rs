@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use tempfile::TempDir;
 
+use crate::helpers::HeldPort;
+
 const AIOSMTPD: &str = "aiosmtpd==1.4.6";
 
 /// One accepted message, as the server recorded it.
@@ -39,14 +41,19 @@ pub struct SmtpServer {
 }
 
 impl SmtpServer {
-    /// Starts the server with the script's extra `options`; waits until it
-    /// accepts connections. Fails, never skips, when it cannot start.
+    /// Starts the server with the script's extra `options` on a port the
+    /// system picks; waits until it accepts connections. Fails, never
+    /// skips, when it cannot start.
     pub fn start(options: &[&str]) -> Self {
-        Self::start_on(free_port(), options)
+        Self::launch(0, options)
     }
 
-    /// As [`SmtpServer::start`], on `port`.
-    pub fn start_on(port: u16, options: &[&str]) -> Self {
+    /// As [`SmtpServer::start`], on the port `held` for it.
+    pub fn start_on(held: &HeldPort, options: &[&str]) -> Self {
+        Self::launch(held.port, &[options, &["--reuse-port"]].concat())
+    }
+
+    fn launch(port: u16, options: &[&str]) -> Self {
         let out = TempDir::new().unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
         let mut child = Command::new(python())
@@ -63,11 +70,11 @@ impl SmtpServer {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        assert_eq!(
-            line.trim(),
-            "ready",
-            "the aiosmtpd test server did not start"
-        );
+        let port = line
+            .trim()
+            .strip_prefix("ready ")
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("the aiosmtpd test server did not start: {line:?}"));
         Self { port, child, out }
     }
 
@@ -105,15 +112,6 @@ impl Drop for SmtpServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A port nothing listens on now (the server binds it straight after).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The virtual environment's Python, with aiosmtpd installed; created on

@@ -269,7 +269,7 @@ async fn the_html_tracker_renders_in_headless_chromium() {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
-        .expect("/usr/bin/chromium is needed (Debian package chromium; .ci/run installs it)");
+        .expect("/usr/bin/chromium is needed (Debian package chromium; bash tests/setup.sh installs it)");
     assert!(status.success());
     let bytes = std::fs::read(&png).unwrap();
     assert!(

@@ -12,8 +12,9 @@ use chrono::{Datelike, Days, NaiveDate, Utc, Weekday};
 use reqwest::StatusCode;
 use secrecy::SecretSlice;
 
-use crate::helpers::{TestDb, casewatch, import_sample, on_both_backends, stderr, unsent};
-use crate::smtp::free_port;
+use crate::helpers::{
+    TestDb, casewatch, import_sample, listening_port, on_both_backends, stderr, unsent,
+};
 
 on_both_backends!(
     reason_links_over_http,
@@ -48,25 +49,31 @@ pub fn env(db: &TestDb) -> Vec<(String, String)> {
     ]
 }
 
-/// Starts `casewatch run` serving on `port`, and waits until it is healthy.
-pub async fn start(db: &TestDb, port: u16) -> Server {
+/// Where the links of the e-mails sent in these tests point: nowhere that
+/// resolves. Tests build a link from [`Server::base`], or put it in place
+/// of this, as a reverse proxy in front of the service would.
+pub const PUBLIC_URL: &str = "http://casewatch.test";
+
+/// Starts `casewatch run` on a port the system picks (port 0), read back
+/// from its log, and waits until it is healthy.
+pub async fn start(db: &TestDb) -> Server {
     let mut vars = env(db);
-    vars.push((
-        "CASEWATCH__WEB__BIND".to_owned(),
-        format!("127.0.0.1:{port}"),
-    ));
+    vars.push(("CASEWATCH__WEB__BIND".to_owned(), "127.0.0.1:0".to_owned()));
     vars.push((
         "CASEWATCH__WEB__PUBLIC_URL".to_owned(),
-        format!("http://127.0.0.1:{port}"),
+        PUBLIC_URL.to_owned(),
     ));
-    let child = Command::new(env!("CARGO_BIN_EXE_casewatch"))
+    let log = db.dir.path().join(format!("run-{}.log", fastrand::u32(..)));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casewatch"))
         .arg("run")
         .current_dir(db.dir.path())
+        .env_remove("RUST_LOG")
         .envs(vars)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
+    let port = listening_port(&log, &mut child);
     let server = Server {
         child,
         base: format!("http://127.0.0.1:{port}"),
@@ -149,7 +156,7 @@ async fn reason_links_over_http(db: TestDb) {
     let answered = stage_id(&store, "CSC-1", 1).await;
     let open_reminder = reminder(&store, open).await;
     let answered_reminder = reminder(&store, answered).await;
-    let server = start(&db, free_port()).await;
+    let server = start(&db).await;
     let client = reqwest::Client::new();
     let today = london_time(Utc::now()).0;
     let later = today + Days::new(30);

@@ -7,12 +7,14 @@ Recipients whose local part starts with
   slow      make DATA wait --slow seconds before accepting.
 
 Usage: smtp_server.py PORT OUTDIR [--tls CERT KEY [--implicit] --user NAME --password PW] [--slow S]
-                      [--pipelining]
+                      [--pipelining] [--reuse-port]
 With --implicit, TLS starts with the connection ("SMTPS") instead of by STARTTLS.
 With --pipelining, EHLO offers PIPELINING (RFC 2920; aiosmtpd reads pipelined
 commands in order but does not offer it itself), and each message records
 whether its RCPT had already arrived with its MAIL.
-Prints "ready" on standard output once it accepts connections.
+PORT 0 lets the system pick a free port; with --reuse-port the server shares
+PORT with a socket the test holds for it (SO_REUSEPORT).
+Prints "ready PORT" on standard output once it accepts connections on PORT.
 """
 
 import argparse
@@ -26,6 +28,29 @@ import logging
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+class AnyPortController(Controller):
+    """aiosmtpd's controller, on port 0 or a port shared with the test."""
+
+    def __init__(self, *args, reuse_port=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reuse_port = reuse_port
+
+    def _create_server(self):
+        return self.loop.create_server(
+            self._factory_invoker,
+            host=self.hostname,
+            port=self.port,
+            ssl=self.ssl_context,
+            reuse_port=self.reuse_port,
+        )
+
+    def _trigger_server(self):
+        # aiosmtpd connects once to its own port to finish starting: with
+        # port 0 that must be the port the system chose.
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
 
 
 class Handler:
@@ -92,6 +117,7 @@ def main():
     parser.add_argument("--password")
     parser.add_argument("--slow", type=float, default=0.0)
     parser.add_argument("--pipelining", action="store_true")
+    parser.add_argument("--reuse-port", action="store_true")
     args = parser.parse_args()
 
     options = {}
@@ -115,11 +141,15 @@ def main():
         options.update(
             authenticator=authenticate, auth_required=True, auth_require_tls=bool(args.tls)
         )
-    controller = Controller(
-        Handler(args.outdir, args.slow, args.pipelining), hostname="127.0.0.1", port=args.port, **options
+    controller = AnyPortController(
+        Handler(args.outdir, args.slow, args.pipelining),
+        hostname="127.0.0.1",
+        port=args.port,
+        reuse_port=args.reuse_port,
+        **options,
     )
     controller.start()
-    print("ready", flush=True)
+    print("ready %d" % controller.port, flush=True)
     try:
         sys.stdin.read()  # runs until the test closes standard input or kills it
     finally:
