@@ -133,8 +133,8 @@ run() {
     # Compose the day's e-mails through the file transport: they are
     # written out and marked sent.
     "$casewatch" --config "$file" poll --once --as-of "$as_of" >> "$workdir/stderr.log" 2>&1
-    # Queue copies of the median-sized one: the next drain sends exactly
-    # those. Its .eml file is what goes over SMTP, byte for byte (before
+    # Queue copies of the median-sized one, due since midnight: the next
+    # drain sends exactly those. Its .eml file is what goes over SMTP, byte for byte (before
     # dot-stuffing), but for the Message-ID's digits.
     local median
     median="$(sql "$backend" "$url" <<EOF
@@ -145,7 +145,7 @@ EOF
     sql "$backend" "$url" > /dev/null <<EOF
 WITH RECURSIVE copies (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM copies WHERE n < $messages)
 INSERT INTO outbox (for_day, recipient, cc, subject, next_attempt_at, created_at)
-SELECT o.for_day, o.recipient, o.cc, o.subject, o.next_attempt_at, o.created_at
+SELECT o.for_day, o.recipient, o.cc, o.subject, '${as_of}T00:00:00+00:00', o.created_at
 FROM outbox o, copies WHERE o.id = $median;
 INSERT INTO outbox_bodies (outbox_id, body_text, body_html, ics)
 SELECT o.id, b.body_text, b.body_html, b.ics

@@ -66,6 +66,8 @@ mod tests {
         assert_eq!(percent(1, 8), Some(12.5));
         assert_eq!(percent(1, 16), Some(6.3));
         assert_eq!(percent(2, 3), Some(66.7));
+        assert_eq!(percent(1, 3), Some(33.3));
+        assert_eq!(percent(0, 5), Some(0.0));
         assert_eq!(percent(0, 0), None);
         assert_eq!(percent_text(percent(5, 8)), "62.5%");
         assert_eq!(percent_text(None), "-");

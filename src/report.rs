@@ -14,6 +14,8 @@ use serde::Serialize;
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::domain::{Kind, Outcome, Stage};
+use crate::format::{percent, percent_text};
+pub use crate::views::report::{Layout, Row, Table};
 
 /// The council's headline measure: answered within this many working days,
 /// whatever the stage's own deadline.
@@ -215,16 +217,6 @@ pub struct Compared<'a> {
     /// nothing at all happened in the period, as when casewatch holds no
     /// cases that old: zeros would claim a year without complaints.
     pub figures: Option<&'a Figures>,
-}
-
-/// `part` as a percentage of `whole`, to one decimal place, halves rounded
-/// up; `None` when `whole` is 0. Integer arithmetic, so 62.5 stays 62.5.
-pub fn percent(part: u64, whole: u64) -> Option<f64> {
-    if whole == 0 {
-        return None;
-    }
-    let tenths = (part * 2000 + whole) / (2 * whole);
-    Some(tenths as f64 / 10.0)
 }
 
 /// The running counts of one period.
@@ -459,34 +451,9 @@ impl Report {
     }
 }
 
-/// The report as tables of labelled figures, one column per period: what
-/// the Markdown and the HTML both show.
-#[derive(Debug, Clone, Serialize)]
-pub struct Layout {
-    pub title: String,
-    /// The periods' labels, the report's period first.
-    pub columns: Vec<String>,
-    pub tables: Vec<Table>,
-    /// The report period's references upheld without learning.
-    pub upheld_without_learning: Vec<String>,
-    /// Which period the report is compared with, in words; `None` when
-    /// there is none.
-    pub comparison: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Table {
-    pub title: String,
-    pub rows: Vec<Row>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Row {
-    pub label: String,
-    /// One cell per column.
-    pub values: Vec<String>,
-}
-
+// The layout's shape is `views::report::Layout`, what the HTML template is
+// given; filling it in from the figures, and writing it as Markdown, is the
+// report's.
 impl Layout {
     /// Lays out `current`, with `previous` beside it when given;
     /// `reason_label` turns a reason category's short name into words.
@@ -530,19 +497,6 @@ impl Layout {
             long_period(&previous)
         ));
         self
-    }
-
-    /// A small layout for checking the HTML template when it is loaded.
-    pub fn sample() -> Self {
-        let period = Period::new(
-            NaiveDate::from_ymd_opt(2025, 4, 1).expect("valid date"),
-            NaiveDate::from_ymd_opt(2026, 3, 31).expect("valid date"),
-        )
-        .expect("from before to");
-        let mut tally = Tally::new(period);
-        tally.upheld_without_learning.insert("CSC-2025-0001".into());
-        let figures = tally.figures();
-        Self::new(&figures, Some(&figures), &str::to_owned)
     }
 
     /// The layout as Markdown: a heading and one table per section.
@@ -640,13 +594,9 @@ fn row(label: &str, periods: &[&Figures], value: impl Fn(&Figures) -> String) ->
     }
 }
 
-fn pct(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_owned(), |p| format!("{p:.1}%"))
-}
-
 /// A count with its share, e.g. "5 (62.5%)".
 fn share(n: u64, of: Option<f64>) -> String {
-    format!("{n} ({})", pct(of))
+    format!("{n} ({})", percent_text(of))
 }
 
 fn received_table(periods: &[&Figures]) -> Table {
@@ -707,7 +657,7 @@ fn upheld_table(periods: &[&Figures]) -> Table {
         .into_iter()
         .map(|kind| {
             row(kind.label(), periods, |f| {
-                pct(f.upheld_or_partly_pct.get(kind).copied().flatten())
+                percent_text(f.upheld_or_partly_pct.get(kind).copied().flatten())
             })
         })
         .collect();

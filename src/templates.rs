@@ -11,9 +11,8 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::report;
 use crate::views::notice::Notice;
-use crate::views::{pages, tracker};
+use crate::views::{pages, report, tracker};
 
 /// Every template casewatch renders, with its built-in text. The extension
 /// picks the escaping: `.html` is auto-escaped, `.txt` is not.

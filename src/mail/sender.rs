@@ -9,7 +9,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use super::message::{self, BuildError};
-use super::transport::{SendError, Transport};
+use super::transport::{SendError, Session, Transport};
 use crate::calendar::Calendar;
 use crate::domain::london_time;
 use crate::settings::{MailSettings, SendingWindow};
@@ -70,10 +70,10 @@ impl Sender {
     /// true (then each worker finishes the e-mail in hand and starts no
     /// more).
     ///
-    /// `mail.smtp.pool_size` workers share the transport's connections;
-    /// each claims one e-mail, sends it and records the result before it
-    /// claims the next. So at most one e-mail per connection is ever
-    /// delivered but not recorded, and a crash repeats at most that many.
+    /// `mail.smtp.pool_size` workers, each with a connection of its own,
+    /// claim one e-mail, send it and record the result before they claim
+    /// the next. So at most one e-mail per connection is ever delivered
+    /// but not recorded, and a crash repeats at most that many.
     pub async fn drain(
         &self,
         calendar: &Calendar,
@@ -112,6 +112,23 @@ impl Sender {
         stop: &watch::Receiver<bool>,
     ) -> Result<SendReport, StoreError> {
         let mut report = SendReport::default();
+        let mut session = self.transport.session();
+        let worked = self
+            .turns(today, now, started, stop, &mut session, &mut report)
+            .await;
+        session.close().await;
+        worked.map(|()| report)
+    }
+
+    async fn turns(
+        &self,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+        started: std::time::Instant,
+        stop: &watch::Receiver<bool>,
+        session: &mut Session<'_>,
+        report: &mut SendReport,
+    ) -> Result<(), StoreError> {
         // A claim outlives one attempt: the send's time limit, and as long
         // again for recording it.
         let hold = chrono::Duration::from_std(self.settings.send_timeout * 2)
@@ -137,24 +154,25 @@ impl Sender {
                 break;
             };
             let id = message.id;
-            let outcome = self.attempt(message, now + elapsed).await;
+            let outcome = self.attempt(session, message, now + elapsed).await;
             report.add(&outcome);
             self.store
                 .record_attempts(&[(id, Some(outcome))], &self.worker, now + elapsed)
                 .await?;
         }
-        Ok(report)
+        Ok(())
     }
 
-    async fn attempt(&self, claimed: OutboxMessage, now: DateTime<Utc>) -> Outcome {
+    async fn attempt(
+        &self,
+        session: &mut Session<'_>,
+        claimed: OutboxMessage,
+        now: DateTime<Utc>,
+    ) -> Outcome {
         let id = claimed.id;
         let name = format!("{}-{:08}", claimed.for_day, claimed.id);
         let result = match message::build(&claimed, &self.settings) {
-            Ok(m) => {
-                self.transport
-                    .send(&name, &m, self.settings.send_timeout)
-                    .await
-            }
+            Ok(m) => session.send(&name, &m, self.settings.send_timeout).await,
             Err(BuildError { reason, .. }) => Err(SendError::Permanent(reason)),
         };
         let attempts = u32::try_from(claimed.attempts).unwrap_or(0) + 1;

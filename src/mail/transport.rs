@@ -1,14 +1,30 @@
 //! Where messages go: `.eml` files in a folder (the default, so a fresh
 //! machine can run everything), or an SMTP relay.
+//!
+//! SMTP is lettre's: its connection speaks the protocol (EHLO, STARTTLS,
+//! AUTH, MAIL, RCPT, DATA and the dot-stuffing of the message). casewatch
+//! opens the TCP connection itself, for one reason: lettre 0.11 leaves
+//! Nagle's algorithm on, and writes the end of a message's data on its own
+//! after the message, so every message waited for the relay's delayed
+//! acknowledgement (40 ms on Linux) and a connection sent at most 25
+//! messages a second (BENCHMARKS.md). A socket opened here gets
+//! `TCP_NODELAY` before lettre takes it over. Implicit TLS is left to
+//! lettre, which opens that socket itself: such connections go at lettre's
+//! pace until a lettre release sets the option (then this can go, and
+//! `AsyncSmtpTransport` do all of it). Each of the sender's workers keeps
+//! its connection from one message to the next ([`Session`]), so no pool
+//! is needed.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::transport::smtp::PoolConfig;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use secrecy::ExposeSecret;
+use tokio::net::TcpStream;
 
 use crate::settings::{MailSettings, Security, TransportKind};
 
@@ -35,51 +51,187 @@ pub struct TransportError {
 #[derive(Debug, Clone)]
 pub enum Transport {
     File(PathBuf),
-    /// lettre's transport, with a pool of up to `mail.smtp.pool_size`
-    /// connections that the sender's workers share.
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Arc<Relay>),
+}
+
+/// Where the SMTP relay is, and how to connect and log in.
+pub struct Relay {
+    host: String,
+    port: u16,
+    encryption: Encryption,
+    credentials: Option<Credentials>,
+    /// Covers everything up to a connection ready to send: TCP, greeting,
+    /// EHLO, TLS and AUTH.
+    connect_timeout: Duration,
+}
+
+impl std::fmt::Debug for Relay {
+    // Without the credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Encryption {
+    None,
+    /// Plain text upgraded by STARTTLS, which the relay must offer.
+    StartTls(TlsParameters),
+    /// TLS from the first byte ("SMTPS").
+    Implicit(TlsParameters),
 }
 
 impl Transport {
     pub fn from_settings(settings: &MailSettings) -> Result<Self, TransportError> {
         match settings.transport {
             TransportKind::File => Ok(Self::File(settings.dir.clone())),
-            TransportKind::Smtp => smtp(settings).map(Self::Smtp),
+            TransportKind::Smtp => relay(settings).map(|r| Self::Smtp(Arc::new(r))),
         }
     }
 
-    /// Hands `message` over, within `limit` in all (lettre's own time-out
-    /// covers only connecting and each command). Returns the receiver's
-    /// words: the SMTP reply, or the file written.
+    /// A session, for messages sent one after another on one connection.
+    pub fn session(&self) -> Session<'_> {
+        Session {
+            transport: self,
+            open: None,
+        }
+    }
+
+    /// Hands one message over, on a connection of its own.
     pub async fn send(
         &self,
         name: &str,
         message: &Message,
         limit: Duration,
     ) -> Result<String, SendError> {
+        let mut session = self.session();
+        let sent = session.send(name, message, limit).await;
+        session.close().await;
+        sent
+    }
+}
+
+/// Messages handed over one after another; for SMTP on one connection,
+/// opened for the first message and again after one breaks.
+pub struct Session<'t> {
+    transport: &'t Transport,
+    open: Option<AsyncSmtpConnection>,
+}
+
+impl Session<'_> {
+    /// Hands `message` over, within `limit` in all (lettre's own time-out
+    /// covers only connecting). Returns the receiver's words: the SMTP
+    /// reply, or the file written.
+    pub async fn send(
+        &mut self,
+        name: &str,
+        message: &Message,
+        limit: Duration,
+    ) -> Result<String, SendError> {
         match tokio::time::timeout(limit, self.send_unbounded(name, message)).await {
             Ok(result) => result,
+            Err(_) => {
+                // Cut off mid-dialogue: the connection is of no more use.
+                self.open = None;
+                Err(SendError::Temporary(format!(
+                    "no answer within {} seconds (mail.send_timeout_seconds)",
+                    limit.as_secs()
+                )))
+            }
+        }
+    }
+
+    async fn send_unbounded(&mut self, name: &str, message: &Message) -> Result<String, SendError> {
+        let relay = match self.transport {
+            Transport::File(dir) => return write_eml(dir, name, &message.formatted()),
+            Transport::Smtp(relay) => relay,
+        };
+        // lettre closes a connection after any error, a refusal included.
+        let conn = match &mut self.open {
+            Some(conn) if !conn.has_broken() => conn,
+            _ => self.open.insert(relay.connect().await?),
+        };
+        let reply = conn
+            .send(message.envelope(), &message.formatted())
+            .await
+            .map_err(classify)?;
+        Ok(format!(
+            "{} {}",
+            reply.code(),
+            reply.message().collect::<Vec<_>>().join(" ")
+        ))
+    }
+
+    /// Says goodbye to the relay, so that no connection lingers.
+    pub async fn close(mut self) {
+        if let Some(mut conn) = self.open.take() {
+            let _ = conn.quit().await;
+        }
+    }
+}
+
+impl Relay {
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        match tokio::time::timeout(self.connect_timeout, self.open()).await {
+            Ok(result) => result,
             Err(_) => Err(SendError::Temporary(format!(
-                "no answer within {} seconds (mail.send_timeout_seconds)",
-                limit.as_secs()
+                "could not connect to {}:{} within {} seconds (mail.smtp.connect_timeout_seconds)",
+                self.host,
+                self.port,
+                self.connect_timeout.as_secs()
             ))),
         }
     }
 
-    async fn send_unbounded(&self, name: &str, message: &Message) -> Result<String, SendError> {
-        match self {
-            Self::File(dir) => write_eml(dir, name, &message.formatted()),
-            Self::Smtp(smtp) => match smtp.send(message.clone()).await {
-                Ok(reply) => Ok(format!(
-                    "{} {}",
-                    reply.code(),
-                    reply.message().collect::<Vec<_>>().join(" ")
-                )),
-                // A 5xx reply will be the same next time; anything else may not be.
-                Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-                Err(e) => Err(SendError::Temporary(e.to_string())),
-            },
+    /// As lettre's own transport connects, but for the socket (above).
+    async fn open(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let hello = ClientId::default();
+        let mut conn = match &self.encryption {
+            Encryption::Implicit(tls) => AsyncSmtpConnection::connect_tokio1(
+                (self.host.as_str(), self.port),
+                Some(self.connect_timeout),
+                &hello,
+                Some(tls.clone()),
+                None,
+            )
+            .await
+            .map_err(classify)?,
+            Encryption::None | Encryption::StartTls(_) => {
+                let unreachable = |e: std::io::Error| {
+                    SendError::Temporary(format!(
+                        "cannot connect to {}:{}: {e}",
+                        self.host, self.port
+                    ))
+                };
+                let tcp = TcpStream::connect((self.host.as_str(), self.port))
+                    .await
+                    .map_err(unreachable)?;
+                tcp.set_nodelay(true).map_err(unreachable)?;
+                AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello)
+                    .await
+                    .map_err(classify)?
+            }
+        };
+        if let Encryption::StartTls(tls) = &self.encryption {
+            conn.starttls(tls.clone(), &hello).await.map_err(classify)?;
         }
+        if let Some(credentials) = &self.credentials {
+            conn.auth(DEFAULT_MECHANISMS, credentials)
+                .await
+                .map_err(classify)?;
+        }
+        Ok(conn)
+    }
+}
+
+/// A 5xx reply will be the same next time; anything else may not be.
+fn classify(e: lettre::transport::smtp::Error) -> SendError {
+    if e.is_permanent() {
+        SendError::Permanent(e.to_string())
+    } else {
+        SendError::Temporary(e.to_string())
     }
 }
 
@@ -97,7 +249,7 @@ fn write_eml(dir: &Path, name: &str, bytes: &[u8]) -> Result<String, SendError> 
     Ok(format!("written to {}", path.display()))
 }
 
-fn smtp(settings: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, TransportError> {
+fn relay(settings: &MailSettings) -> Result<Relay, TransportError> {
     let s = &settings.smtp;
     let tls = || -> Result<TlsParameters, TransportError> {
         let mut builder = TlsParameters::builder(s.host.clone());
@@ -117,29 +269,23 @@ fn smtp(settings: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, T
             message: e.to_string(),
         })
     };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
-        .port(s.port)
-        .timeout(Some(s.connect_timeout))
-        // Idle connections are closed soon after a drain: relays drop them
-        // anyway, and a closed one costs a reconnect, not a failed send.
-        .pool_config(
-            PoolConfig::new()
-                .max_size(s.pool_size)
-                .idle_timeout(IDLE_TIMEOUT),
-        );
-    builder = match s.security {
-        Security::None => builder.tls(Tls::None),
-        Security::Starttls => builder.tls(Tls::Required(tls()?)),
-        Security::Tls => builder.tls(Tls::Wrapper(tls()?)),
+    let encryption = match s.security {
+        Security::None => Encryption::None,
+        Security::Starttls => Encryption::StartTls(tls()?),
+        Security::Tls => Encryption::Implicit(tls()?),
     };
-    if let (Some(user), Some(password)) = (&s.username, &s.password) {
-        builder = builder.credentials(Credentials::new(
+    let credentials = match (&s.username, &s.password) {
+        (Some(user), Some(password)) => Some(Credentials::new(
             user.clone(),
             password.expose_secret().to_owned(),
-        ));
-    }
-    Ok(builder.build())
+        )),
+        _ => None,
+    };
+    Ok(Relay {
+        host: s.host.clone(),
+        port: s.port,
+        encryption,
+        credentials,
+        connect_timeout: s.connect_timeout,
+    })
 }
-
-/// How long a pooled SMTP connection may stay idle.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(10);

@@ -359,16 +359,6 @@ fn json_has_the_promised_keys() {
 }
 
 #[test]
-fn percentages_round_halves_up_to_one_place() {
-    assert_eq!(percent(1, 8), Some(12.5));
-    assert_eq!(percent(1, 16), Some(6.3)); // 6.25
-    assert_eq!(percent(2, 3), Some(66.7));
-    assert_eq!(percent(1, 3), Some(33.3));
-    assert_eq!(percent(0, 5), Some(0.0));
-    assert_eq!(percent(0, 0), None);
-}
-
-#[test]
 fn markdown_shows_both_periods_and_keeps_free_text_in_its_cell() {
     let previous = year().previous();
     let (now, before) = tallied(year(), previous);

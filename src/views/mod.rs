@@ -6,4 +6,5 @@
 
 pub mod notice;
 pub mod pages;
+pub mod report;
 pub mod tracker;

@@ -7,11 +7,8 @@ Recipients whose local part starts with
   slow      make DATA wait --slow seconds before accepting.
 
 Usage: smtp_server.py PORT OUTDIR [--tls CERT KEY [--implicit] --user NAME --password PW] [--slow S]
-                      [--pipelining] [--reuse-port]
+                      [--reuse-port]
 With --implicit, TLS starts with the connection ("SMTPS") instead of by STARTTLS.
-With --pipelining, EHLO offers PIPELINING (RFC 2920; aiosmtpd reads pipelined
-commands in order but does not offer it itself), and each message records
-whether its RCPT had already arrived with its MAIL.
 PORT 0 lets the system pick a free port; with --reuse-port the server shares
 PORT with a socket the test holds for it (SO_REUSEPORT).
 Prints "ready PORT" on standard output once it accepts connections on PORT.
@@ -54,26 +51,11 @@ class AnyPortController(Controller):
 
 
 class Handler:
-    def __init__(self, outdir, slow, pipelining):
+    def __init__(self, outdir, slow):
         self.outdir = outdir
         self.slow = slow
-        self.pipelining = pipelining
         self.refused_once = set()
         self.count = 0
-
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        session.host_name = hostname
-        if self.pipelining:
-            responses.insert(len(responses) - 1, "250-PIPELINING")
-        return responses
-
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        # What the client sent after MAIL and the server has not read yet:
-        # RCPT there means MAIL and RCPT came in one write.
-        envelope.pipelined = b"RCPT TO:" in bytes(server._reader._buffer)
-        envelope.mail_from = address
-        envelope.mail_options.extend(mail_options)
-        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0].lower()
@@ -94,7 +76,6 @@ class Handler:
             "rcpt_tos": envelope.rcpt_tos,
             "authenticated": bool(session.authenticated),
             "tls": session.ssl is not None,
-            "pipelined": getattr(envelope, "pipelined", False),
             "data": envelope.content.decode("utf-8", "replace"),
         }
         name = "%d-%d" % (time.time_ns(), self.count)
@@ -116,7 +97,6 @@ def main():
     parser.add_argument("--user")
     parser.add_argument("--password")
     parser.add_argument("--slow", type=float, default=0.0)
-    parser.add_argument("--pipelining", action="store_true")
     parser.add_argument("--reuse-port", action="store_true")
     args = parser.parse_args()
 
@@ -142,7 +122,7 @@ def main():
             authenticator=authenticate, auth_required=True, auth_require_tls=bool(args.tls)
         )
     controller = AnyPortController(
-        Handler(args.outdir, args.slow, args.pipelining),
+        Handler(args.outdir, args.slow),
         hostname="127.0.0.1",
         port=args.port,
         reuse_port=args.reuse_port,
