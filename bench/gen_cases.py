@@ -5,9 +5,12 @@
 writes, from a fixed seed:
 
 - DIR/staff.csv in the import format (`casewatch import staff` loads it):
-  4,000 managers in 200 teams under 40 heads of service; three in four
-  managers have a head of service as escalation contact, the rest escalate
-  to the complaints team;
+  a manager for every 250 open stages (at least 20), a team for every 20
+  managers and a head of service for every 5 teams: for a million stages,
+  4,000 managers in 200 teams under 40 heads of service, and for a
+  council's 5,000, 20 managers in one team. Three in four managers have a
+  head of service as escalation contact, the rest escalate to the
+  complaints team;
 - DIR/cases.csv, DIR/case_stages.csv and DIR/delay_reasons.csv shaped like
   the tables of the same name, with explicit ids, for `sqlite3 .import` and
   PostgreSQL's COPY (an empty cell is NULL): OPEN_STAGES open complaint
@@ -26,9 +29,6 @@ import random
 import sys
 
 DOMAIN = "northmere.gov.uk"
-MANAGERS = 4000
-TEAMS = 200
-HEADS = 40
 
 FIRST = ["alex", "sam", "priya", "tom", "aisha", "gareth", "helen", "marek", "nia",
          "owen", "ruth", "tariq", "zoe", "dev", "fiona", "kwame", "lena", "rhys"]
@@ -49,19 +49,22 @@ def person(n):
     return f"{FIRST[n % len(FIRST)]}.{LAST[n // len(FIRST) % len(LAST)]}{n}"
 
 
-def write_staff(path):
+def write_staff(path, open_stages):
+    managers_count = max(20, open_stages // 250)
+    teams = max(1, managers_count // 20)
+    heads = max(1, teams // 5)
     rng = random.Random(1)
     managers = []
     with open(path, "w", newline="") as f:
         out = csv.writer(f)
         out.writerow(["email", "name", "team", "escalation_email"])
-        for h in range(HEADS):
+        for h in range(heads):
             out.writerow([f"head.of.service{h}@{DOMAIN}", f"Head of service {h}",
                           "Senior Leadership", ""])
-        for m in range(MANAGERS):
-            team = f"Team {m % TEAMS:03}"
+        for m in range(managers_count):
+            team = f"Team {m % teams:03}"
             email = f"{person(m)}@{DOMAIN}"
-            head = f"head.of.service{m % TEAMS % HEADS}@{DOMAIN}" if rng.random() < 0.75 else ""
+            head = f"head.of.service{m % teams % heads}@{DOMAIN}" if rng.random() < 0.75 else ""
             out.writerow([email, person(m).replace(".", " ").title(), team, head])
             managers.append((email, team))
     return managers
@@ -145,7 +148,7 @@ def write_tables(folder, managers, open_stages, as_of):
 def main():
     folder, open_stages, as_of = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     as_of = datetime.date.fromisoformat(as_of)
-    managers = write_staff(f"{folder}/staff.csv")
+    managers = write_staff(f"{folder}/staff.csv", open_stages)
     write_tables(folder, managers, open_stages, as_of)
 
 

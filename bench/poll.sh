@@ -2,9 +2,11 @@
 # `casewatch poll --once` over one million open complaint stages, on SQLite
 # and on PostgreSQL, next to the database's own client (sqlite3, psql)
 # reading the same rows with the poll's own query. Prints wall time and peak
-# memory of each, and the ratio. Goal: within 2x of the client's read, peak
-# memory under 200 MB. For scale it also times the same client writing the
-# least the first poll must write: the day's reminders under their key.
+# memory of each, and the ratio. Floors, at a million stages: the first
+# poll of the day within 180 s, the second within 30 s, each under 250 MB.
+# For scale it also times the same client writing the least the first poll
+# must write: the day's reminders under their key. STAGES=5000 is a
+# council's day (the staff scale with the stages: bench/gen_cases.py).
 #
 #   bash bench/poll.sh
 #
@@ -203,7 +205,7 @@ done
 
 echo
 echo "$stages open stages, poll --once --as-of $as_of, file transport ($(nproc) cores, load $(cut -d" " -f1-3 /proc/loadavg))"
-awk -v runs="$runs" -v backends="$backends" '
+awk -v runs="$runs" -v backends="$backends" -v stages="$stages" '
     {
         split($1, key, "-"); b = key[1]; what = substr($1, length(b) + 2)
         if (!((b, what) in s) || $2 < s[b, what]) { s[b, what] = $2; m[b, what] = $3 }
@@ -213,9 +215,9 @@ awk -v runs="$runs" -v backends="$backends" '
         if (read) printf " %7.2fx", s[b, what] / read
         printf "\n"
     }
-    function verdict(b, label, what, read) {
-        printf "  %s, %s: time (within 2x of the read) %s, memory (under 200 MB) %s\n", b, label,
-            (s[b, what] <= 2 * read ? "met" : "NOT met"), (m[b, what] < 200 * 1024 ? "met" : "NOT met")
+    function verdict(b, label, what, limit) {
+        printf "  %s, %s: time (within %d s) %s, memory (under 250 MB) %s\n", b, label, limit,
+            (s[b, what] <= limit ? "met" : "NOT met"), (m[b, what] < 250 * 1024 ? "met" : "NOT met")
     }
     END {
         printf "%-9s %-30s %9s %14s %8s\n", "backend", "run", "wall (s)", "peak RSS (MB)", "x read"
@@ -227,10 +229,11 @@ awk -v runs="$runs" -v backends="$backends" '
             row(b, "second poll (best of " runs ")", "poll-again", read)
             row(b, "client writes keyed reminders", "floor", read)
         }
-        print "goals:"
+        if (stages != 1000000) exit
+        print "floors (a million stages):"
         for (i = 1; i <= n; i++) {
-            b = order[i]; read = s[b, "read"]
-            verdict(b, "first poll", "poll-first", read)
-            verdict(b, "second poll", "poll-again", read)
+            b = order[i]
+            verdict(b, "first poll", "poll-first", 180)
+            verdict(b, "second poll", "poll-again", 30)
         }
     }' "$results"

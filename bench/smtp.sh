@@ -134,8 +134,8 @@ run() {
     # written out and marked sent.
     "$casewatch" --config "$file" poll --once --as-of "$as_of" >> "$workdir/stderr.log" 2>&1
     # Queue copies of the median-sized one, due since midnight: the next
-    # drain sends exactly those. Its .eml file is what goes over SMTP, byte for byte (before
-    # dot-stuffing), but for the Message-ID's digits.
+    # drain sends exactly those. Its .eml file is what goes over SMTP, byte
+    # for byte (before dot-stuffing), but for the Message-ID's digits.
     local median
     median="$(sql "$backend" "$url" <<EOF
 SELECT outbox_id FROM outbox_bodies ORDER BY length(body_text) + length(body_html), outbox_id

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::StoreError;
 
@@ -25,7 +25,14 @@ pub(super) async fn connect(path: &Path, max_connections: u32) -> Result<SqliteP
         .filename(path)
         .create_if_missing(true)
         // WAL lets readers (tracker, web form) work while the poller writes.
+        // With WAL, SQLite advises `synchronous = NORMAL`: a commit is not
+        // flushed to disk at once, only at checkpoints. A crash of casewatch
+        // loses nothing committed (the outbox's promise is about those); a
+        // power cut may lose the last commits, which at worst sends an
+        // e-mail again. Flushing each commit cost a third of the sender's
+        // time at a council's scale (BENCHMARKS.md).
         .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         // Writers take turns: one waits for another's commit rather than
         // failing at once.
