@@ -3,7 +3,7 @@
 //! verify, and no altered token may.
 #![no_main]
 
-use casewatch::web::{Claims, LinkKeys, TokenError};
+use casewatch::links::{Claims, LinkKeys, TokenError};
 use chrono::{Days, NaiveDate};
 use libfuzzer_sys::fuzz_target;
 use secrecy::SecretSlice;
