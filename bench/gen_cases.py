@@ -1,12 +1,13 @@
 """A large synthetic council for the reminder benchmarks.
 
-    python3 bench/gen_cases.py DIR OPEN_STAGES AS_OF
+    python3 bench/gen_cases.py DIR OPEN_STAGES AS_OF [MANAGERS]
 
 writes, from a fixed seed:
 
 - DIR/staff.csv in the import format (`casewatch import staff` loads it):
-  a manager for every 250 open stages (at least 20), a team for every 20
-  managers and a head of service for every 5 teams: for a million stages,
+  MANAGERS managers, by default one for every 250 open stages (at least
+  20), a team for every 20 of them and a head of service for every 5
+  teams: for a million stages,
   4,000 managers in 200 teams under 40 heads of service, and for a
   council's 5,000, 20 managers in one team. Three in four managers have a
   head of service as escalation contact, the rest escalate to the
@@ -49,8 +50,7 @@ def person(n):
     return f"{FIRST[n % len(FIRST)]}.{LAST[n // len(FIRST) % len(LAST)]}{n}"
 
 
-def write_staff(path, open_stages):
-    managers_count = max(20, open_stages // 250)
+def write_staff(path, managers_count):
     teams = max(1, managers_count // 20)
     heads = max(1, teams // 5)
     rng = random.Random(1)
@@ -148,7 +148,8 @@ def write_tables(folder, managers, open_stages, as_of):
 def main():
     folder, open_stages, as_of = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     as_of = datetime.date.fromisoformat(as_of)
-    managers = write_staff(f"{folder}/staff.csv", open_stages)
+    count = int(sys.argv[4]) if len(sys.argv) > 4 else max(20, open_stages // 250)
+    managers = write_staff(f"{folder}/staff.csv", count)
     write_tables(folder, managers, open_stages, as_of)
 
 

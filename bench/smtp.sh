@@ -78,9 +78,10 @@ done
 kill -0 "$sink_pid"
 
 # A council small enough to compose quickly: its reminders become the
-# e-mails whose size and content the queue copies.
+# e-mails whose size and content the queue copies. 4,000 managers, as in
+# the million-stage council, so that an e-mail lists a manager's few cases.
 echo "generating a council"
-python3 bench/gen_cases.py "$workdir" 20000 "$as_of"
+python3 bench/gen_cases.py "$workdir" 20000 "$as_of" 4000
 
 # settings BACKEND URL TRANSPORT: a settings file. The addresses are the
 # council's own (SMTP refuses the .example placeholders).

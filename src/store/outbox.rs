@@ -401,8 +401,8 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         });
-        // The limit may have cut the last recipient's reminders short.
-        if let Some(last) = rows.last() {
+        // A full batch may have cut the last recipient's reminders short.
+        if let Some(last) = rows.last().filter(|_| rows.len() >= at_least.max(1)) {
             let (recipient, id) = (last.recipient.clone(), last.reminder_id);
             let rest: Vec<UnsentListed> = with_pool!(self, |pool| {
                 sqlx::query_as(UNSENT_REST)
