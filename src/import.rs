@@ -32,7 +32,10 @@ pub struct RowProblem {
 
 impl fmt::Display for RowProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.field.is_empty() {
+        // Line 0: the problem is the whole extract's (a query's columns).
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else if self.field.is_empty() {
             write!(f, "{}:{}: {}", self.file, self.line, self.message)
         } else {
             write!(
@@ -98,7 +101,20 @@ const CASE_REQUIRED: &[&str] = CASE_COLUMNS.split_at(6).0;
 
 /// Parses `staff.csv`: `email,name,team,escalation_email`.
 pub fn parse_staff(file: &str, input: impl Read) -> Result<Vec<Staff>, ImportError> {
-    let table = Table::read(file, input, STAFF_REQUIRED)?;
+    check_staff(file, Table::read(file, input, STAFF_REQUIRED)?)
+}
+
+/// Parses staff from a query's rows, read as text: `file` names the query,
+/// and a problem's line is the row's number, the first row being 1.
+pub fn parse_staff_rows(
+    file: &str,
+    columns: Vec<String>,
+    rows: Vec<csv::StringRecord>,
+) -> Result<Vec<Staff>, ImportError> {
+    check_staff(file, Table::from_rows(file, &columns, rows, STAFF_REQUIRED)?)
+}
+
+fn check_staff(file: &str, table: Table) -> Result<Vec<Staff>, ImportError> {
     let mut problems = Problems::new(file);
     let mut seen: HashMap<Email, u64> = HashMap::new();
     let mut staff = Vec::with_capacity(table.rows.len());
@@ -144,7 +160,28 @@ pub fn parse_cases(
     input: impl Read,
     ctx: &CaseContext<'_>,
 ) -> Result<Vec<CaseRecord>, ImportError> {
-    let table = Table::read(file, input, CASE_REQUIRED)?;
+    check_cases(file, Table::read(file, input, CASE_REQUIRED)?, ctx)
+}
+
+/// Parses cases from a query's rows, read as text, as [`parse_staff_rows`].
+pub fn parse_cases_rows(
+    file: &str,
+    columns: Vec<String>,
+    rows: Vec<csv::StringRecord>,
+    ctx: &CaseContext<'_>,
+) -> Result<Vec<CaseRecord>, ImportError> {
+    check_cases(
+        file,
+        Table::from_rows(file, &columns, rows, CASE_REQUIRED)?,
+        ctx,
+    )
+}
+
+fn check_cases(
+    file: &str,
+    table: Table,
+    ctx: &CaseContext<'_>,
+) -> Result<Vec<CaseRecord>, ImportError> {
     let mut problems = Problems::new(file);
     let mut keys: HashMap<(Reference, Stage), u64> = HashMap::new();
     let mut kinds: HashMap<Reference, (Kind, u64)> = HashMap::new();
@@ -549,6 +586,37 @@ impl Table {
         } else {
             Err(ImportError { problems })
         }
+    }
+
+    /// A table of a query's rows, numbered from 1.
+    fn from_rows(
+        file: &str,
+        columns: &[String],
+        rows: Vec<csv::StringRecord>,
+        required: &[&str],
+    ) -> Result<Self, ImportError> {
+        let columns: HashMap<String, usize> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (normalise_word(h), i))
+            .collect();
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|c| !columns.contains_key(*c))
+            .collect();
+        if !missing.is_empty() {
+            return Err(ImportError {
+                problems: vec![RowProblem {
+                    file: file.to_owned(),
+                    line: 0,
+                    field: String::new(),
+                    message: format!("the query returns no column(s) named {}", missing.join(", ")),
+                }],
+            });
+        }
+        let rows = (1..).zip(rows).collect();
+        Ok(Self { columns, rows })
     }
 
     fn rows(&self) -> impl Iterator<Item = Row<'_>> {

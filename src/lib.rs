@@ -22,7 +22,8 @@
 //! | service | [`daemon`] | `casewatch run`: waiting for the database, the cron trigger, the poll-and-send loop, several instances, signals and systemd notification |
 //! | | [`web`] | the delay-reason form behind signed links, `/healthz` and `/metrics` |
 //! | | [`live`] | the settings, templates, transport and link keys in force in `run`, replaced whole on SIGHUP |
-//! | jobs | [`demo`] | a synthetic council year, written as CSV files and imported |
+//! | feeds | [`feed`] | the case feed: a drop folder, a program or a reporting database, imported on a schedule; runs recorded, stale data held back |
+//! | | [`demo`] | a synthetic council year, written as CSV files and imported |
 //! | | [`tracker`], [`report`], [`import`] | the weekly tracker (figures pure; HTML, CSV, XLSX; the weekly job), the annual report (figures and tables, pure), all-or-nothing CSV import |
 //! | reminders | [`remind`] | the policy (pure: which reminders a stage needs today), the poll that records them, and what a reminder e-mail says (compose, notice, `.ics`) |
 //! | delivery | [`mail`] | building Internet messages, the file and SMTP transports, the outbox sender |
@@ -42,6 +43,7 @@ pub mod cli;
 pub mod daemon;
 pub mod demo;
 pub mod domain;
+pub mod feed;
 pub mod format;
 pub mod import;
 pub mod links;

@@ -12,11 +12,12 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::views::notice::Notice;
-use crate::views::{pages, report, tracker};
+use crate::views::team::TeamNotice;
+use crate::views::{pages, report, team, tracker};
 
 /// Every template casewatch renders, with its built-in text. The extension
 /// picks the escaping: `.html` is auto-escaped, `.txt` is not.
-const BUILT_IN: [(&str, &str); 7] = [
+const BUILT_IN: [(&str, &str); 9] = [
     ("reminder.txt", include_str!("../templates/reminder.txt")),
     ("reminder.html", include_str!("../templates/reminder.html")),
     (
@@ -30,6 +31,8 @@ const BUILT_IN: [(&str, &str); 7] = [
     ("refused.html", include_str!("../templates/refused.html")),
     ("tracker.html", include_str!("../templates/tracker.html")),
     ("report.html", include_str!("../templates/report.html")),
+    ("team_notice.txt", include_str!("../templates/team_notice.txt")),
+    ("team_notice.html", include_str!("../templates/team_notice.html")),
 ];
 
 /// Sample data for each template, to render it once at load.
@@ -41,6 +44,9 @@ fn sample(name: &str) -> minijinja::Value {
         "refused.html" => minijinja::Value::from(Serde(pages::RefusedPage::sample())),
         "tracker.html" => minijinja::Value::from(Serde(tracker::Page::sample())),
         "report.html" => minijinja::Value::from(Serde(report::Layout::sample())),
+        "team_notice.txt" | "team_notice.html" => {
+            minijinja::Value::from(Serde(team::TeamNotice::sample()))
+        }
         _ => minijinja::Value::from(Serde(Notice::sample())),
     }
 }
@@ -114,6 +120,14 @@ impl Templates {
         Ok(Rendered {
             text: render("reminder.txt")?,
             html: render("reminder.html")?,
+        })
+    }
+
+    /// Renders an e-mail to the complaints team in both variants.
+    pub fn team_notice(&self, notice: &TeamNotice) -> Result<Rendered, TemplateError> {
+        Ok(Rendered {
+            text: self.render("team_notice.txt", notice)?,
+            html: self.render("team_notice.html", notice)?,
         })
     }
 

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, Utc};
 
 use super::Failure;
 use crate::domain::london_time;
+use crate::feed::Feed;
 use crate::mail::sender::window_opens;
 use crate::mail::{Sender, Transport};
 use crate::remind::Poll;
@@ -30,12 +31,19 @@ pub(super) async fn once(
     // --as-of replays that day from the moment the sending window opens.
     let now = as_of.map_or_else(Utc::now, |day| window_opens(&settings.mail.window, day));
     let (today, _) = london_time(now);
+    let feed = Feed {
+        store: &store,
+        settings,
+        templates: &templates,
+    };
+    let freshness = feed.freshness(&calendar, now).await?;
     let poll = Poll {
         store: &store,
         settings,
         calendar: &calendar,
         templates: &templates,
         keys: &keys,
+        hold_overdue: freshness.stale,
     };
     if dry_run {
         let messages = poll.dry_run(now).await?;
@@ -56,6 +64,11 @@ pub(super) async fn once(
         return Ok(());
     }
     let polled = poll.run(now).await?;
+    if !polled.after_window {
+        feed.warn_if_stale(&freshness, now)
+            .await
+            ?;
+    }
     let sender = Sender::new(store.clone(), transport, settings.mail.clone());
     let (_keep, never) = tokio::sync::watch::channel(false);
     let sent = sender.drain(&calendar, now, &never).await?;
@@ -64,6 +77,21 @@ pub(super) async fn once(
         "{today}: {} open stage(s) checked, {} reminder(s) due, {} newly recorded, {} e-mail(s) queued",
         polled.stages, polled.due, polled.recorded, polled.messages
     );
+    if polled.held > 0 {
+        println!(
+            "{} overdue notice(s) and escalation(s) held back: the case data is stale \
+             (last refreshed {}; feed.max_age_hours is {})",
+            polled.held,
+            freshness.last_refresh.map_or_else(
+                || "never".to_owned(),
+                |t| {
+                    let (day, time) = london_time(t);
+                    format!("{day} {}", time.format("%H:%M"))
+                }
+            ),
+            settings.feed.max_age_hours
+        );
+    }
     if polled.after_window {
         println!(
             "the sending window closed at {}: nothing recorded until the next working day",

@@ -19,6 +19,7 @@ mod systemd;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -30,6 +31,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::calendar::Calendar;
 use crate::domain::london_time;
+use crate::feed::Feed;
 use crate::live::{Live, Loaded};
 use crate::mail::Sender;
 use crate::remind::Poll;
@@ -64,6 +66,9 @@ struct Running {
     live: Live,
     store: Store,
     health: Arc<Health>,
+    /// Set by the feed's trigger (and at start): the next round of work
+    /// runs the feed before it polls, so the poll sees the new data.
+    feed_due: AtomicBool,
     /// Names this process in claims on shared work.
     worker: String,
 }
@@ -131,6 +136,7 @@ impl Daemon {
             live: self.live,
             store,
             health: Arc::new(Health::default()),
+            feed_due: AtomicBool::new(true),
             worker: format!("{}-{}", std::process::id(), fastrand::u32(..)),
         });
         running
@@ -209,21 +215,43 @@ impl Running {
         }))
     }
 
-    /// The cron trigger: it only wakes the work loop.
-    async fn schedule(&self, wake: Arc<Notify>) -> anyhow::Result<JobScheduler> {
+    /// The cron triggers: they only wake the work loop, the feed's marking
+    /// the feed due first.
+    async fn schedule(self: &Arc<Self>, wake: Arc<Notify>) -> anyhow::Result<JobScheduler> {
         let scheduler = JobScheduler::new()
             .await
             .context("cannot start the poll trigger")?;
-        let poll = self.live.current().settings.schedule.poll.clone();
-        let job = Job::new_async(poll.as_str(), move |_, _| {
+        let settings = &self.live.current().settings;
+        let poll = settings.schedule.poll.clone();
+        let job = Job::new_async(poll.as_str(), {
             let wake = wake.clone();
-            Box::pin(async move { wake.notify_one() })
+            move |_, _| {
+                let wake = wake.clone();
+                Box::pin(async move { wake.notify_one() })
+            }
         })
         .context("schedule.poll")?;
         scheduler
             .add(job)
             .await
             .context("cannot add the poll trigger")?;
+        if settings.feed.source.is_some() {
+            let running = Arc::downgrade(self);
+            let feed = Job::new_async(settings.feed.schedule.as_str(), move |_, _| {
+                let (running, wake) = (running.clone(), wake.clone());
+                Box::pin(async move {
+                    if let Some(running) = running.upgrade() {
+                        running.feed_due.store(true, Ordering::SeqCst);
+                    }
+                    wake.notify_one();
+                })
+            })
+            .context("feed.schedule")?;
+            scheduler
+                .add(feed)
+                .await
+                .context("cannot add the feed trigger")?;
+        }
         scheduler
             .start()
             .await
@@ -319,6 +347,9 @@ impl Running {
         // send: look again shortly rather than at the next trigger.
         let mut look_again = None;
         if why == Wake::Trigger {
+            if self.feed_due.swap(false, Ordering::SeqCst) {
+                self.feed(&loaded, now).await;
+            }
             if self.poll(&loaded, &calendar, now).await == Polled::ByAnother {
                 look_again = Some(now + chrono::Duration::seconds(LOOK_AGAIN_SECONDS));
             }
@@ -369,15 +400,36 @@ impl Running {
                 return Polled::Here;
             }
         };
+        let feed = Feed {
+            store: &self.store,
+            settings: &loaded.settings,
+            templates: &loaded.templates,
+        };
+        let freshness = match feed.freshness(calendar, now).await {
+            Ok(freshness) => freshness,
+            Err(e) => {
+                lock.release().await;
+                tracing::error!(error = %e, "poll failed; will try again");
+                self.health.poll_failed();
+                return Polled::Here;
+            }
+        };
+        self.health.freshness(freshness);
         let poll = Poll {
             store: &self.store,
             settings: &loaded.settings,
             calendar,
             templates: &loaded.templates,
             keys: &loaded.keys,
+            hold_overdue: freshness.stale,
         };
         let started = std::time::Instant::now();
         let polled = poll.run(now).await;
+        if matches!(&polled, Ok(report) if !report.after_window)
+            && let Err(e) = feed.warn_if_stale(&freshness, now).await
+        {
+            tracing::warn!(error = %e, "cannot queue the stale-data warning");
+        }
         lock.release().await;
         match polled {
             Ok(report) if report.after_window => {
@@ -396,6 +448,7 @@ impl Running {
                 );
                 tracing::info!(
                     stages = report.stages,
+                    held = report.held,
                     due = report.due,
                     recorded = report.recorded,
                     queued = report.messages,
@@ -408,6 +461,48 @@ impl Running {
             }
         }
         Polled::Here
+    }
+
+    /// Runs the feed, unless another instance is running it now. A run
+    /// that did not import has been recorded and told to the complaints
+    /// team; here it is only logged.
+    async fn feed(&self, loaded: &Loaded, now: DateTime<Utc>) {
+        if loaded.settings.feed.source.is_none() {
+            return;
+        }
+        let lock = match self.store.try_lock(SingleJob::Feed).await {
+            Ok(Some(lock)) => lock,
+            Ok(None) => {
+                tracing::debug!("another instance is running the feed");
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the feed could not start; will try again");
+                return;
+            }
+        };
+        let feed = Feed {
+            store: &self.store,
+            settings: &loaded.settings,
+            templates: &loaded.templates,
+        };
+        match feed.run(now, false).await {
+            Ok(runs) => {
+                for run in runs {
+                    tracing::info!(
+                        name = %run.name,
+                        outcome = run.outcome.as_str(),
+                        rows = run.rows_read,
+                        inserted = run.inserted,
+                        updated = run.updated,
+                        closed = run.closed,
+                        "feed run"
+                    );
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "the feed failed; will try again"),
+        }
+        lock.release().await;
     }
 
     /// Makes this week's tracker when it is due; a failure (an unwritable

@@ -44,6 +44,9 @@ pub struct PollReport {
     /// reason for the delay.
     pub overdue: usize,
     pub overdue_with_reason: usize,
+    /// Overdue notices and escalations due today but held back because
+    /// the case data is stale.
+    pub held: usize,
 }
 
 /// The poll's view of the world: settings, calendar and templates.
@@ -53,6 +56,10 @@ pub struct Poll<'a> {
     pub calendar: &'a Calendar,
     pub templates: &'a Templates,
     pub keys: &'a LinkKeys,
+    /// Hold back overdue notices and escalations: the case data is stale,
+    /// and those are the reminders stale data makes wrong (the case may
+    /// have been answered since). Due-soon and due-today still go.
+    pub hold_overdue: bool,
 }
 
 impl Poll<'_> {
@@ -163,6 +170,12 @@ impl Poll<'_> {
                         report.overdue_with_reason += usize::from(row.reason_given);
                     }
                     for kind in reminders {
+                        if self.hold_overdue
+                            && matches!(kind, Reminder::Overdue { .. } | Reminder::Escalation)
+                        {
+                            report.held += 1;
+                            continue;
+                        }
                         report.due += 1;
                         let recipient = match (kind, &row.escalation_email) {
                             (Reminder::Escalation, Some(contact)) => contact.clone(),

@@ -21,6 +21,7 @@ use crate::calendar::{Division, FIRST_DAY, HolidayDay, LAST_DAY};
 use crate::domain::{normalise_word, parse_date};
 use crate::timescale::{StageRule, Timescales};
 
+mod feed;
 mod mail;
 mod reader;
 #[cfg(test)]
@@ -30,6 +31,7 @@ mod web;
 
 use reader::{Reader, int_in, string};
 
+pub use feed::{FeedSettings, FeedSource};
 pub use mail::{
     Batching, MailSettings, ReminderSettings, ScheduleSettings, Security, SendingWindow,
     SmtpSettings, TransportKind,
@@ -59,6 +61,7 @@ pub struct Settings {
     pub schedule: ScheduleSettings,
     pub web: WebSettings,
     pub tracker: TrackerSettings,
+    pub feed: FeedSettings,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -315,6 +318,7 @@ impl Settings {
             schedule: mail::read_schedule(r),
             web: web::read_web(r),
             tracker: tracker::read_tracker(r, &data_dir),
+            feed: feed::read_feed(r),
             data_dir,
         }
     }

@@ -4,8 +4,10 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use sqlx::QueryBuilder;
 
-use super::{Store, StoreError, with_pool};
+use super::feed::{INSERT_RUN, bind_run};
+use super::{FeedRun, Store, StoreError, with_pool};
 use crate::domain::{CaseRecord, Email, Kind, Outcome, Reference, Staff, Stage, StageRecord};
 
 /// How many rows of one sort an import inserted, updated and left alone.
@@ -39,7 +41,40 @@ pub struct ImportSummary {
     pub cases: ImportCounts,
     pub stages: ImportCounts,
     pub reasons_added: usize,
+    /// Open stages missing from a complete extract, closed as no longer in
+    /// the case system.
+    pub closed: usize,
 }
+
+/// Which stages a cases import lists.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Listing {
+    /// Some: stages it does not list are left as they are.
+    Partial,
+    /// Every open stage: an open stage it does not list has left the case
+    /// system and is closed `on` that day, unless that would close more
+    /// than `max_share` of the open stages (then nothing is stored).
+    Complete { on: NaiveDate, max_share: f64 },
+}
+
+/// What a cases import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CasesImported {
+    Stored(ImportSummary),
+    /// Nothing stored: the extract would have closed `would_close` of the
+    /// `open` open stages.
+    Refused { would_close: usize, open: usize },
+}
+
+/// Stages open in casewatch: not answered, withdrawn or closed as gone.
+const OPEN_STAGE_IDS: &str = "
+    SELECT id FROM case_stages
+    WHERE responded_on IS NULL AND left_source_on IS NULL
+      AND (outcome IS NULL OR outcome <> 'withdrawn')";
+
+/// Ids per `UPDATE … WHERE id IN (…)`, well within both databases' limits
+/// on bound values.
+const IDS_PER_STATEMENT: usize = 1_000;
 
 /// One stage with its case, as listed by `casewatch cases`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +119,9 @@ struct StageStored {
     responded_on: Option<NaiveDate>,
     outcome: Option<String>,
     learning: Option<String>,
+    /// Set only on a stored stage that had left the case system: listed
+    /// again, it is back, so the import clears it.
+    left_source_on: Option<NaiveDate>,
 }
 
 impl From<&StageRecord> for StageStored {
@@ -96,6 +134,7 @@ impl From<&StageRecord> for StageStored {
             responded_on: s.responded_on,
             outcome: s.outcome.map(|o| o.as_str().to_owned()),
             learning: s.learning.clone(),
+            left_source_on: None,
         }
     }
 }
@@ -269,14 +308,21 @@ impl Store {
     }
 
     /// Inserts or updates cases by reference and stages by (reference, stage),
-    /// all in one transaction; delay reasons from the file are added once.
-    /// Stages missing from the records are kept.
+    /// all in one transaction with the record of `run` (its counts filled
+    /// in here); delay reasons from the file are added once. What happens
+    /// to stages missing from the records is `listing`'s. Without a run
+    /// (a dry run) everything is done and then rolled back, so the summary
+    /// says what an import would change.
     pub async fn import_cases(
         &self,
         cases: &[CaseRecord],
+        listing: Listing,
+        run: Option<FeedRun>,
         now: DateTime<Utc>,
-    ) -> Result<ImportSummary, StoreError> {
+    ) -> Result<CasesImported, StoreError> {
         let mut summary = ImportSummary::default();
+        let complete = matches!(listing, Listing::Complete { .. });
+        let mut listed = HashSet::new();
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             for case in cases {
@@ -332,7 +378,7 @@ impl Store {
                     let wanted = StageStored::from(stage);
                     let stored: Option<(i64, StageStored)> = sqlx::query_as::<_, StageStoredWithId>(
                         "SELECT id, received_on, working_days_allowed, extension_reason, agreed_response_on,
-                                responded_on, outcome, learning
+                                responded_on, outcome, learning, left_source_on
                          FROM case_stages WHERE case_id = $1 AND stage = $2",
                     )
                     .bind(case_id)
@@ -367,7 +413,8 @@ impl Store {
                             sqlx::query(
                                 "UPDATE case_stages SET received_on = $2, working_days_allowed = $3,
                                      extension_reason = $4, agreed_response_on = $5, responded_on = $6,
-                                     outcome = $7, learning = $8, updated_at = $9
+                                     outcome = $7, learning = $8, updated_at = $9,
+                                     left_source_on = NULL
                                  WHERE id = $1",
                             )
                             .bind(id)
@@ -385,6 +432,9 @@ impl Store {
                         }
                     };
                     summary.stages.count(change);
+                    if complete {
+                        listed.insert(stage_id);
+                    }
 
                     if let Some((category, text)) = &stage.delay_reason {
                         let known: i64 = sqlx::query_scalar(
@@ -411,9 +461,48 @@ impl Store {
                     }
                 }
             }
-            tx.commit().await?;
+            if let Listing::Complete { on, max_share } = listing {
+                let open: Vec<i64> = sqlx::query_scalar(OPEN_STAGE_IDS)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let gone: Vec<i64> = open.iter().copied().filter(|id| !listed.contains(id)).collect();
+                if gone.len() as f64 > max_share * open.len() as f64 {
+                    tx.rollback().await?;
+                    return Ok(CasesImported::Refused {
+                        would_close: gone.len(),
+                        open: open.len(),
+                    });
+                }
+                for chunk in gone.chunks(IDS_PER_STATEMENT) {
+                    let mut close = QueryBuilder::new("UPDATE case_stages SET left_source_on = ");
+                    close
+                        .push_bind(on)
+                        .push(", updated_at = ")
+                        .push_bind(now)
+                        .push(" WHERE id IN (");
+                    let mut ids = close.separated(", ");
+                    for id in chunk {
+                        ids.push_bind(*id);
+                    }
+                    ids.push_unseparated(")");
+                    close.build().execute(&mut *tx).await?;
+                }
+                summary.closed = gone.len();
+            }
+            match run {
+                Some(mut run) => {
+                    run.inserted = summary.stages.inserted as u64;
+                    run.updated = summary.stages.updated as u64;
+                    run.closed = summary.closed as u64;
+                    bind_run!(sqlx::query(INSERT_RUN), &run)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                }
+                None => tx.rollback().await?,
+            }
         });
-        Ok(summary)
+        Ok(CasesImported::Stored(summary))
     }
 
     /// Every stage with its case and manager, oldest first.

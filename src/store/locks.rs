@@ -16,6 +16,8 @@ use super::{Store, StoreError};
 pub enum SingleJob {
     /// Recording the day's reminders and composing their e-mails.
     Poll,
+    /// Fetching and importing the cases from the feed.
+    Feed,
 }
 
 impl SingleJob {
@@ -24,6 +26,7 @@ impl SingleJob {
     fn key(self) -> i64 {
         match self {
             SingleJob::Poll => 0x6377_0001,
+            SingleJob::Feed => 0x6377_0002,
         }
     }
 }

@@ -28,6 +28,7 @@ macro_rules! stages_with_case {
 }
 
 mod cases;
+mod feed;
 mod holidays;
 mod locks;
 mod outbox;
@@ -41,7 +42,8 @@ use sqlx::{PgPool, SqlitePool};
 
 use crate::settings::{DatabaseSettings, DatabaseUrl};
 
-pub use cases::{ImportCounts, ImportSummary, StageRow};
+pub use cases::{CasesImported, ImportCounts, ImportSummary, Listing, StageRow};
+pub use feed::{FeedRun, RunOutcome, RunSource};
 pub use holidays::{DivisionImport, StoredHolidays};
 pub use locks::{JobLock, SingleJob};
 pub use outbox::{

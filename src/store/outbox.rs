@@ -228,6 +228,7 @@ const OPEN_STAGES: &str = concat!(
     "WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult')
        AND s.received_on <= $1
        AND (s.responded_on IS NULL OR s.responded_on > $1)
+       AND (s.left_source_on IS NULL OR s.left_source_on > $1)
        AND (s.outcome IS NULL OR s.outcome <> 'withdrawn' OR s.responded_on IS NOT NULL)"
 );
 

@@ -7,4 +7,5 @@
 pub mod notice;
 pub mod pages;
 pub mod report;
+pub mod team;
 pub mod tracker;

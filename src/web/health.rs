@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::AppState;
-use crate::store::OutboxStatus;
+use crate::feed::Freshness;
+use crate::store::{OutboxStatus, RunOutcome};
 
 /// What the last polls found, shared by the daemon and the web server.
 #[derive(Debug, Default)]
@@ -28,6 +29,8 @@ struct PollState {
     overdue_with_reason: usize,
     /// Why the last try at the weekly tracker failed, until one works.
     tracker_error: Option<String>,
+    /// How old the case data was at the last poll.
+    freshness: Option<Freshness>,
 }
 
 /// One poll's figures.
@@ -61,6 +64,10 @@ impl Health {
         self.lock().last_failed = true;
     }
 
+    pub fn freshness(&self, freshness: Freshness) {
+        self.lock().freshness = Some(freshness);
+    }
+
     pub fn tracker_made(&self) {
         self.lock().tracker_error = None;
     }
@@ -89,6 +96,9 @@ struct Report {
     last_poll_failed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     tracker_error: Option<String>,
+    /// A feed is set and its data is older than `feed.max_age_hours`.
+    feed_stale: bool,
+    data_last_refreshed: Option<DateTime<Utc>>,
 }
 
 /// 200 when the database answers, the last poll worked and the weekly
@@ -99,12 +109,20 @@ pub async fn healthz(State(app): State<AppState>) -> Response {
         Ok(()) => "ok".to_owned(),
         Err(e) => format!("unreachable: {e}"),
     };
+    let feed_stale = state.freshness.is_some_and(|f| f.stale);
     let healthy = database == "ok"
         && !state.last_failed
         && state.last_success.is_some()
-        && state.tracker_error.is_none();
+        && state.tracker_error.is_none()
+        && !feed_stale;
     let report = Report {
-        status: if healthy { "ok" } else { "unhealthy" },
+        status: match (healthy, feed_stale) {
+            (true, _) => "ok",
+            (false, true) => "feed_stale",
+            (false, false) => "unhealthy",
+        },
+        feed_stale,
+        data_last_refreshed: state.freshness.and_then(|f| f.last_refresh),
         database,
         last_successful_poll: state.last_success,
         last_poll_failed: state.last_failed,
@@ -164,6 +182,29 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
         "When the last successful poll ran (Unix time; 0 if none yet).",
         s.last_success.map_or(0.0, |t| t.timestamp() as f64),
     );
+    gauge(
+        "casewatch_feed_last_success_timestamp_seconds",
+        "When the case data was last refreshed by the feed or an import (Unix time; 0 if never).",
+        s.freshness
+            .and_then(|f| f.last_refresh)
+            .map_or(0.0, |t| t.timestamp() as f64),
+    );
+    match app.store.feed_run_counts().await {
+        Ok(counts) => {
+            let _ = writeln!(
+                out,
+                "# HELP casewatch_feed_runs_total Feed runs (and imports by hand) by outcome.\n# TYPE casewatch_feed_runs_total counter"
+            );
+            for outcome in RunOutcome::ALL.map(RunOutcome::as_str) {
+                let n = counts
+                    .iter()
+                    .find(|(o, _)| o == outcome)
+                    .map_or(0, |(_, n)| *n);
+                let _ = writeln!(out, "casewatch_feed_runs_total{{outcome=\"{outcome}\"}} {n}");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot count the feed runs for metrics"),
+    }
     match app.store.outbox_counts().await {
         Ok(counts) => {
             let _ = writeln!(
