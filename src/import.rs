@@ -111,7 +111,10 @@ pub fn parse_staff_rows(
     columns: Vec<String>,
     rows: Vec<csv::StringRecord>,
 ) -> Result<Vec<Staff>, ImportError> {
-    check_staff(file, Table::from_rows(file, &columns, rows, STAFF_REQUIRED)?)
+    check_staff(
+        file,
+        Table::from_rows(file, &columns, rows, STAFF_REQUIRED)?,
+    )
 }
 
 fn check_staff(file: &str, table: Table) -> Result<Vec<Staff>, ImportError> {
@@ -611,7 +614,10 @@ impl Table {
                     file: file.to_owned(),
                     line: 0,
                     field: String::new(),
-                    message: format!("the query returns no column(s) named {}", missing.join(", ")),
+                    message: format!(
+                        "the query returns no column(s) named {}",
+                        missing.join(", ")
+                    ),
                 }],
             });
         }

@@ -31,8 +31,14 @@ const BUILT_IN: [(&str, &str); 9] = [
     ("refused.html", include_str!("../templates/refused.html")),
     ("tracker.html", include_str!("../templates/tracker.html")),
     ("report.html", include_str!("../templates/report.html")),
-    ("team_notice.txt", include_str!("../templates/team_notice.txt")),
-    ("team_notice.html", include_str!("../templates/team_notice.html")),
+    (
+        "team_notice.txt",
+        include_str!("../templates/team_notice.txt"),
+    ),
+    (
+        "team_notice.html",
+        include_str!("../templates/team_notice.html"),
+    ),
 ];
 
 /// Sample data for each template, to render it once at load.

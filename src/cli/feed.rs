@@ -24,7 +24,9 @@ pub(super) async fn run(
         Templates::load(settings.mail.templates_dir.as_deref()).map_err(Failure::bad_input)?;
     let store = Store::open(&settings.database).await?;
     // --as-of: that day, at the time of day it is now.
-    let now = as_of.map_or_else(Utc::now, |day| london_instant(day, london_time(Utc::now()).1));
+    let now = as_of.map_or_else(Utc::now, |day| {
+        london_instant(day, london_time(Utc::now()).1)
+    });
     let feed = Feed {
         store: &store,
         settings,
@@ -50,7 +52,9 @@ pub(super) async fn run(
     }
     match bad {
         0 => Ok(()),
-        n => Err(Failure::from(anyhow!("{n} feed run(s) did not import; see above"))),
+        n => Err(Failure::from(anyhow!(
+            "{n} feed run(s) did not import; see above"
+        ))),
     }
 }
 
@@ -90,7 +94,9 @@ pub(super) async fn status(settings: &Settings, limit: u32, format: Format) -> R
             print!(
                 "{}",
                 table::render(
-                    ["finished", "source", "name", "outcome", "rows", "new", "changed", "closed"],
+                    [
+                        "finished", "source", "name", "outcome", "rows", "new", "changed", "closed"
+                    ],
                     &rows
                 )
             );

@@ -262,10 +262,12 @@ pub enum ImportCommand {
 #[derive(Debug, Subcommand)]
 pub enum FeedCommand {
     /// Fetch and import the cases from the feed set in [feed], as `run` does on its schedule.
-    #[command(after_help = "Examples:\n  casewatch feed run --dry-run\n  casewatch feed run\n\n\
+    #[command(
+        after_help = "Examples:\n  casewatch feed run --dry-run\n  casewatch feed run\n\n\
         Exits 1 when a run did not import (a file rejected, a command or query failed, an \
         extract refused); the complaints team is told by e-mail. --dry-run fetches and checks \
-        everything and says what an import would change, storing, moving and e-mailing nothing.")]
+        everything and says what an import would change, storing, moving and e-mailing nothing."
+    )]
     Run {
         /// Fetch and check; store, move and e-mail nothing.
         #[arg(long)]
@@ -653,7 +655,9 @@ async fn import_cases_file(
         .await?
     else {
         // A partial listing closes nothing, so it is never refused.
-        return Err(Failure::from(anyhow!("{name}: refused; nothing was imported")));
+        return Err(Failure::from(anyhow!(
+            "{name}: refused; nothing was imported"
+        )));
     };
     println!(
         "{name}: {}; {}; {} delay reason(s) added",

@@ -65,9 +65,7 @@ pub(super) async fn once(
     }
     let polled = poll.run(now).await?;
     if !polled.after_window {
-        feed.warn_if_stale(&freshness, now)
-            .await
-            ?;
+        feed.warn_if_stale(&freshness, now).await?;
     }
     let sender = Sender::new(store.clone(), transport, settings.mail.clone());
     let (_keep, never) = tokio::sync::watch::channel(false);

@@ -86,10 +86,8 @@ pub async fn output(argv: &[String], timeout: Duration) -> Result<Vec<u8>, Comma
     let run = async {
         let mut out = Vec::new();
         let mut err = Vec::new();
-        let (read_out, read_err) = tokio::join!(
-            stdout.read_to_end(&mut out),
-            stderr.read_to_end(&mut err)
-        );
+        let (read_out, read_err) =
+            tokio::join!(stdout.read_to_end(&mut out), stderr.read_to_end(&mut err));
         read_out.and(read_err)?;
         let status = child.wait().await?;
         Ok::<_, std::io::Error>((status, out, err))

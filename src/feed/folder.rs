@@ -31,6 +31,9 @@ pub struct Found {
     /// CSV files that are not taken because of their names, so that a
     /// misnamed export is seen rather than silently ignored.
     pub ignored: Vec<String>,
+    /// Files to take that could not be looked at (a broken link, no
+    /// permission): reported, never skipped silently.
+    pub unreadable: Vec<(String, std::io::Error)>,
 }
 
 /// The files a person or program is still writing, and Office's lock
@@ -63,15 +66,16 @@ type Look = Vec<(PathBuf, String, Holds, u64, SystemTime)>;
 /// and modification time did not change in between: an export still being
 /// written or copied changes, and is taken at a later run.
 pub async fn look(dir: &Path, settle: Duration) -> std::io::Result<Found> {
-    let (first, ignored) = candidates(dir)?;
+    let (first, ignored, unreadable) = candidates(dir)?;
     if first.is_empty() {
         return Ok(Found {
             ready: Vec::new(),
             ignored,
+            unreadable,
         });
     }
     tokio::time::sleep(settle).await;
-    let (second, _) = candidates(dir)?;
+    let (second, _, _) = candidates(dir)?;
     let mut ready: Vec<Ready> = second
         .into_iter()
         .filter(|now| {
@@ -87,29 +91,41 @@ pub async fn look(dir: &Path, settle: Duration) -> std::io::Result<Found> {
         })
         .collect();
     ready.sort_by(|a, b| (a.holds, a.modified, &a.name).cmp(&(b.holds, b.modified, &b.name)));
-    Ok(Found { ready, ignored })
+    Ok(Found {
+        ready,
+        ignored,
+        unreadable,
+    })
 }
 
-fn candidates(dir: &Path) -> std::io::Result<(Look, Vec<String>)> {
+type Unreadable = Vec<(String, std::io::Error)>;
+
+fn candidates(dir: &Path) -> std::io::Result<(Look, Vec<String>, Unreadable)> {
     let mut files = Vec::new();
     let mut ignored = Vec::new();
+    let mut unreadable = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let meta = entry.metadata()?;
-        if !meta.is_file() {
-            continue;
-        }
-        match holds(&name) {
-            Some(holds) => files.push((entry.path(), name, holds, meta.len(), meta.modified()?)),
-            None if name.to_lowercase().ends_with(".csv") && !in_progress(&name) => {
+        let Some(holds) = holds(&name) else {
+            if name.to_lowercase().ends_with(".csv") && !in_progress(&name) {
                 ignored.push(name);
             }
-            None => {}
-        }
+            continue;
+        };
+        // Followed through links: an SFTP drop folder may hold them.
+        let meta = match std::fs::metadata(entry.path()).and_then(|m| Ok((m.modified()?, m))) {
+            Ok((modified, meta)) if meta.is_file() => (meta.len(), modified),
+            Ok(_) => continue,
+            Err(e) => {
+                unreadable.push((name, e));
+                continue;
+            }
+        };
+        files.push((entry.path(), name, holds, meta.0, meta.1));
     }
     ignored.sort();
-    Ok((files, ignored))
+    Ok((files, ignored, unreadable))
 }
 
 /// Moves a taken file to `done/DAY/` or `rejected/DAY/` under the folder;

@@ -71,15 +71,27 @@ mod tests {
     fn weekends_and_bank_holidays_do_not_age_the_data() {
         let calendar = Calendar::builtin(Division::EnglandAndWales);
         // Friday 19:00 to Monday 07:00: 12 working hours.
-        let age = working_age(at("2026-12-04", "19:00"), at("2026-12-07", "07:00"), &calendar);
+        let age = working_age(
+            at("2026-12-04", "19:00"),
+            at("2026-12-07", "07:00"),
+            &calendar,
+        );
         assert_eq!(age, TimeDelta::hours(12));
         // Over Christmas: Thursday 24th 19:00 to Tuesday 29th 07:00 skips
         // Friday 25th (Christmas), Saturday, Sunday and Monday 28th (Boxing
         // Day substitute).
-        let age = working_age(at("2026-12-24", "19:00"), at("2026-12-29", "07:00"), &calendar);
+        let age = working_age(
+            at("2026-12-24", "19:00"),
+            at("2026-12-29", "07:00"),
+            &calendar,
+        );
         assert_eq!(age, TimeDelta::hours(12));
         // Tuesday to Thursday: every hour counts.
-        let age = working_age(at("2026-12-01", "07:00"), at("2026-12-03", "09:00"), &calendar);
+        let age = working_age(
+            at("2026-12-01", "07:00"),
+            at("2026-12-03", "09:00"),
+            &calendar,
+        );
         assert_eq!(age, TimeDelta::hours(50));
     }
 
@@ -88,7 +100,11 @@ mod tests {
         let calendar = Calendar::builtin(Division::EnglandAndWales);
         // Sunday 29 March 2026 has 23 hours; Saturday 24. Friday 12:00 to
         // Monday 12:00 is 71 real hours, of which 47 are the weekend.
-        let age = working_age(at("2026-03-27", "12:00"), at("2026-03-30", "12:00"), &calendar);
+        let age = working_age(
+            at("2026-03-27", "12:00"),
+            at("2026-03-30", "12:00"),
+            &calendar,
+        );
         assert_eq!(age, TimeDelta::hours(24));
     }
 }

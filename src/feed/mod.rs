@@ -72,24 +72,30 @@ impl Feed<'_> {
     /// against and stages closed on. With `dry_run` everything is fetched
     /// and checked, and nothing is stored, moved or e-mailed. Returns each
     /// run recorded (a folder records one for each file it takes).
-    pub async fn run(
-        &self,
-        now: DateTime<Utc>,
-        dry_run: bool,
-    ) -> Result<Vec<FeedRun>, FeedError> {
-        let source = self.settings.feed.source.as_ref().ok_or(FeedError::NotSet)?;
+    pub async fn run(&self, now: DateTime<Utc>, dry_run: bool) -> Result<Vec<FeedRun>, FeedError> {
+        let source = self
+            .settings
+            .feed
+            .source
+            .as_ref()
+            .ok_or(FeedError::NotSet)?;
         let runs = match source {
             FeedSource::Folder { folder } => self.run_folder(folder, now, dry_run).await?,
             FeedSource::Command { cases, staff } => {
                 let fetched = self.fetch_commands(cases, staff.as_deref()).await;
-                vec![self.finish(RunSource::Command, fetched, now, dry_run).await?]
+                vec![
+                    self.finish(RunSource::Command, fetched, now, dry_run)
+                        .await?,
+                ]
             }
             FeedSource::Sql {
                 url,
                 cases_query,
                 staff_query,
             } => {
-                let fetched = self.fetch_sql(url, cases_query, staff_query.as_deref()).await;
+                let fetched = self
+                    .fetch_sql(url, cases_query, staff_query.as_deref())
+                    .await;
                 vec![self.finish(RunSource::Sql, fetched, now, dry_run).await?]
             }
         };
@@ -113,7 +119,13 @@ impl Feed<'_> {
                 return Ok(vec![self.record(run, vec![problem], dry_run).await?]);
             }
         };
-        if found.ready.is_empty() {
+        let mut runs = Vec::new();
+        for (name, error) in found.unreadable {
+            let problem = format!("{}: cannot read: {error}", dir.join(&name).display());
+            let run = failed(RunSource::Folder, &name, now, &problem);
+            runs.push(self.record(run, vec![problem], dry_run).await?);
+        }
+        if found.ready.is_empty() && runs.is_empty() {
             let mut run = FeedRun::new(RunSource::Folder, &dir.display().to_string(), now);
             run.outcome = RunOutcome::NothingNew;
             if !found.ignored.is_empty() {
@@ -127,7 +139,6 @@ impl Feed<'_> {
             }
             return Ok(vec![run]);
         }
-        let mut runs = Vec::new();
         for file in found.ready {
             runs.push(self.take_file(dir, &file, now, dry_run).await?);
         }
@@ -218,7 +229,12 @@ impl Feed<'_> {
         let fail = |argv: &[String], e: command::CommandError| {
             let problem = e.to_string();
             Done {
-                run: failed(RunSource::Command, &command::program_name(argv), started, &problem),
+                run: failed(
+                    RunSource::Command,
+                    &command::program_name(argv),
+                    started,
+                    &problem,
+                ),
                 problems: vec![problem],
             }
         };
@@ -301,11 +317,10 @@ impl Feed<'_> {
                 Err(e) => return Ok(rejected(run, &name, e)),
             };
             run.rows_read += staff.len() as u64;
-            if dry_run {
-                managers.extend(staff.iter().map(|s| s.email.clone()));
-            } else {
+            if !dry_run {
                 self.store.import_staff(&staff, now).await?;
             }
+            managers.extend(staff.iter().map(|s| s.email.clone()));
         }
         let Some((name, input)) = fetched.cases else {
             run.finished_at = Utc::now().max(now);
@@ -401,12 +416,29 @@ impl Feed<'_> {
                 // Imported, but the file could not be moved: say so.
                 let notice = self.notice(&run, &problems)?;
                 let key = format!("feed:{}:{}", run.name, run.started_at.to_rfc3339());
-                self.store.add_team_notice(&key, &notice, run.finished_at).await?;
+                self.store
+                    .add_team_notice(&key, &notice, run.finished_at)
+                    .await?;
             }
             return Ok(run);
         }
         let notice = self.notice(&run, &problems)?;
-        self.store.record_run(&run, Some(&notice)).await?;
+        // A failing source is told once a day; each refused file or
+        // extract is told.
+        let key = match run.outcome {
+            RunOutcome::Failed => format!(
+                "feed:failed:{}:{}",
+                run.name,
+                london_time(run.finished_at).0
+            ),
+            _ => format!(
+                "feed:{}:{}:{}",
+                run.outcome.as_str(),
+                run.name,
+                run.started_at.to_rfc3339()
+            ),
+        };
+        self.store.record_run(&run, Some((&key, &notice))).await?;
         tracing::warn!(
             source = run.source.as_str(),
             name = %run.name,
@@ -457,7 +489,11 @@ impl Feed<'_> {
             || "never".to_owned(),
             |t| {
                 let (day, time) = london_time(t);
-                format!("{} at {}", crate::format::long_date(day), time.format("%H:%M"))
+                format!(
+                    "{} at {}",
+                    crate::format::long_date(day),
+                    time.format("%H:%M")
+                )
             },
         );
         let notice = TeamNotice {

@@ -79,11 +79,18 @@ pub(super) fn read_feed(r: &mut Reader) -> FeedSettings {
     let staff_command = r.get("feed.staff_command", argv);
     // The URL may hold a password: it is never quoted back.
     let url = r.get("feed.url", |v| string(v).map(SecretString::from));
-    let cases_query = r.get("feed.cases_query", |v| string(v).map(|s| s.trim().to_owned()));
-    let staff_query = r.get("feed.staff_query", |v| string(v).map(|s| s.trim().to_owned()));
+    let cases_query = r.get("feed.cases_query", |v| {
+        string(v).map(|s| s.trim().to_owned())
+    });
+    let staff_query = r.get("feed.staff_query", |v| {
+        string(v).map(|s| s.trim().to_owned())
+    });
     let source = match kind.as_str() {
         "folder" if folder.as_os_str().is_empty() => {
-            r.problem("feed.folder", "is empty; give the drop folder's path".to_owned());
+            r.problem(
+                "feed.folder",
+                "is empty; give the drop folder's path".to_owned(),
+            );
             None
         }
         "folder" => Some(FeedSource::Folder { folder }),
@@ -139,7 +146,9 @@ fn sql_source(
         Ok(other) => {
             r.problem(
                 "feed.url",
-                format!("{other}:// is not a database casewatch reads; use postgres:// or mysql://"),
+                format!(
+                    "{other}:// is not a database casewatch reads; use postgres:// or mysql://"
+                ),
             );
             return None;
         }
@@ -168,7 +177,8 @@ fn sql_source(
 
 fn argv(value: &Value) -> Result<Vec<String>, String> {
     let items = value.clone().into_array().map_err(|_| {
-        "expected a list: the program, then each argument, e.g. [\"curl\", \"-sf\", \"URL\"]"
+        "expected a list in the settings file: the program, then each argument, \
+         e.g. [\"curl\", \"-sf\", \"URL\"] (environment variables cannot hold lists)"
             .to_owned()
     })?;
     items.iter().map(string).collect()

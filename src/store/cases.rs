@@ -63,7 +63,10 @@ pub enum CasesImported {
     Stored(ImportSummary),
     /// Nothing stored: the extract would have closed `would_close` of the
     /// `open` open stages.
-    Refused { would_close: usize, open: usize },
+    Refused {
+        would_close: usize,
+        open: usize,
+    },
 }
 
 /// Stages open in casewatch: not answered, withdrawn or closed as gone.
@@ -465,7 +468,11 @@ impl Store {
                 let open: Vec<i64> = sqlx::query_scalar(OPEN_STAGE_IDS)
                     .fetch_all(&mut *tx)
                     .await?;
-                let gone: Vec<i64> = open.iter().copied().filter(|id| !listed.contains(id)).collect();
+                let gone: Vec<i64> = open
+                    .iter()
+                    .copied()
+                    .filter(|id| !listed.contains(id))
+                    .collect();
                 if gone.len() as f64 > max_share * open.len() as f64 {
                     tx.rollback().await?;
                     return Ok(CasesImported::Refused {

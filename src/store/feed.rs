@@ -186,37 +186,61 @@ const INSERT_MESSAGE: &str = "
 const INSERT_BODIES: &str = "
     INSERT INTO outbox_bodies (outbox_id, body_text, body_html, ics) VALUES ($1, $2, $3, $4)";
 
+/// Within transaction `$tx`: queues `$message` unless `$key` was used
+/// before; whether it was queued.
+macro_rules! queue_notice {
+    ($tx:expr, $key:expr, $message:expr, $now:expr) => {{
+        let tx = $tx;
+        let message: &NewMessage = $message;
+        let now: DateTime<Utc> = $now;
+        let new = sqlx::query(
+            "INSERT INTO team_notices (key, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind($key)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if new {
+            let id: i64 = sqlx::query_scalar(INSERT_MESSAGE)
+                .bind(crate::domain::london_time(now).0)
+                .bind(&message.recipient)
+                .bind(message.cc.as_deref())
+                .bind(&message.subject)
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await?;
+            sqlx::query(INSERT_BODIES)
+                .bind(id)
+                .bind(&message.body_text)
+                .bind(&message.body_html)
+                .bind(message.ics.as_deref())
+                .execute(&mut **tx)
+                .await?;
+        }
+        new
+    }};
+}
+
 impl Store {
     /// Records a run that imported nothing (it failed, was rejected or
     /// refused, or found nothing new), with the e-mail telling the
-    /// complaints team, if any, in the same transaction.
+    /// complaints team, if any, in the same transaction. The e-mail goes
+    /// only if none went under the same key: a source that fails every
+    /// hour is told once a day.
     pub async fn record_run(
         &self,
         run: &FeedRun,
-        notice: Option<&NewMessage>,
+        notice: Option<(&str, &NewMessage)>,
     ) -> Result<(), StoreError> {
-        let today = crate::domain::london_time(run.finished_at).0;
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             bind_run!(sqlx::query(INSERT_RUN), run)
                 .execute(&mut *tx)
                 .await?;
-            if let Some(message) = notice {
-                let id: i64 = sqlx::query_scalar(INSERT_MESSAGE)
-                    .bind(today)
-                    .bind(&message.recipient)
-                    .bind(message.cc.as_deref())
-                    .bind(&message.subject)
-                    .bind(run.finished_at)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                sqlx::query(INSERT_BODIES)
-                    .bind(id)
-                    .bind(&message.body_text)
-                    .bind(&message.body_html)
-                    .bind(message.ics.as_deref())
-                    .execute(&mut *tx)
-                    .await?;
+            if let Some((key, message)) = notice {
+                queue_notice!(&mut tx, key, message, run.finished_at);
             }
             tx.commit().await?;
         });
@@ -231,39 +255,12 @@ impl Store {
         message: &NewMessage,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let today = crate::domain::london_time(now).0;
-        let queued = with_pool!(self, |pool| {
+        Ok(with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let new = sqlx::query(
-                "INSERT INTO team_notices (key, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .bind(key)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if new {
-                let id: i64 = sqlx::query_scalar(INSERT_MESSAGE)
-                    .bind(today)
-                    .bind(&message.recipient)
-                    .bind(message.cc.as_deref())
-                    .bind(&message.subject)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                sqlx::query(INSERT_BODIES)
-                    .bind(id)
-                    .bind(&message.body_text)
-                    .bind(&message.body_html)
-                    .bind(message.ics.as_deref())
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            let queued = queue_notice!(&mut tx, key, message, now);
             tx.commit().await?;
-            new
-        });
-        Ok(queued)
+            queued
+        }))
     }
 
     /// The latest `limit` runs, newest first.

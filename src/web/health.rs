@@ -200,7 +200,10 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
                     .iter()
                     .find(|(o, _)| o == outcome)
                     .map_or(0, |(_, n)| *n);
-                let _ = writeln!(out, "casewatch_feed_runs_total{{outcome=\"{outcome}\"}} {n}");
+                let _ = writeln!(
+                    out,
+                    "casewatch_feed_runs_total{{outcome=\"{outcome}\"}} {n}"
+                );
             }
         }
         Err(e) => tracing::warn!(error = %e, "cannot count the feed runs for metrics"),

@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use casewatch::domain::{Email, Kind, Outcome, Reminder, Stage, parse_date};
 use casewatch::import::{self, CaseContext};
 use casewatch::settings::{DatabaseSettings, DatabaseUrl, Settings};
-use casewatch::store::{ImportCounts, NewMessage, NewReminder, Store, UnsentReminder};
+use casewatch::store::{
+    CasesImported, FeedRun, ImportCounts, Listing, NewMessage, NewReminder, RunSource, Store,
+    UnsentReminder,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::helpers::{CASES_CSV, STAFF_CSV, TestDb, on_both_backends, unsent, unsent_batches};
@@ -46,7 +49,15 @@ async fn load(store: &Store, staff_csv: &str, cases_csv: &str) -> casewatch::sto
         today: date("2026-11-25"),
     };
     let cases = import::parse_cases("cases.csv", cases_csv.as_bytes(), &ctx).unwrap();
-    store.import_cases(&cases, now()).await.unwrap()
+    let run = FeedRun::new(RunSource::Import, "cases.csv", now());
+    match store
+        .import_cases(&cases, Listing::Partial, Some(run), now())
+        .await
+        .unwrap()
+    {
+        CasesImported::Stored(summary) => summary,
+        refused => panic!("a partial import is never refused: {refused:?}"),
+    }
 }
 
 /// A server that refuses the connection is named at once (host and port,
@@ -184,7 +195,13 @@ async fn a_failed_import_leaves_nothing_behind(db: TestDb) {
                CORP-2,corporate,1,2026-11-03,Parks,bo.khan@example.org\n\
                NEW-2,corporate,1,2026-11-02,Parks,ghost@example.org\n";
     let cases = import::parse_cases("cases.csv", csv.as_bytes(), &ctx).unwrap();
-    assert!(store.import_cases(&cases, now()).await.is_err());
+    let run = FeedRun::new(RunSource::Import, "cases.csv", now());
+    assert!(
+        store
+            .import_cases(&cases, Listing::Partial, Some(run), now())
+            .await
+            .is_err()
+    );
     assert_eq!(store.stages().await.unwrap(), before);
 }
 
