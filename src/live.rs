@@ -67,6 +67,11 @@ impl Loaded {
             ),
             ("web.bind", old.web.bind == new.web.bind),
             ("schedule.poll", old.schedule.poll == new.schedule.poll),
+            ("feed.schedule", old.feed.schedule == new.feed.schedule),
+            (
+                "feed.kind",
+                old.feed.source.is_some() == new.feed.source.is_some(),
+            ),
             ("log.level", old.log.level == new.log.level),
             ("log.format", old.log.format == new.log.format),
         ]
