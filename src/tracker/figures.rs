@@ -92,6 +92,8 @@ pub struct Tracker {
     pub teams: BTreeMap<String, TeamFigures>,
     pub undelivered: Vec<Undelivered>,
     pub weeks: Vec<WeekPoint>,
+    /// When the case data was last refreshed (a feed run or an import).
+    pub data_refreshed: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// How many working days ahead counts as "due soon".
@@ -138,6 +140,7 @@ impl<'a> Builder<'a> {
                 teams: BTreeMap::new(),
                 undelivered: Vec::new(),
                 weeks,
+                data_refreshed: None,
             },
         }
     }

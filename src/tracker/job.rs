@@ -130,7 +130,9 @@ impl TrackerJob<'_> {
         // enough that a corrected address drops off.
         let since = as_of - Days::new(28);
         builder.undelivered(self.store.undelivered_since(since).await?);
-        Ok(builder.finish(details))
+        let mut tracker = builder.finish(details);
+        tracker.data_refreshed = self.store.last_refresh().await?;
+        Ok(tracker)
     }
 
     async fn email(

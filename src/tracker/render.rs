@@ -114,6 +114,13 @@ pub fn page(t: &Tracker) -> Page {
     Page {
         week: t.week.clone(),
         day: long_date(t.as_of),
+        data_refreshed: t.data_refreshed.map_or_else(
+            || "never".to_owned(),
+            |at| {
+                let (day, time) = crate::domain::london_time(at);
+                format!("{} at {}", long_date(day), time.format("%H:%M"))
+            },
+        ),
         headline: headline_lines(&t.headline, &t.last_week),
         overdue: listing(&t.overdue),
         due_soon: listing(&t.due_soon),

@@ -13,6 +13,9 @@ pub const HTML_ROWS: usize = 100;
 pub struct Page {
     pub week: String,
     pub day: String,
+    /// When the case data was last refreshed, e.g. "Friday 4 December
+    /// 2026 at 07:00", or "never".
+    pub data_refreshed: String,
     pub headline: Vec<HeadlineLine>,
     pub overdue: Listing,
     pub due_soon: Listing,
@@ -117,6 +120,7 @@ impl Page {
                 reply: "550 5.1.1 unknown".to_owned(),
             }],
             chart_svg: "<svg></svg>".to_owned(),
+            data_refreshed: "Monday 23 November 2026 at 07:00".to_owned(),
         }
     }
 }

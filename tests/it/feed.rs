@@ -191,7 +191,10 @@ on_both_backends!(
 /// the environment) and the database by environment variable.
 fn command_env(db: &TestDb, cases: &[&str], staff: &[&str]) -> Vec<(&'static str, String)> {
     let list = |argv: &[&str]| serde_json::to_string(argv).unwrap();
-    let settings = db.dir.path().join(format!("feed-{}.toml", fastrand::u32(..)));
+    let settings = db
+        .dir
+        .path()
+        .join(format!("feed-{}.toml", fastrand::u32(..)));
     std::fs::write(
         &settings,
         format!(

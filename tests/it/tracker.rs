@@ -121,6 +121,12 @@ async fn a_weeks_tracker_is_written_the_same_twice_and_reads_back(db: TestDb) {
         "{html}"
     );
     assert!(html.contains("no reason given"));
+    // The import by hand refreshed the data today.
+    let refreshed = format!(
+        "Case data last refreshed {} at ",
+        casewatch::format::long_date(casewatch::domain::today_in_london())
+    );
+    assert!(html.contains(&refreshed), "{html}");
 
     let mut book: Xlsx<_> = calamine::open_workbook(first.join("tracker-2026-W48.xlsx")).unwrap();
     assert_eq!(
