@@ -42,6 +42,7 @@ pub mod cli;
 pub mod daemon;
 pub mod demo;
 pub mod domain;
+pub mod feed;
 pub mod format;
 pub mod import;
 pub mod links;
