@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod daemon;
+mod feed_sql;
 mod helpers;
 mod mail;
 mod remind;
