@@ -36,8 +36,8 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::mysql::{MySqlConnectOptions, MySqlDatabaseError};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{
-    AssertSqlSafe, Column, ColumnIndex, Connection, Decode, Either, Executor, MySqlConnection,
-    PgConnection, Row, SqlSafeStr, SqlStr, Statement, ValueRef,
+    AssertSqlSafe, Column, ColumnIndex, ConnectOptions, Connection, Decode, Either, Executor,
+    MySqlConnection, PgConnection, Row, SqlSafeStr, SqlStr, Statement, ValueRef,
 };
 
 /// The longest wait for the server to accept a connection (less when the
@@ -49,6 +49,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// margin lets its message arrive, and the backstop catches what it does
 /// not time (a MySQL statement that is not a `SELECT`, a stalled network).
 const BACKSTOP_GRACE: Duration = Duration::from_secs(5);
+
+/// The longest statement time-out asked of a server: their own limits are
+/// far below a `Duration`'s (PostgreSQL's is 2^31 ms, about 24 days).
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A query's result read as text: its column names, and each row's cells in
 /// column order (NULL read as an empty cell).
@@ -141,7 +145,7 @@ pub async fn fetch(
     timeout: Duration,
 ) -> Result<Extract, SqlError> {
     // A zero time-out means "none" to both servers; never ask for that.
-    let timeout = timeout.max(Duration::from_millis(1));
+    let timeout = timeout.clamp(Duration::from_millis(1), MAX_TIMEOUT);
     let target = Target::parse(url)?;
     let server = target.server();
     let connect_limit = CONNECT_TIMEOUT.min(timeout);
@@ -174,6 +178,10 @@ pub async fn fetch(
 }
 
 /// The database a URL names, with the options casewatch needs.
+///
+/// sqlx's statement logging is off: it would warn of a "slow statement",
+/// with the whole query, on every run whose extract takes over a second,
+/// which a complete one does; the time-out is what bounds a slow query.
 enum Target {
     Postgres(PgConnectOptions),
     MySql(MySqlConnectOptions),
@@ -185,7 +193,13 @@ impl Target {
         let parsed = url::Url::parse(text).map_err(SqlError::NotUrl)?;
         match parsed.scheme() {
             "postgres" | "postgresql" => PgConnectOptions::from_str(text)
-                .map(|options| Self::Postgres(options.application_name("casewatch")))
+                .map(|options| {
+                    Self::Postgres(
+                        options
+                            .application_name("casewatch")
+                            .disable_statement_logging(),
+                    )
+                })
                 .map_err(SqlError::BadUrl),
             "mysql" | "mariadb" => MySqlConnectOptions::from_str(text)
                 .map(|options| {
@@ -198,7 +212,8 @@ impl Target {
                             // sqlx sets the session to UTC by default; keep the
                             // server's zone, as the admin's client sees it (MySQL
                             // servers often lack the named zones to set London).
-                            .timezone(None),
+                            .timezone(None)
+                            .disable_statement_logging(),
                     )
                 })
                 .map_err(SqlError::BadUrl),

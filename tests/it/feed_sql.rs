@@ -430,6 +430,34 @@ async fn a_server_that_is_down_is_named_without_the_password() {
 }
 
 #[tokio::test]
+async fn a_server_that_never_answers_is_given_up() {
+    // Accepts connections and says nothing: both clients wait for the
+    // server's first word, so only the connect time-out ends the wait.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let server = format!("127.0.0.1:{port}/x");
+    for scheme in ["postgres", "mysql"] {
+        let error = unreachable(&format!("{scheme}://u:SeCrEt@{server}"), &server).await;
+        assert!(
+            matches!(error, SqlError::ConnectTimedOut { .. }),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().contains("no answer within 2 s"),
+            "{error}"
+        );
+        assert!(error.is_transient(), "{error}");
+    }
+    held.abort();
+}
+
+#[tokio::test]
 async fn a_wrong_password_is_not_repeated_and_not_transient() {
     // The test server lets root in without a password, so any is wrong.
     let base = mysql_url();
