@@ -5,6 +5,10 @@
 #   - PostgreSQL on 127.0.0.1:5432, user postgres, trust authentication
 #     (installed if absent, started if down; skipped when
 #     CASEWATCH_TEST_POSTGRES names another server);
+#   - MariaDB on 127.0.0.1:3306, user root with an empty password over TCP,
+#     database `test` (the feed's sql tests; installed if absent, started
+#     if down, root let in over TCP if it is not; skipped when
+#     CASEWATCH_TEST_MYSQL names another MySQL or MariaDB server);
 #   - Chromium and chromedriver (the browser tests);
 #   - libfaketime (the daemon tests that set the clock);
 #   - python3 with venv (the tests build an aiosmtpd environment from PyPI
@@ -73,6 +77,20 @@ elif ! command -v psql > /dev/null; then
     wanted+=(postgresql-client) # to check that the tests can log in
 fi
 
+# Whether anything listens on MariaDB's port (the client may be missing).
+mariadb_listening() {
+    (exec 3<> /dev/tcp/127.0.0.1/3306) 2> /dev/null
+}
+
+own_mariadb=true
+if [ -n "${CASEWATCH_TEST_MYSQL:-}" ]; then
+    own_mariadb=false # the tests use the server it names
+elif ! mariadb_listening && ! [ -x /usr/sbin/mariadbd ] && ! [ -x /usr/sbin/mysqld ]; then
+    wanted+=(mariadb-server)
+elif ! command -v mariadb > /dev/null && ! command -v mysql > /dev/null; then
+    wanted+=(mariadb-client) # to check that the tests can log in
+fi
+
 if [ "${#wanted[@]}" -gt 0 ]; then
     install "${wanted[@]}"
 fi
@@ -81,6 +99,36 @@ faketime_library || fail "libfaketime.so.1 is still missing after installing fak
 python_venv || fail "python3 cannot make a virtual environment (python3 -m venv)"
 [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] \
     || fail "/usr/bin/chromium or /usr/bin/chromedriver is still missing"
+
+if $own_mariadb; then
+    if ! mariadb_listening; then
+        say "starting MariaDB"
+        # `service` runs the unit under systemd and the init script without it.
+        service mariadb start > /dev/null 2>&1 \
+            || fail "cannot start MariaDB (service mariadb start; see /var/log/mysql)"
+        for _ in $(seq 1 30); do
+            mariadb_listening && break
+            sleep 1
+        done
+        mariadb_listening || fail "MariaDB started but does not answer on 127.0.0.1:3306"
+    fi
+    client=$(command -v mariadb || command -v mysql)
+    # As the tests log in: over TCP, as root, no password, into `test`.
+    # --no-defaults, so that no ~/.my.cnf supplies a password the tests lack.
+    mariadb_connects() {
+        "$client" --no-defaults --protocol=TCP -h 127.0.0.1 -P 3306 -u root \
+            --connect-timeout=5 -D test -e 'SELECT 1' > /dev/null 2>&1
+    }
+    if ! mariadb_connects; then
+        # Debian's root logs in only through the socket as the system's root
+        # (unix_socket); keep that and add an empty password, and the database.
+        [ "$(id -u)" = 0 ] || fail "root cannot log in to MariaDB on 127.0.0.1:3306 without a password into database test; run this script as root to allow it"
+        say "letting MariaDB's root log in over TCP without a password, and creating database test"
+        "$client" -u root -e "ALTER USER root@localhost IDENTIFIED VIA mysql_native_password USING PASSWORD('') OR unix_socket; CREATE DATABASE IF NOT EXISTS test" \
+            || fail "cannot change MariaDB's root user (as the system's root, through the socket)"
+        mariadb_connects || fail "MariaDB's root still cannot log in over 127.0.0.1:3306 without a password into database test"
+    fi
+fi
 
 $own_postgres || exit 0
 

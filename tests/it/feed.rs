@@ -398,3 +398,84 @@ on_both_backends!(
     a_complete_extract_closes_what_left_the_case_system,
     stale_data_holds_back_overdue_notices,
 );
+
+/// A settings file for a sql feed on `url`, and the database by variable.
+fn sql_env(db: &TestDb, url: &str) -> Vec<(&'static str, String)> {
+    let settings = db.dir.path().join("feed-sql.toml");
+    std::fs::write(
+        &settings,
+        "[feed]\nkind = \"sql\"\n\
+         staff_query = \"SELECT email, name, team, escalation AS escalation_email FROM staff\"\n\
+         cases_query = \"SELECT ref AS reference, kind, stage, received AS received_on, team, manager AS manager_email FROM cases ORDER BY ref\"\n\
+         timeout_seconds = 5\n",
+    )
+    .unwrap();
+    vec![
+        ("CASEWATCH__DATABASE__URL", db.url()),
+        ("CASEWATCH_CONFIG", settings.display().to_string()),
+        ("CASEWATCH__FEED__URL", url.to_owned()),
+    ]
+}
+
+/// A second PostgreSQL database stands in as the case system's reporting
+/// database: its rows are imported, a bad value is named by row and
+/// column; when it is down the run fails, is tried again, and once the
+/// data is older than feed.max_age_hours overdue notices are held back.
+#[tokio::test]
+async fn a_sql_feed_reads_the_reporting_database_and_survives_it_going_down() {
+    use sqlx::Connection;
+    let db = TestDb::sqlite().await;
+    let source = TestDb::postgres().await;
+    let mut conn = sqlx::PgConnection::connect(&source.url()).await.unwrap();
+    for statement in [
+        "CREATE TABLE staff (email text, name text, team text, escalation text)",
+        "INSERT INTO staff VALUES ('bo.khan@example.org', 'Bo Khan', 'Parks', NULL)",
+        "CREATE TABLE cases (ref text, kind text, stage int, received date, team text, manager text)",
+        "INSERT INTO cases VALUES ('CORP-2', 'corporate', 1, '2026-11-02', 'Parks', 'bo.khan@example.org'),
+                                  ('CORP-7', 'corporate', 1, NULL, 'Parks', 'bo.khan@example.org')",
+    ] {
+        sqlx::query(statement).execute(&mut conn).await.unwrap();
+    }
+    let dir = db.dir.path();
+    let env = sql_env(&db, &source.url());
+    let out = run(dir, &env, &["feed", "run", "--as-of", "2026-11-25"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("feed.cases_query:2: received_on:"),
+        "{}",
+        stdout(&out)
+    );
+    sqlx::query("UPDATE cases SET received = '2026-11-03' WHERE ref = 'CORP-7'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let out = run(dir, &env, &["feed", "run", "--as-of", "2026-11-25"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("feed.cases_query: imported 2 row(s): 2 new"),
+        "{}",
+        stdout(&out)
+    );
+
+    // The server goes away (a port nothing listens on): the run fails,
+    // naming the server but never the password, and is tried again.
+    let down = sql_env(&db, "postgres://reader:s3cret-pw@127.0.0.1:1/cases");
+    for _ in 0..2 {
+        let out = run(dir, &down, &["feed", "run", "--as-of", "2026-11-26"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let said = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            said.contains("127.0.0.1:1") && !said.contains("s3cret-pw"),
+            "{said}"
+        );
+    }
+    let runs = outcomes(&status(dir, &down));
+    assert_eq!(
+        runs.iter().map(|(_, o)| o.as_str()).collect::<Vec<_>>(),
+        ["failed", "failed", "imported", "rejected"]
+    );
+    // Monday 30th: still down, the data from the 25th is stale.
+    let out = run(dir, &down, &["poll", "--once", "--as-of", "2026-11-30"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("held back"), "{}", stdout(&out));
+}

@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod daemon;
 mod feed;
+mod feed_sql;
 mod helpers;
 mod mail;
 mod remind;
