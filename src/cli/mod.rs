@@ -23,7 +23,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::calendar::{Calendar, Division, parse_govuk_json};
 use crate::daemon::{Daemon, StartError};
 use crate::domain::{parse_date, today_in_london};
-use crate::import::{self, CaseContext, ImportError};
+use crate::import::{self, CaseContext, ImportError, ReadAs};
 use crate::settings::{CalendarSettings, Settings, settings_file};
 use crate::store::{ImportCounts, Store};
 use crate::{demo, telemetry};
@@ -581,10 +581,19 @@ fn counts(what: &str, c: ImportCounts) -> String {
     )
 }
 
+/// A file not in UTF-8 with commas was read all the same: say how, so a
+/// wrong guess shows.
+fn say_how_read(name: &str, read_as: ReadAs) {
+    if let Some(note) = read_as.note() {
+        println!("{name}: {note}");
+    }
+}
+
 async fn import_staff_file(store: &Store, path: &Path) -> Result<(), Failure> {
     let name = path.display().to_string();
     let staff = import::parse_staff(&name, open_input(path)?).map_err(|e| refused(path, e))?;
-    let c = store.import_staff(&staff, Utc::now()).await?;
+    say_how_read(&name, staff.read_as);
+    let c = store.import_staff(&staff.records, Utc::now()).await?;
     println!("{name}: {}", counts("staff", c));
     Ok(())
 }
@@ -605,7 +614,8 @@ async fn import_cases_file(
     };
     let cases =
         import::parse_cases(&name, open_input(path)?, &ctx).map_err(|e| refused(path, e))?;
-    let s = store.import_cases(&cases, Utc::now()).await?;
+    say_how_read(&name, cases.read_as);
+    let s = store.import_cases(&cases.records, Utc::now()).await?;
     println!(
         "{name}: {}; {}; {} delay reason(s) added",
         counts("cases", s.cases),

@@ -35,7 +35,9 @@ fn settings() -> Settings {
 }
 
 async fn load(store: &Store, staff_csv: &str, cases_csv: &str) -> casewatch::store::ImportSummary {
-    let staff = import::parse_staff("staff.csv", staff_csv.as_bytes()).unwrap();
+    let staff = import::parse_staff("staff.csv", staff_csv.as_bytes())
+        .unwrap()
+        .records;
     store.import_staff(&staff, now()).await.unwrap();
     let settings = settings();
     let managers = store.staff_emails().await.unwrap();
@@ -45,7 +47,9 @@ async fn load(store: &Store, staff_csv: &str, cases_csv: &str) -> casewatch::sto
         reasons: &settings.delay_reasons,
         today: date("2026-11-25"),
     };
-    let cases = import::parse_cases("cases.csv", cases_csv.as_bytes(), &ctx).unwrap();
+    let cases = import::parse_cases("cases.csv", cases_csv.as_bytes(), &ctx)
+        .unwrap()
+        .records;
     store.import_cases(&cases, now()).await.unwrap()
 }
 
@@ -151,7 +155,8 @@ async fn imports_are_idempotent_and_count_changes(db: TestDb) {
         "staff.csv",
         STAFF_CSV.replace("Bo Khan", "Bo Khan-Smith").as_bytes(),
     )
-    .unwrap();
+    .unwrap()
+    .records;
     let counts = store.import_staff(&staff, now()).await.unwrap();
     assert_eq!(
         counts,
@@ -183,7 +188,9 @@ async fn a_failed_import_leaves_nothing_behind(db: TestDb) {
                NEW-1,corporate,1,2026-11-02,Parks,bo.khan@example.org\n\
                CORP-2,corporate,1,2026-11-03,Parks,bo.khan@example.org\n\
                NEW-2,corporate,1,2026-11-02,Parks,ghost@example.org\n";
-    let cases = import::parse_cases("cases.csv", csv.as_bytes(), &ctx).unwrap();
+    let cases = import::parse_cases("cases.csv", csv.as_bytes(), &ctx)
+        .unwrap()
+        .records;
     assert!(store.import_cases(&cases, now()).await.is_err());
     assert_eq!(store.stages().await.unwrap(), before);
 }
