@@ -44,6 +44,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Log progress at info level, as `run` does (other commands log only warnings and errors unless log.level or RUST_LOG is set).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -360,7 +364,14 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         println!("# settings file: {source}\n{}", settings.to_toml());
         return Ok(());
     }
-    telemetry::init(&settings.log);
+    // A one-shot command's output stands alone, with no progress lines
+    // after it; the service logs what it does.
+    let unset = if cli.verbose || matches!(cli.command, Command::Run) {
+        "info"
+    } else {
+        "warn"
+    };
+    telemetry::init(&settings.log, unset);
     // The daemon serves the web form while it polls and sends, on as many
     // threads as there are cores. A one-shot command does one thing at a
     // time: on one thread, each event is handled where it arrives, not
@@ -489,9 +500,8 @@ async fn dispatch(
             calendar,
             format,
         }) => {
-            let store = Store::open(&settings.database).await?;
             let division = calendar.unwrap_or(settings.calendar.division);
-            let calendar = store.calendar(&settings.calendar, division).await?;
+            let calendar = calendar_in_force(&settings, division).await?;
             let year = year.unwrap_or_else(|| today_in_london().year());
             print!(
                 "{}",
@@ -512,10 +522,8 @@ async fn calendar_query(
     streamed: bool,
     division: Option<Division>,
 ) -> Result<(), Failure> {
-    let store = Store::open(&settings.database).await?;
     let division = division.unwrap_or(settings.calendar.division);
-    let calendar = store.calendar(&settings.calendar, division).await?;
-    store.close().await;
+    let calendar = calendar_in_force(settings, division).await?;
     match args {
         Some((first, second)) if !streamed => {
             let answer = batch
@@ -543,6 +551,17 @@ async fn calendar_query(
             }
         }
     }
+}
+
+/// The calendar with the holidays imported into the database, when there
+/// is a database; these commands never create one.
+async fn calendar_in_force(settings: &Settings, division: Division) -> Result<Calendar, Failure> {
+    let Some(store) = Store::open_existing(&settings.database).await? else {
+        return Ok(Calendar::new(division, &settings.calendar.closure_days()));
+    };
+    let calendar = store.calendar(&settings.calendar, division).await;
+    store.close().await;
+    Ok(calendar?)
 }
 
 async fn migrate(settings: &Settings) -> Result<(), Failure> {
