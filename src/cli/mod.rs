@@ -14,6 +14,7 @@ mod workdays;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
@@ -348,8 +349,16 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
-/// Runs one command to the end.
+/// Runs one command to the end. A command whose output is closed by its
+/// reader (`| head`) stops there and succeeds.
 pub fn run(cli: Cli) -> Result<(), Failure> {
+    match run_command(cli) {
+        Err(failure) if reader_gone(&failure) => Ok(()),
+        result => result,
+    }
+}
+
+fn run_command(cli: Cli) -> Result<(), Failure> {
     let file = settings_file(
         cli.config,
         std::env::var_os("CASEWATCH_CONFIG").map(PathBuf::from),
@@ -361,7 +370,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             || "none (built-in defaults)".to_owned(),
             |f| f.display().to_string(),
         );
-        println!("# settings file: {source}\n{}", settings.to_toml());
+        writeln!(out(), "# settings file: {source}\n{}", settings.to_toml())?;
         return Ok(());
     }
     // A one-shot command's output stands alone, with no progress lines
@@ -386,6 +395,29 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(dispatch(cli.command, settings, file))
+}
+
+/// Standard output for a command's results. Written with `writeln!` and
+/// `?`, never `println!`, which panics when the reader has gone
+/// (`casewatch cases | head`); `run` ends such a command quietly.
+fn out() -> std::io::StdoutLock<'static> {
+    std::io::stdout().lock()
+}
+
+/// Whether `failure` is only that standard output was closed by its
+/// reader: then, as Unix tools do, the command has nothing left to do and
+/// ends without a word.
+fn reader_gone(failure: &Failure) -> bool {
+    failure.error.chain().any(|e| {
+        let io = e.downcast_ref::<std::io::Error>().or_else(|| {
+            // csv's errors do not give their cause as a source.
+            match e.downcast_ref::<csv::Error>()?.kind() {
+                csv::ErrorKind::Io(io) => Some(io),
+                _ => None,
+            }
+        });
+        io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Runs `command`; `file` is the settings file `settings` came from, which
@@ -423,7 +455,7 @@ async fn dispatch(
                 calendar: &calendar,
             };
             let stages = store.stages().await?;
-            print!("{}", cases::render(&stages, &view, format)?);
+            write!(out(), "{}", cases::render(&stages, &view, format)?)?;
             Ok(())
         }
         Command::Deadline {
@@ -503,10 +535,11 @@ async fn dispatch(
             let division = calendar.unwrap_or(settings.calendar.division);
             let calendar = calendar_in_force(&settings, division).await?;
             let year = year.unwrap_or_else(|| today_in_london().year());
-            print!(
+            write!(
+                out(),
                 "{}",
                 holidays::render(&calendar.days_in_force(year), format)?
-            );
+            )?;
             Ok(())
         }
         Command::Demo { dir, as_of } => run_demo(&dir, as_of.unwrap_or_else(today_in_london)).await,
@@ -529,7 +562,7 @@ async fn calendar_query(
             let answer = batch
                 .answer(&calendar, &first, &second)
                 .map_err(|problem| Failure::bad_input(anyhow!(problem)))?;
-            println!("{answer}");
+            writeln!(out(), "{answer}")?;
             Ok(())
         }
         _ => {
@@ -567,13 +600,14 @@ async fn calendar_in_force(settings: &Settings, division: Division) -> Result<Ca
 async fn migrate(settings: &Settings) -> Result<(), Failure> {
     let store = Store::connect(&settings.database).await?;
     let report = store.migrate().await?;
-    println!(
+    writeln!(
+        out(),
         "{} database {} is up to date: {} migration(s) applied now, {} in all",
         store.backend(),
         settings.database.url,
         report.applied_now - report.applied_before,
         report.applied_now
-    );
+    )?;
     Ok(())
 }
 
@@ -602,18 +636,19 @@ fn counts(what: &str, c: ImportCounts) -> String {
 
 /// A file not in UTF-8 with commas was read all the same: say how, so a
 /// wrong guess shows.
-fn say_how_read(name: &str, read_as: ReadAs) {
-    if let Some(note) = read_as.note() {
-        println!("{name}: {note}");
+fn say_how_read(name: &str, read_as: ReadAs) -> std::io::Result<()> {
+    match read_as.note() {
+        Some(note) => writeln!(out(), "{name}: {note}"),
+        None => Ok(()),
     }
 }
 
 async fn import_staff_file(store: &Store, path: &Path) -> Result<(), Failure> {
     let name = path.display().to_string();
     let staff = import::parse_staff(&name, open_input(path)?).map_err(|e| refused(path, e))?;
-    say_how_read(&name, staff.read_as);
+    say_how_read(&name, staff.read_as)?;
     let c = store.import_staff(&staff.records, Utc::now()).await?;
-    println!("{name}: {}", counts("staff", c));
+    writeln!(out(), "{name}: {}", counts("staff", c))?;
     Ok(())
 }
 
@@ -633,14 +668,15 @@ async fn import_cases_file(
     };
     let cases =
         import::parse_cases(&name, open_input(path)?, &ctx).map_err(|e| refused(path, e))?;
-    say_how_read(&name, cases.read_as);
+    say_how_read(&name, cases.read_as)?;
     let s = store.import_cases(&cases.records, Utc::now()).await?;
-    println!(
+    writeln!(
+        out(),
         "{name}: {}; {}; {} delay reason(s) added",
         counts("cases", s.cases),
         counts("stages", s.stages),
         s.reasons_added
-    );
+    )?;
     Ok(())
 }
 
@@ -667,16 +703,17 @@ async fn import_holidays_file(store: &Store, path: &Path) -> Result<(), Failure>
     {
         let after = store.calendar(&plain, import.division).await?;
         let changes = holidays::changes(before, &after, &import.years);
-        println!(
+        writeln!(
+            out(),
             "{name}: {}: {} day(s) stored for {}-{}; {} change(s) to the days in force",
             import.division,
             import.days,
             import.years.first().unwrap_or(&0),
             import.years.last().unwrap_or(&0),
             changes.len()
-        );
+        )?;
         for line in changes {
-            println!("  {line}");
+            writeln!(out(), "  {line}")?;
         }
     }
     Ok(())
@@ -695,7 +732,8 @@ async fn run_demo(dir: &Path, today: NaiveDate) -> Result<(), Failure> {
         .rev()
         .find(|d| calendar.is_working_day(*d).unwrap_or(true))
         .unwrap_or(today);
-    println!(
+    writeln!(
+        out(),
         "\nThe demo is ready in {dir}. Try:\n  \
          casewatch --config {settings} cases --open --as-of {today}\n  \
          casewatch --config {settings} poll --once --as-of {working_day}\n  \
@@ -705,6 +743,6 @@ async fn run_demo(dir: &Path, today: NaiveDate) -> Result<(), Failure> {
         settings = files.settings.display(),
         mail = settings.mail.dir.display(),
         trackers = settings.tracker.dir.display(),
-    );
+    )?;
     Ok(())
 }
