@@ -45,7 +45,7 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Log progress at info level, as `run` does (other commands log only warnings and errors unless log.level or RUST_LOG is set).
+    /// Log progress at info level, as `run` does; otherwise commands log only warnings and errors (unless log.level or RUST_LOG is set).
     #[arg(short, long, global = true)]
     pub verbose: bool,
 

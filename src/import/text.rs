@@ -136,8 +136,13 @@ fn utf8(bytes: &[u8], had_bom: bool) -> Result<Decoded<'_>, Refusal> {
                 Err((
                     line,
                     format!(
-                        "byte 0x{byte:02X} is not UTF-8, but the file has UTF-8 text \
-                         elsewhere: its encoding is mixed up; {SAVE_AS}"
+                        "byte 0x{byte:02X} is not UTF-8, but the file is UTF-8 elsewhere \
+                         ({}): its encoding is mixed up; {SAVE_AS}",
+                        if had_bom {
+                            "it begins with UTF-8's byte-order mark"
+                        } else {
+                            "in other text"
+                        }
                     ),
                 ))
             } else {

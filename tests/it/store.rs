@@ -18,6 +18,7 @@ on_both_backends!(
     reminders_are_recorded_once_and_linked_to_one_message,
     a_batch_that_lost_a_race_keeps_only_its_own,
     unsent_reminders_come_in_batches_of_whole_recipients,
+    open_existing_creates_nothing,
 );
 
 fn now() -> DateTime<Utc> {
@@ -419,4 +420,26 @@ fn message(recipient: &str, reminder_ids: Vec<i64>) -> NewMessage {
         ics: None,
         reminder_ids,
     }
+}
+
+/// `open_existing` gives no store, and makes no file or folder, where
+/// there is no SQLite database yet; once there is one (and always on
+/// PostgreSQL) it opens it, schema brought up to date.
+async fn open_existing_creates_nothing(db: TestDb) {
+    let file = match &db.settings.url {
+        DatabaseUrl::Sqlite(path) => Some(path.clone()),
+        DatabaseUrl::Postgres(_) => None,
+    };
+    let first = Store::open_existing(&db.settings).await.unwrap();
+    if let Some(file) = &file {
+        assert!(first.is_none());
+        assert!(!file.parent().unwrap().exists(), "a folder was made");
+    }
+    db.store().await.close().await;
+    let store = Store::open_existing(&db.settings).await.unwrap().unwrap();
+    let staff = import::parse_staff("staff.csv", STAFF_CSV.as_bytes())
+        .unwrap()
+        .records;
+    let counts = store.import_staff(&staff, now()).await.unwrap();
+    assert_eq!(counts.inserted, staff.len());
 }
