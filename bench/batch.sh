@@ -11,8 +11,8 @@ runs=3
 
 workdir="$(mktemp -d)"
 trap 'rm -rf "$workdir"' EXIT
-# The command reads imported holidays from the store: keep its database in
-# the scratch folder, not in the clone.
+# The command reads imported holidays from the store when there is one (it
+# creates none): look for it in the scratch folder, not in the clone.
 export CASEWATCH__DATA_DIR="$workdir/data"
 
 echo "building casewatch (release)"

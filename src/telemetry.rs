@@ -7,12 +7,13 @@ use tracing_subscriber::EnvFilter;
 
 use crate::settings::{LogFormat, LogSettings};
 
-/// Installs the global subscriber. `RUST_LOG`, when set, wins over the settings.
+/// Installs the global subscriber. `RUST_LOG`, when set, wins over the
+/// settings; `unset` is the level when `log.level` is not set either.
 /// Calling it twice (as tests may) keeps the first subscriber.
-pub fn init(settings: &LogSettings) {
+pub fn init(settings: &LogSettings, unset: &str) {
     let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(quiet_dependencies(&settings.level)))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+        .or_else(|_| EnvFilter::try_new(quiet_dependencies(settings.filter(unset))))
+        .unwrap_or_else(|_| EnvFilter::new(unset));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

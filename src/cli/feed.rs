@@ -3,7 +3,9 @@
 use anyhow::anyhow;
 use chrono::{NaiveDate, Utc};
 
-use super::{Failure, Format, table};
+use std::io::Write;
+
+use super::{Failure, Format, out, table};
 use crate::domain::{london_instant, london_time};
 use crate::feed::{Feed, FeedError};
 use crate::settings::Settings;
@@ -36,10 +38,10 @@ pub(super) async fn run(
     store.close().await;
     let mut bad = 0;
     for run in &runs {
-        println!("{}", summary(run, dry_run));
+        writeln!(out(), "{}", summary(run, dry_run))?;
         if let Some(message) = &run.message {
             for line in message.lines() {
-                println!("  {line}");
+                writeln!(out(), "  {line}")?;
             }
         }
         bad += usize::from(!matches!(
@@ -48,7 +50,7 @@ pub(super) async fn run(
         ));
     }
     if dry_run {
-        println!("dry run: nothing was stored, moved or e-mailed");
+        writeln!(out(), "dry run: nothing was stored, moved or e-mailed")?;
     }
     match bad {
         0 => Ok(()),
@@ -85,13 +87,14 @@ pub(super) async fn status(settings: &Settings, limit: u32, format: Format) -> R
     match format {
         Format::Json => {
             let out = serde_json::json!({ "last_refresh": last, "runs": runs });
-            println!("{out}");
+            writeln!(super::out(), "{out}")?;
         }
         Format::Table | Format::Csv => {
             let last = last.map_or_else(|| "never".to_owned(), london);
-            println!("data last refreshed: {last}");
+            writeln!(out(), "data last refreshed: {last}")?;
             let rows: Vec<[String; 8]> = runs.iter().map(row).collect();
-            print!(
+            write!(
+                out(),
                 "{}",
                 table::render(
                     [
@@ -99,7 +102,7 @@ pub(super) async fn status(settings: &Settings, limit: u32, format: Format) -> R
                     ],
                     &rows
                 )
-            );
+            )?;
         }
     }
     Ok(())

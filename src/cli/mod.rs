@@ -15,6 +15,7 @@ mod workdays;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
@@ -24,7 +25,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::calendar::{Calendar, Division, parse_govuk_json};
 use crate::daemon::{Daemon, StartError};
 use crate::domain::{parse_date, today_in_london};
-use crate::import::{self, CaseContext, ImportError};
+use crate::import::{self, CaseContext, ImportError, ReadAs};
 use crate::settings::{CalendarSettings, Settings, settings_file};
 use crate::store::{CasesImported, FeedRun, ImportCounts, Listing, RunSource, Store};
 use crate::{demo, telemetry};
@@ -44,6 +45,10 @@ pub struct Cli {
     /// Settings file (default: $CASEWATCH_CONFIG, else /etc/casewatch/casewatch.toml if it exists).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Log progress at info level, as `run` does; otherwise commands log only warnings and errors (unless log.level or RUST_LOG is set).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -377,8 +382,16 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
-/// Runs one command to the end.
+/// Runs one command to the end. A command whose output is closed by its
+/// reader (`| head`) stops there and succeeds.
 pub fn run(cli: Cli) -> Result<(), Failure> {
+    match run_command(cli) {
+        Err(failure) if reader_gone(&failure) => Ok(()),
+        result => result,
+    }
+}
+
+fn run_command(cli: Cli) -> Result<(), Failure> {
     let file = settings_file(
         cli.config,
         std::env::var_os("CASEWATCH_CONFIG").map(PathBuf::from),
@@ -390,10 +403,17 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             || "none (built-in defaults)".to_owned(),
             |f| f.display().to_string(),
         );
-        println!("# settings file: {source}\n{}", settings.to_toml());
+        writeln!(out(), "# settings file: {source}\n{}", settings.to_toml())?;
         return Ok(());
     }
-    telemetry::init(&settings.log);
+    // A one-shot command's output stands alone, with no progress lines
+    // after it; the service logs what it does.
+    let unset = if cli.verbose || matches!(cli.command, Command::Run) {
+        "info"
+    } else {
+        "warn"
+    };
+    telemetry::init(&settings.log, unset);
     // The daemon serves the web form while it polls and sends, on as many
     // threads as there are cores. A one-shot command does one thing at a
     // time: on one thread, each event is handled where it arrives, not
@@ -408,6 +428,29 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(dispatch(cli.command, settings, file))
+}
+
+/// Standard output for a command's results. Written with `writeln!` and
+/// `?`, never `println!`, which panics when the reader has gone
+/// (`casewatch cases | head`); `run` ends such a command quietly.
+fn out() -> std::io::StdoutLock<'static> {
+    std::io::stdout().lock()
+}
+
+/// Whether `failure` is only that standard output was closed by its
+/// reader: then, as Unix tools do, the command has nothing left to do and
+/// ends without a word.
+fn reader_gone(failure: &Failure) -> bool {
+    failure.error.chain().any(|e| {
+        let io = e.downcast_ref::<std::io::Error>().or_else(|| {
+            // csv's errors do not give their cause as a source.
+            match e.downcast_ref::<csv::Error>()?.kind() {
+                csv::ErrorKind::Io(io) => Some(io),
+                _ => None,
+            }
+        });
+        io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Runs `command`; `file` is the settings file `settings` came from, which
@@ -445,7 +488,7 @@ async fn dispatch(
                 calendar: &calendar,
             };
             let stages = store.stages().await?;
-            print!("{}", cases::render(&stages, &view, format)?);
+            write!(out(), "{}", cases::render(&stages, &view, format)?)?;
             Ok(())
         }
         Command::Deadline {
@@ -522,14 +565,14 @@ async fn dispatch(
             calendar,
             format,
         }) => {
-            let store = Store::open(&settings.database).await?;
             let division = calendar.unwrap_or(settings.calendar.division);
-            let calendar = store.calendar(&settings.calendar, division).await?;
+            let calendar = calendar_in_force(&settings, division).await?;
             let year = year.unwrap_or_else(|| today_in_london().year());
-            print!(
+            write!(
+                out(),
                 "{}",
                 holidays::render(&calendar.days_in_force(year), format)?
-            );
+            )?;
             Ok(())
         }
         Command::Feed(FeedCommand::Run { dry_run, as_of }) => {
@@ -551,16 +594,14 @@ async fn calendar_query(
     streamed: bool,
     division: Option<Division>,
 ) -> Result<(), Failure> {
-    let store = Store::open(&settings.database).await?;
     let division = division.unwrap_or(settings.calendar.division);
-    let calendar = store.calendar(&settings.calendar, division).await?;
-    store.close().await;
+    let calendar = calendar_in_force(settings, division).await?;
     match args {
         Some((first, second)) if !streamed => {
             let answer = batch
                 .answer(&calendar, &first, &second)
                 .map_err(|problem| Failure::bad_input(anyhow!(problem)))?;
-            println!("{answer}");
+            writeln!(out(), "{answer}")?;
             Ok(())
         }
         _ => {
@@ -584,16 +625,28 @@ async fn calendar_query(
     }
 }
 
+/// The calendar with the holidays imported into the database, when there
+/// is a database; these commands never create one.
+async fn calendar_in_force(settings: &Settings, division: Division) -> Result<Calendar, Failure> {
+    let Some(store) = Store::open_existing(&settings.database).await? else {
+        return Ok(Calendar::new(division, &settings.calendar.closure_days()));
+    };
+    let calendar = store.calendar(&settings.calendar, division).await;
+    store.close().await;
+    Ok(calendar?)
+}
+
 async fn migrate(settings: &Settings) -> Result<(), Failure> {
     let store = Store::connect(&settings.database).await?;
     let report = store.migrate().await?;
-    println!(
+    writeln!(
+        out(),
         "{} database {} is up to date: {} migration(s) applied now, {} in all",
         store.backend(),
         settings.database.url,
         report.applied_now - report.applied_before,
         report.applied_now
-    );
+    )?;
     Ok(())
 }
 
@@ -620,11 +673,21 @@ fn counts(what: &str, c: ImportCounts) -> String {
     )
 }
 
+/// A file not in UTF-8 with commas was read all the same: say how, so a
+/// wrong guess shows.
+fn say_how_read(name: &str, read_as: ReadAs) -> std::io::Result<()> {
+    match read_as.note() {
+        Some(note) => writeln!(out(), "{name}: {note}"),
+        None => Ok(()),
+    }
+}
+
 async fn import_staff_file(store: &Store, path: &Path) -> Result<(), Failure> {
     let name = path.display().to_string();
     let staff = import::parse_staff(&name, open_input(path)?).map_err(|e| refused(path, e))?;
-    let c = store.import_staff(&staff, Utc::now()).await?;
-    println!("{name}: {}", counts("staff", c));
+    say_how_read(&name, staff.read_as)?;
+    let c = store.import_staff(&staff.records, Utc::now()).await?;
+    writeln!(out(), "{name}: {}", counts("staff", c))?;
     Ok(())
 }
 
@@ -648,10 +711,10 @@ async fn import_cases_file(
     // Recorded as a run, so that the tracker and `/healthz` know how old
     // the data is when cases come only by hand.
     let mut run = FeedRun::new(RunSource::Import, &name, now);
-    run.rows_read = cases.iter().map(|c| c.stages.len() as u64).sum();
+    run.rows_read = cases.records.iter().map(|c| c.stages.len() as u64).sum();
     run.refreshed_at = Some(now);
     let CasesImported::Stored(s) = store
-        .import_cases(&cases, Listing::Partial, Some(run), now)
+        .import_cases(&cases.records, Listing::Partial, Some(run), now)
         .await?
     else {
         // A partial listing closes nothing, so it is never refused.
@@ -659,12 +722,14 @@ async fn import_cases_file(
             "{name}: refused; nothing was imported"
         )));
     };
-    println!(
+    say_how_read(&name, cases.read_as)?;
+    writeln!(
+        out(),
         "{name}: {}; {}; {} delay reason(s) added",
         counts("cases", s.cases),
         counts("stages", s.stages),
         s.reasons_added
-    );
+    )?;
     Ok(())
 }
 
@@ -691,16 +756,17 @@ async fn import_holidays_file(store: &Store, path: &Path) -> Result<(), Failure>
     {
         let after = store.calendar(&plain, import.division).await?;
         let changes = holidays::changes(before, &after, &import.years);
-        println!(
+        writeln!(
+            out(),
             "{name}: {}: {} day(s) stored for {}-{}; {} change(s) to the days in force",
             import.division,
             import.days,
             import.years.first().unwrap_or(&0),
             import.years.last().unwrap_or(&0),
             changes.len()
-        );
+        )?;
         for line in changes {
-            println!("  {line}");
+            writeln!(out(), "  {line}")?;
         }
     }
     Ok(())
@@ -719,7 +785,8 @@ async fn run_demo(dir: &Path, today: NaiveDate) -> Result<(), Failure> {
         .rev()
         .find(|d| calendar.is_working_day(*d).unwrap_or(true))
         .unwrap_or(today);
-    println!(
+    writeln!(
+        out(),
         "\nThe demo is ready in {dir}. Try:\n  \
          casewatch --config {settings} cases --open --as-of {today}\n  \
          casewatch --config {settings} poll --once --as-of {working_day}\n  \
@@ -729,6 +796,6 @@ async fn run_demo(dir: &Path, today: NaiveDate) -> Result<(), Failure> {
         settings = files.settings.display(),
         mail = settings.mail.dir.display(),
         trackers = settings.tracker.dir.display(),
-    );
+    )?;
     Ok(())
 }

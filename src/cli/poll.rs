@@ -1,6 +1,8 @@
 //! `casewatch poll --once`: one poll and one drain of the outbox, by hand or
 //! from a timer, with `--as-of` to replay a day.
 
+use std::io::Write;
+
 use chrono::{NaiveDate, Utc};
 
 use super::Failure;
@@ -52,15 +54,19 @@ pub(super) async fn once(
                 m.cc.as_deref()
                     .map(|c| format!("Cc: {c}\n"))
                     .unwrap_or_default();
-            println!(
+            writeln!(
+                super::out(),
                 "To: {}\n{cc}Subject: {}\n\n{}\n",
-                m.recipient, m.subject, m.body_text
-            );
+                m.recipient,
+                m.subject,
+                m.body_text
+            )?;
         }
-        println!(
+        writeln!(
+            super::out(),
             "{today}: dry run: {} e-mail(s) would be queued; nothing was recorded",
             messages.len()
-        );
+        )?;
         return Ok(());
     }
     let polled = poll.run(now).await?;
@@ -71,12 +77,17 @@ pub(super) async fn once(
     let (_keep, never) = tokio::sync::watch::channel(false);
     let sent = sender.drain(&calendar, now, &never).await?;
     store.close().await;
-    println!(
+    writeln!(
+        super::out(),
         "{today}: {} open stage(s) checked, {} reminder(s) due, {} newly recorded, {} e-mail(s) queued",
-        polled.stages, polled.due, polled.recorded, polled.messages
-    );
+        polled.stages,
+        polled.due,
+        polled.recorded,
+        polled.messages
+    )?;
     if polled.held > 0 {
-        println!(
+        writeln!(
+            super::out(),
             "{} overdue notice(s) and escalation(s) held back: the case data is stale \
              (last refreshed {}; feed.max_age_hours is {})",
             polled.held,
@@ -88,32 +99,39 @@ pub(super) async fn once(
                 }
             ),
             settings.feed.max_age_hours
-        );
+        )?;
     }
     if polled.after_window {
-        println!(
+        writeln!(
+            super::out(),
             "the sending window closed at {}: nothing recorded until the next working day",
             settings.mail.window.end.format("%H:%M")
-        );
+        )?;
     }
     if sent.outside_window {
-        println!(
+        writeln!(
+            super::out(),
             "outside the sending window (working days {}-{}): queued e-mails wait for it",
             settings.mail.window.start.format("%H:%M"),
             settings.mail.window.end.format("%H:%M")
-        );
+        )?;
     } else {
-        println!(
+        writeln!(
+            super::out(),
             "{} sent, {} to retry, {} failed, {} expired",
-            sent.sent, sent.retrying, sent.failed, sent.expired
-        );
+            sent.sent,
+            sent.retrying,
+            sent.failed,
+            sent.expired
+        )?;
     }
     if let (held @ 1.., Some(until)) = (sent.held, sent.held_until) {
-        println!(
+        writeln!(
+            super::out(),
             "{held} e-mail(s) still claimed by another sender, which may have stopped: \
              taken over from {} (London time)",
             london_time(until).1.format("%H:%M:%S")
-        );
+        )?;
     }
     Ok(())
 }

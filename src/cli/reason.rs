@@ -1,6 +1,8 @@
 //! `casewatch reason`: a reason for a delay given by phone or e-mail,
 //! recorded by the complaints team.
 
+use std::io::Write;
+
 use anyhow::anyhow;
 use chrono::{NaiveDate, Utc};
 
@@ -60,11 +62,12 @@ pub(super) async fn record(settings: &Settings, given: Given) -> Result<(), Fail
     store.add_reason(&reason, Utc::now()).await?;
     let count = store.reasons_of(found.stage_id).await?.len();
     store.close().await;
-    println!(
+    writeln!(
+        super::out(),
         "{} stage {}: reason recorded ({}); {count} reason(s) on record",
         reference.as_str(),
         stage.number(),
         category.label
-    );
+    )?;
     Ok(())
 }

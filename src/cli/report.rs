@@ -2,6 +2,8 @@
 //! beside those of the period it is compared with (the same dates a year
 //! earlier), as Markdown or HTML tables or as JSON.
 
+use std::io::Write;
+
 use anyhow::{Context, anyhow};
 use chrono::NaiveDate;
 
@@ -71,7 +73,7 @@ pub(super) async fn run(
         (ReportFormat::Html, Some(templates)) => templates.render("report.html", &layout())?,
         _ => layout().markdown(),
     };
-    print!("{out}");
+    write!(super::out(), "{out}")?;
     Ok(())
 }
 

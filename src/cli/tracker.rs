@@ -1,5 +1,7 @@
 //! `casewatch tracker`: one week's tracker by hand.
 
+use std::io::Write;
+
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -37,12 +39,17 @@ pub(super) async fn make(
     let out = out.unwrap_or_else(|| settings.tracker.dir.clone());
     let made = job.make(day, &out, transport.as_ref()).await?;
     store.close().await;
-    println!("tracker {} (as of {}):", made.week, made.as_of);
+    writeln!(
+        super::out(),
+        "tracker {} (as of {}):",
+        made.week,
+        made.as_of
+    )?;
     for file in &made.files {
-        println!("  {}", file.display());
+        writeln!(super::out(), "  {}", file.display())?;
     }
     if !made.emailed_to.is_empty() {
-        println!("e-mailed to {}", made.emailed_to.join(", "));
+        writeln!(super::out(), "e-mailed to {}", made.emailed_to.join(", "))?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::io::{Read, Write};
 
 use crate::calendar::Calendar;
 use crate::domain::parse_date;
+use crate::import::csv_reader;
 use anyhow::Context;
 
 /// Which question a batch asks of each row.
@@ -72,17 +73,22 @@ pub(super) fn stream(
     output: impl Write,
     mut problems: impl Write,
 ) -> anyhow::Result<usize> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    // `csv_reader` numbers lines as an editor does, whatever the line endings.
+    let mut reader = csv_reader(csv::ReaderBuilder::new().flexible(true), input);
     let mut writer = csv::Writer::from_writer(output);
     writer.write_record(batch.header())?;
     let mut record = csv::StringRecord::new();
     let mut bad = 0;
     loop {
-        let line = reader.position().line();
-        match reader.read_record(&mut record) {
+        let read = reader.read_record(&mut record);
+        let position = match &read {
+            Ok(_) => record.position(),
+            Err(e) => e.position(),
+        };
+        let line = position.map_or(0, |p| reader.get_mut().record_line(p.byte()));
+        match read {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(line, csv::Position::line);
                 let first = record.get(0).unwrap_or("");
                 let second = record.get(1).unwrap_or("");
                 let answer = batch
@@ -97,7 +103,6 @@ pub(super) fn stream(
             }
             Err(e) => {
                 bad += 1;
-                let line = e.position().map_or(line, csv::Position::line);
                 writeln!(problems, "line {line}: {e}")?;
                 writer.write_record(["", "", ""])?;
             }

@@ -394,8 +394,10 @@ impl Feed<'_> {
             today,
         };
         match input {
-            Input::Csv(bytes) => import::parse_cases(name, bytes.as_slice(), &ctx),
-            Input::Rows(rows) => import::parse_cases_rows(name, rows.columns, rows.rows, &ctx),
+            Input::Csv(bytes) => {
+                import::parse_cases(name, bytes.as_slice(), &ctx).map(|p| p.records)
+            }
+            Input::Rows(rows) => import::parse_cases_rows(name, &rows.columns, rows.rows, &ctx),
         }
     }
 
@@ -531,8 +533,8 @@ impl Feed<'_> {
 
 fn parse_staff(name: &str, input: Input) -> Result<Vec<Staff>, ImportError> {
     match input {
-        Input::Csv(bytes) => import::parse_staff(name, bytes.as_slice()),
-        Input::Rows(rows) => import::parse_staff_rows(name, rows.columns, rows.rows),
+        Input::Csv(bytes) => import::parse_staff(name, bytes.as_slice()).map(|p| p.records),
+        Input::Rows(rows) => import::parse_staff_rows(name, &rows.columns, rows.rows),
     }
 }
 

@@ -23,7 +23,7 @@ fn cases(csv: &str) -> Result<Vec<CaseRecord>, ImportError> {
         reasons: &reasons,
         today: date("2026-11-25"),
     };
-    parse_cases("cases.csv", csv.as_bytes(), &ctx)
+    parse_cases("cases.csv", csv.as_bytes(), &ctx).map(|parsed| parsed.records)
 }
 
 fn problems(csv: &str) -> Vec<String> {
@@ -150,26 +150,6 @@ fn missing_columns_and_wrong_cell_counts_are_named() {
 }
 
 #[test]
-fn text_that_is_not_utf8_gets_advice() {
-    let mut bytes = format!("{HEADER}\nCS-1,statutory,1,2026-11-02,Caf").into_bytes();
-    bytes.extend_from_slice(b"\xe9,ann@example.org,,,,,,\n");
-    let managers = managers();
-    let timescales = Timescales::default();
-    let reasons = DelayReasons::default();
-    let ctx = CaseContext {
-        managers: &managers,
-        timescales: &timescales,
-        reasons: &reasons,
-        today: date("2026-11-25"),
-    };
-    let err = parse_cases("cases.csv", bytes.as_slice(), &ctx).unwrap_err();
-    assert!(
-        err.to_string().starts_with("cases.csv:2: is not UTF-8"),
-        "{err}"
-    );
-}
-
-#[test]
 fn stages_group_into_cases_and_the_latest_stage_holds_the_case() {
     let csv = format!(
         "{HEADER},delay_reason_category,delay_reason\n\
@@ -241,5 +221,147 @@ fn staff_rows_are_checked_whole() {
         "email,name,team\nann@example.org,Ann Lee,Fostering\n".as_bytes(),
     )
     .unwrap();
-    assert_eq!(ok[0].escalation_email, None);
+    assert_eq!(ok.records[0].escalation_email, None);
+    assert_eq!(ok.read_as, ReadAs::PLAIN);
+    assert_eq!(ok.read_as.note(), None);
+}
+
+/// `cases(csv)` for bytes, with how the file was read.
+fn cases_from(bytes: &[u8]) -> Result<Parsed<Vec<CaseRecord>>, ImportError> {
+    let managers = managers();
+    let timescales = Timescales::default();
+    let reasons = DelayReasons::default();
+    let ctx = CaseContext {
+        managers: &managers,
+        timescales: &timescales,
+        reasons: &reasons,
+        today: date("2026-11-25"),
+    };
+    parse_cases("cases.csv", bytes, &ctx)
+}
+
+/// Three good rows and a bad one after them, in `ending`'s line endings;
+/// the second row's learning runs over three lines.
+fn rows_then_a_bad_one(ending: &str) -> String {
+    [
+        HEADER,
+        "CS-1,statutory,1,2026-11-02,Fostering,ann@example.org,,,,,,plain",
+        "CS-2,statutory,1,2026-11-02,Fostering,ann@example.org,,,,,,\"one",
+        "two",
+        "three\"",
+        "CS-3,statutory,1,2026-11-02,Fostering,ann@example.org,,,,,,",
+        "CS-4,statutory,9,2026-11-02,Fostering,ann@example.org,,,,,,",
+        "",
+    ]
+    .join(ending)
+}
+
+#[test]
+fn errors_name_the_editors_line_whatever_the_line_endings() {
+    for ending in ["\n", "\r\n", "\r"] {
+        let found = problems(&rows_then_a_bad_one(ending));
+        assert_eq!(
+            found,
+            ["cases.csv:7: stage: stage 9 is out of range 1-3"],
+            "{ending:?}"
+        );
+    }
+    // Blank lines are skipped but still counted, and a short row is named
+    // at its own line after them.
+    let csv = format!(
+        "{HEADER}\r\n\r\nCS-1,statutory,1,2026-11-02,Fostering,ann@example.org,,,,,,\r\n\r\nCS-2,statutory\r\n"
+    );
+    assert_eq!(
+        problems(&csv),
+        ["cases.csv:5: has 2 cells but the header has 12"]
+    );
+}
+
+#[test]
+fn windows_1252_is_read_and_said() {
+    let mut bytes = format!("{HEADER}\r\nCS-1,statutory,1,2026-11-02,Caf").into_bytes();
+    bytes.extend_from_slice(b"\xe9 \xa3,ann@example.org,,,,,,The council\x92s letter\r\n");
+    let parsed = cases_from(&bytes).unwrap();
+    let case = &parsed.records[0];
+    assert_eq!(case.team.as_str(), "Café £");
+    assert_eq!(
+        case.stages[0].learning.as_deref(),
+        Some("The council’s letter")
+    );
+    assert_eq!(
+        parsed.read_as.note().as_deref(),
+        Some("read as Windows-1252 (Excel's \"CSV (Comma delimited)\")")
+    );
+}
+
+#[test]
+fn excels_unicode_text_is_utf16_with_tabs() {
+    let text = format!(
+        "{}\r\nCS-1\tstatutory\t1\t2026-11-02\tCafé\tann@example.org\r\n",
+        CASE_REQUIRED.join("\t")
+    );
+    let bytes: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let parsed = cases_from(&bytes).unwrap();
+    assert_eq!(parsed.records[0].team.as_str(), "Café");
+    assert_eq!(
+        parsed.read_as,
+        ReadAs {
+            encoding: Encoding::Utf16Le,
+            delimiter: Delimiter::Tab
+        }
+    );
+    assert_eq!(
+        parsed.read_as.note().as_deref(),
+        Some("read as UTF-16LE (Excel's \"Unicode Text\"), cells separated by tabs")
+    );
+}
+
+#[test]
+fn semicolons_are_found_from_the_header() {
+    // A European Excel: semicolons between cells, commas inside them.
+    let csv = format!(
+        "{}\nCS-1;statutory;1;2026-11-02;Parks, north;ann@example.org;Delay, and more\n",
+        CASE_COLUMNS[..7].join(";")
+    );
+    let parsed = cases_from(csv.as_bytes()).unwrap();
+    let case = &parsed.records[0];
+    assert_eq!(case.team.as_str(), "Parks, north");
+    assert_eq!(case.category.as_deref(), Some("Delay, and more"));
+    assert_eq!(parsed.read_as.delimiter, Delimiter::Semicolon);
+    assert_eq!(
+        parsed.read_as.note().as_deref(),
+        Some("read as UTF-8, cells separated by semicolons")
+    );
+    // A comma file missing a column is still read with commas, and says so.
+    let found = problems("reference;kind,stage,received_on,team,manager_email\n");
+    assert_eq!(found, ["cases.csv:1: missing column(s): reference, kind"]);
+}
+
+#[test]
+fn files_in_no_encoding_we_read_are_refused_saying_so() {
+    let mut workbook = b"PK\x03\x04".to_vec();
+    workbook.extend_from_slice(&[0; 40]);
+    let err = cases_from(&workbook).unwrap_err().to_string();
+    assert!(
+        err.starts_with("cases.csv: is an Excel workbook (.xlsx)")
+            && err.ends_with("\"CSV UTF-8 (Comma delimited)\""),
+        "{err}"
+    );
+    let mut undefined = format!("{HEADER}\nCS-1,statutory,1,2026-11-02,Parks").into_bytes();
+    undefined.extend_from_slice(b"\x8f,ann@example.org,,,,,,\n");
+    let err = cases_from(&undefined).unwrap_err().to_string();
+    assert!(
+        err.starts_with("cases.csv:2: byte 0x8F is neither UTF-8 nor Windows-1252"),
+        "{err}"
+    );
+    assert!(!err.contains("control character"), "{err}");
+    let utf16_without_bom: Vec<u8> = HEADER.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let err = cases_from(&utf16_without_bom).unwrap_err().to_string();
+    assert!(
+        err.starts_with("cases.csv:1: contains NUL bytes") && err.contains("UTF-16"),
+        "{err}"
+    );
 }

@@ -117,8 +117,23 @@ fn redact_password(url: &str) -> String {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LogSettings {
+    /// A level or tracing filter; empty when not set, which leaves it to
+    /// the command (`LogSettings::filter`).
     pub level: String,
     pub format: LogFormat,
+}
+
+impl LogSettings {
+    /// The filter in force: `log.level` when set, else `unset` (the
+    /// command's own: info for `run`, warn for one-shot commands, whose
+    /// output should not be followed by progress lines).
+    pub fn filter<'a>(&'a self, unset: &'a str) -> &'a str {
+        if self.level.is_empty() {
+            unset
+        } else {
+            &self.level
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -459,6 +474,10 @@ fn parse_database_url(value: &Value, data_dir: &Path) -> Result<DatabaseUrl, Str
 /// which is what "warning" did.
 fn parse_log_level(value: &Value) -> Result<String, String> {
     let raw = string(value)?;
+    // Empty, the default: the command chooses (`LogSettings::filter`).
+    if raw.trim().is_empty() {
+        return Ok(String::new());
+    }
     let directives = raw
         .split(',')
         .map(str::trim)

@@ -203,7 +203,9 @@ fn log_levels_are_the_usual_words_in_any_case() {
     }
     // "warning" used to pass as a filter naming a target, turning every
     // log line off; any other unknown word must not do the same.
-    for raw in ["verbose", "info,sqlx=loud", "", "info,[", "casewatch"] {
+    // Empty, as by default, leaves the level to the command.
+    assert_eq!(level(" ").as_deref(), Ok(""));
+    for raw in ["verbose", "info,sqlx=loud", ",", "info,[", "casewatch"] {
         let err = level(raw).unwrap_err();
         assert!(
             err.contains("log.level (from environment variable CASEWATCH__LOG__LEVEL)"),

@@ -135,9 +135,28 @@ impl StoreError {
 }
 
 impl Store {
-    /// Opens the database and brings its schema up to date.
+    /// Opens the database, creating a SQLite file if missing, and brings
+    /// its schema up to date.
     pub async fn open(settings: &DatabaseSettings) -> Result<Self, StoreError> {
-        let store = Self::connect(settings).await?;
+        Self::open_with(settings, true).await
+    }
+
+    /// Opens the database, as `open` does, only if it exists: a SQLite
+    /// file that is not there is `None`, and is not created. Commands that
+    /// only read from the database when there is one (the calendar with
+    /// imported holidays) use this, so they leave no empty database
+    /// behind. A PostgreSQL database is always there to connect to.
+    pub async fn open_existing(settings: &DatabaseSettings) -> Result<Option<Self>, StoreError> {
+        if let DatabaseUrl::Sqlite(path) = &settings.url
+            && !path.exists()
+        {
+            return Ok(None);
+        }
+        Self::open_with(settings, false).await.map(Some)
+    }
+
+    async fn open_with(settings: &DatabaseSettings, create: bool) -> Result<Self, StoreError> {
+        let store = Self::connect_with(settings, create).await?;
         let report = store.migrate().await?;
         tracing::info!(
             backend = store.backend(),
@@ -150,8 +169,12 @@ impl Store {
 
     /// Opens the database without touching its schema.
     pub async fn connect(settings: &DatabaseSettings) -> Result<Self, StoreError> {
+        Self::connect_with(settings, true).await
+    }
+
+    async fn connect_with(settings: &DatabaseSettings, create: bool) -> Result<Self, StoreError> {
         match &settings.url {
-            DatabaseUrl::Sqlite(path) => sqlite::connect(path, settings.max_connections)
+            DatabaseUrl::Sqlite(path) => sqlite::connect(path, settings.max_connections, create)
                 .await
                 .map(Store::Sqlite),
             DatabaseUrl::Postgres(url) => postgres::connect(url, settings.max_connections)

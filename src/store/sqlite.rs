@@ -9,8 +9,17 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use super::StoreError;
 
-pub(super) async fn connect(path: &Path, max_connections: u32) -> Result<SqlitePool, StoreError> {
-    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+/// Opens the database file at `path`; with `create`, makes it (and its
+/// folder) when missing.
+pub(super) async fn connect(
+    path: &Path,
+    max_connections: u32,
+    create: bool,
+) -> Result<SqlitePool, StoreError> {
+    if let Some(folder) = path
+        .parent()
+        .filter(|p| create && !p.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
             path: folder.display().to_string(),
             source,
@@ -23,7 +32,7 @@ pub(super) async fn connect(path: &Path, max_connections: u32) -> Result<SqliteP
     let options = SqliteConnectOptions::from_str("sqlite://")
         .map_err(failed)?
         .filename(path)
-        .create_if_missing(true)
+        .create_if_missing(create)
         // WAL lets readers (tracker, web form) work while the poller writes.
         // With WAL, SQLite advises `synchronous = NORMAL`: a commit is not
         // flushed to disk at once, only at checkpoints. A crash of casewatch

@@ -597,3 +597,177 @@ fn local_closures_move_deadlines_and_are_listed_as_local_policy() {
         "{err}"
     );
 }
+
+/// `deadline`, `working-days` and `holidays list` read imported holidays
+/// when there is a database, and create none when there is not; like every
+/// one-shot command they log nothing at info unless asked (`-v`).
+#[test]
+fn calendar_commands_create_no_database_but_use_one_that_exists() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| casewatch(dir.path(), &[], args);
+    let asked = [
+        run(&["deadline", "2027-06-04", "1"]),
+        run(&["working-days", "2027-06-04", "2027-06-08"]),
+        run(&["holidays", "list", "--year", "2027"]),
+        casewatch_with_input(
+            dir.path(),
+            &[],
+            &["deadline", "--batch"],
+            "start,n\n2027-06-04,1\n",
+        ),
+    ];
+    for out in &asked {
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+        assert_eq!(stderr(out), "", "nothing logged");
+    }
+    assert_eq!(stdout(&asked[0]).trim(), "2027-06-07");
+    assert_eq!(stdout(&asked[1]).trim(), "2");
+    assert!(!data.exists(), "a database was created");
+
+    let one_off = r#", {"title": "Special bank holiday", "date": "2027-06-07"}"#;
+    let file = write(dir.path(), "bank-holidays.json", &govuk_2027(one_off));
+    let out = run(&["holidays", "import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(data.join("casewatch.db").is_file());
+    let out = run(&["deadline", "2027-06-04", "1"]);
+    assert_eq!(stdout(&out).trim(), "2027-06-08");
+    assert_eq!(stderr(&out), "");
+    let listed = stdout(&run(&["holidays", "list", "--year", "2027"]));
+    assert!(listed.contains("Special bank holiday"), "{listed}");
+    // Asked for, the progress is logged.
+    let out = run(&["-v", "working-days", "2027-06-04", "2027-06-08"]);
+    assert_eq!(stdout(&out).trim(), "1");
+    assert!(stderr(&out).contains("database ready"), "{}", stderr(&out));
+    let out = casewatch(
+        dir.path(),
+        &[("CASEWATCH__LOG__LEVEL", "info")],
+        &["deadline", "2027-06-04", "1"],
+    );
+    assert!(stderr(&out).contains("database ready"), "{}", stderr(&out));
+}
+
+/// A reader that stops early (`| head`) ends the command quietly: no
+/// panic, no error, exit 0.
+#[test]
+fn output_closed_by_its_reader_ends_the_command_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::TempDir::new().unwrap();
+    let out = casewatch(dir.path(), &[], &["demo", "--as-of", "2026-11-25"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let config = dir.path().join("casewatch-demo/casewatch.toml");
+    // Each prints far more than a pipe holds (64 KiB), so the command is
+    // still writing when the pipe closes.
+    let rows = "2026-01-05,3\n".repeat(50_000);
+    let batch = write(dir.path(), "batch.csv", &format!("start,n\n{rows}"));
+    let cases = [
+        "--config",
+        config.to_str().unwrap(),
+        "cases",
+        "--format",
+        "json",
+    ];
+    for (args, input) in [
+        (&cases[..], None),
+        (&["deadline", "--batch"][..], Some(&batch)),
+    ] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_casewatch"));
+        command
+            .current_dir(dir.path())
+            .args(args)
+            .env_remove("CASEWATCH_CONFIG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(file) = input {
+            command.stdin(std::fs::File::open(file).unwrap());
+        }
+        let mut child = command.spawn().unwrap();
+        let mut first = [0; 10];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The pipe is closed here, as `head -c 10` closes it.
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && err.is_empty(),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// Files as Excel saves them: Windows-1252 ("CSV (Comma delimited)"), with
+/// semicolons in much of Europe; the import says how it read them and keeps
+/// the right characters. A workbook is refused saying what to do.
+#[test]
+fn imports_read_what_excel_saves_and_say_how() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let run = |args: &[&str]| casewatch(dir.path(), &[], args);
+    let mut staff =
+        b"email;name;team\r\nzoe@example.org;Zo\xeb O\x92Neill;Caf\xe9 \xa3\r\n".to_vec();
+    staff.extend_from_slice(b"ann@example.org;Ann;Parks\r\n");
+    let path = dir.path().join("staff.csv");
+    std::fs::write(&path, &staff).unwrap();
+    let out = run(&["import", "staff", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains(&format!(
+            "{}: read as Windows-1252 (Excel's \"CSV (Comma delimited)\"), cells separated by semicolons",
+            path.display()
+        )),
+        "{said}"
+    );
+    let cases = write(
+        dir.path(),
+        "cases.csv",
+        "reference,kind,stage,received_on,team,manager_email\r\nCS-1,statutory,1,2026-11-02,Café £,zoe@example.org\r\n",
+    );
+    let out = run(&[
+        "import",
+        "cases",
+        cases.to_str().unwrap(),
+        "--as-of",
+        "2026-11-25",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("read as"), "{}", stdout(&out));
+    let listed = stdout(&run(&["cases", "--as-of", "2026-11-25", "--format", "csv"]));
+    assert!(
+        listed.contains("CS-1,statutory,1,Café £,zoe@example.org,Zoë O’Neill,"),
+        "{listed}"
+    );
+
+    let workbook = dir.path().join("cases.xlsx");
+    std::fs::write(&workbook, b"PK\x03\x04\x14\x00\x06\x00").unwrap();
+    let out = run(&["import", "cases", workbook.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{}: is an Excel workbook (.xlsx)",
+            workbook.display()
+        )) && err.contains("\"CSV UTF-8 (Comma delimited)\""),
+        "{err}"
+    );
+}
+
+/// Batches number lines as an editor does: CRLF, and a quoted cell over
+/// several lines before the bad row.
+#[test]
+fn batch_problems_name_the_editors_line() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let input = "start,end,note\r\n2026-12-01,2026-12-31,\"one\r\ntwo\r\nthree\"\r\n2026-12-01,2026-12-32,x\r\n";
+    let out = casewatch_with_input(dir.path(), &[], &["working-days", "--batch"], input);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("line 5: end: \"2026-12-32\" is not a date"),
+        "{err}"
+    );
+    assert_eq!(
+        stdout(&out),
+        "start,end,working_days\n2026-12-01,2026-12-31,20\n2026-12-01,2026-12-32,\n"
+    );
+}

@@ -21,6 +21,7 @@ on_both_backends!(
     reminders_are_recorded_once_and_linked_to_one_message,
     a_batch_that_lost_a_race_keeps_only_its_own,
     unsent_reminders_come_in_batches_of_whole_recipients,
+    open_existing_creates_nothing,
 );
 
 fn now() -> DateTime<Utc> {
@@ -38,7 +39,9 @@ fn settings() -> Settings {
 }
 
 async fn load(store: &Store, staff_csv: &str, cases_csv: &str) -> casewatch::store::ImportSummary {
-    let staff = import::parse_staff("staff.csv", staff_csv.as_bytes()).unwrap();
+    let staff = import::parse_staff("staff.csv", staff_csv.as_bytes())
+        .unwrap()
+        .records;
     store.import_staff(&staff, now()).await.unwrap();
     let settings = settings();
     let managers = store.staff_emails().await.unwrap();
@@ -48,7 +51,9 @@ async fn load(store: &Store, staff_csv: &str, cases_csv: &str) -> casewatch::sto
         reasons: &settings.delay_reasons,
         today: date("2026-11-25"),
     };
-    let cases = import::parse_cases("cases.csv", cases_csv.as_bytes(), &ctx).unwrap();
+    let cases = import::parse_cases("cases.csv", cases_csv.as_bytes(), &ctx)
+        .unwrap()
+        .records;
     let run = FeedRun::new(RunSource::Import, "cases.csv", now());
     match store
         .import_cases(&cases, Listing::Partial, Some(run), now())
@@ -162,7 +167,8 @@ async fn imports_are_idempotent_and_count_changes(db: TestDb) {
         "staff.csv",
         STAFF_CSV.replace("Bo Khan", "Bo Khan-Smith").as_bytes(),
     )
-    .unwrap();
+    .unwrap()
+    .records;
     let counts = store.import_staff(&staff, now()).await.unwrap();
     assert_eq!(
         counts,
@@ -194,7 +200,9 @@ async fn a_failed_import_leaves_nothing_behind(db: TestDb) {
                NEW-1,corporate,1,2026-11-02,Parks,bo.khan@example.org\n\
                CORP-2,corporate,1,2026-11-03,Parks,bo.khan@example.org\n\
                NEW-2,corporate,1,2026-11-02,Parks,ghost@example.org\n";
-    let cases = import::parse_cases("cases.csv", csv.as_bytes(), &ctx).unwrap();
+    let cases = import::parse_cases("cases.csv", csv.as_bytes(), &ctx)
+        .unwrap()
+        .records;
     let run = FeedRun::new(RunSource::Import, "cases.csv", now());
     assert!(
         store
@@ -429,4 +437,26 @@ fn message(recipient: &str, reminder_ids: Vec<i64>) -> NewMessage {
         ics: None,
         reminder_ids,
     }
+}
+
+/// `open_existing` gives no store, and makes no file or folder, where
+/// there is no SQLite database yet; once there is one (and always on
+/// PostgreSQL) it opens it, schema brought up to date.
+async fn open_existing_creates_nothing(db: TestDb) {
+    let file = match &db.settings.url {
+        DatabaseUrl::Sqlite(path) => Some(path.clone()),
+        DatabaseUrl::Postgres(_) => None,
+    };
+    let first = Store::open_existing(&db.settings).await.unwrap();
+    if let Some(file) = &file {
+        assert!(first.is_none());
+        assert!(!file.parent().unwrap().exists(), "a folder was made");
+    }
+    db.store().await.close().await;
+    let store = Store::open_existing(&db.settings).await.unwrap().unwrap();
+    let staff = import::parse_staff("staff.csv", STAFF_CSV.as_bytes())
+        .unwrap()
+        .records;
+    let counts = store.import_staff(&staff, now()).await.unwrap();
+    assert_eq!(counts.inserted, staff.len());
 }

@@ -4,6 +4,14 @@
 //! Parsing is pure and all-or-nothing: a file is read and checked whole, and
 //! either every problem is returned (as `FILE:LINE: field: problem`) or the
 //! records ready to store. Storing them is the store's job, in one transaction.
+//!
+//! Reading a file (`table`: its encoding in `text`, its delimiter, each
+//! row's line in `lines`) is kept apart from checking its rows, so rows
+//! from elsewhere can be checked the same way.
+
+mod lines;
+mod table;
+mod text;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -13,26 +21,44 @@ use chrono::NaiveDate;
 
 use crate::domain::{
     CaseRecord, Email, Kind, Outcome, ParseError, Reference, Staff, Stage, StageRecord, Team,
-    normalise_word, parse_date,
+    parse_date,
 };
 use crate::settings::DelayReasons;
 use crate::timescale::{Clock, StageTerms, Timescales};
 
+pub use lines::{LineTracker, csv_reader};
+pub use table::{Delimiter, ReadAs};
+use table::{Row, Table};
+pub use text::Encoding;
+
 /// The longest free text we accept in a field (a delay reason, learning).
 const MAX_TEXT: usize = 2000;
 
-/// One thing wrong with one row.
+/// One thing wrong with one row, or with the whole file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowProblem {
     pub file: String,
+    /// The line in the file as an editor numbers it (from 1); 0 when the
+    /// problem is the whole file (its format or encoding).
     pub line: u64,
+    /// Empty when the problem is not one cell's.
     pub field: String,
     pub message: String,
 }
 
+impl RowProblem {
+    fn whole_row(file: &str, line: u64, message: String) -> Self {
+        Self {
+            file: file.to_owned(),
+            line,
+            field: String::new(),
+            message,
+        }
+    }
+}
+
 impl fmt::Display for RowProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Line 0: the problem is the whole extract's (a query's columns).
         if self.line == 0 {
             write!(f, "{}: {}", self.file, self.message)
         } else if self.field.is_empty() {
@@ -53,6 +79,14 @@ pub struct ImportError {
     pub problems: Vec<RowProblem>,
 }
 
+impl ImportError {
+    fn one(file: &str, line: u64, message: String) -> Self {
+        Self {
+            problems: vec![RowProblem::whole_row(file, line, message)],
+        }
+    }
+}
+
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, problem) in self.problems.iter().enumerate() {
@@ -63,6 +97,15 @@ impl fmt::Display for ImportError {
         }
         Ok(())
     }
+}
+
+/// The records of a file that passed every check, and how the file was
+/// read, which the importer should mention when it was not UTF-8 with
+/// commas (`ReadAs::note`).
+#[derive(Debug, Clone)]
+pub struct Parsed<T> {
+    pub records: T,
+    pub read_as: ReadAs,
 }
 
 /// What a case import checks rows against.
@@ -99,25 +142,30 @@ pub const CASE_COLUMNS: &[&str] = &[
 ];
 const CASE_REQUIRED: &[&str] = CASE_COLUMNS.split_at(6).0;
 
-/// Parses `staff.csv`: `email,name,team,escalation_email`.
-pub fn parse_staff(file: &str, input: impl Read) -> Result<Vec<Staff>, ImportError> {
-    check_staff(file, Table::read(file, input, STAFF_REQUIRED)?)
+/// Parses `staff.csv`: `email,name,team,escalation_email`, in any encoding
+/// and with any delimiter `ReadAs` names.
+pub fn parse_staff(file: &str, input: impl Read) -> Result<Parsed<Vec<Staff>>, ImportError> {
+    let (table, read_as) = Table::read(file, input, STAFF_REQUIRED)?;
+    Ok(Parsed {
+        records: check_staff(file, &table)?,
+        read_as,
+    })
 }
 
 /// Parses staff from a query's rows, read as text: `file` names the query,
 /// and a problem's line is the row's number, the first row being 1.
 pub fn parse_staff_rows(
     file: &str,
-    columns: Vec<String>,
+    columns: &[String],
     rows: Vec<csv::StringRecord>,
 ) -> Result<Vec<Staff>, ImportError> {
     check_staff(
         file,
-        Table::from_rows(file, &columns, rows, STAFF_REQUIRED)?,
+        &Table::from_rows(file, columns, rows, STAFF_REQUIRED)?,
     )
 }
 
-fn check_staff(file: &str, table: Table) -> Result<Vec<Staff>, ImportError> {
+fn check_staff(file: &str, table: &Table) -> Result<Vec<Staff>, ImportError> {
     let mut problems = Problems::new(file);
     let mut seen: HashMap<Email, u64> = HashMap::new();
     let mut staff = Vec::with_capacity(table.rows.len());
@@ -157,32 +205,37 @@ fn check_staff(file: &str, table: Table) -> Result<Vec<Staff>, ImportError> {
     problems.finish().map(|()| staff)
 }
 
-/// Parses `cases.csv`, one row per stage, and groups the stages by case.
+/// Parses `cases.csv`, one row per stage, and groups the stages by case;
+/// read as `parse_staff` reads.
 pub fn parse_cases(
     file: &str,
     input: impl Read,
     ctx: &CaseContext<'_>,
-) -> Result<Vec<CaseRecord>, ImportError> {
-    check_cases(file, Table::read(file, input, CASE_REQUIRED)?, ctx)
+) -> Result<Parsed<Vec<CaseRecord>>, ImportError> {
+    let (table, read_as) = Table::read(file, input, CASE_REQUIRED)?;
+    Ok(Parsed {
+        records: check_cases(file, &table, ctx)?,
+        read_as,
+    })
 }
 
 /// Parses cases from a query's rows, read as text, as [`parse_staff_rows`].
 pub fn parse_cases_rows(
     file: &str,
-    columns: Vec<String>,
+    columns: &[String],
     rows: Vec<csv::StringRecord>,
     ctx: &CaseContext<'_>,
 ) -> Result<Vec<CaseRecord>, ImportError> {
     check_cases(
         file,
-        Table::from_rows(file, &columns, rows, CASE_REQUIRED)?,
+        &Table::from_rows(file, columns, rows, CASE_REQUIRED)?,
         ctx,
     )
 }
 
 fn check_cases(
     file: &str,
-    table: Table,
+    table: &Table,
     ctx: &CaseContext<'_>,
 ) -> Result<Vec<CaseRecord>, ImportError> {
     let mut problems = Problems::new(file);
@@ -511,140 +564,6 @@ impl RowProblems<'_> {
 
     fn check<T>(&mut self, field: &str, result: Result<T, ParseError>) -> Option<T> {
         result.map_err(|e| self.add(field, e.0)).ok()
-    }
-}
-
-/// A CSV file read whole, with its columns found by header name.
-struct Table {
-    columns: HashMap<String, usize>,
-    rows: Vec<(u64, csv::StringRecord)>,
-}
-
-struct Row<'a> {
-    line: u64,
-    record: &'a csv::StringRecord,
-    columns: &'a HashMap<String, usize>,
-}
-
-impl Row<'_> {
-    /// The cell under `column`; an absent optional column reads as blank.
-    fn get(&self, column: &str) -> &str {
-        self.columns
-            .get(column)
-            .and_then(|&i| self.record.get(i))
-            .unwrap_or("")
-    }
-}
-
-impl Table {
-    fn read(file: &str, input: impl Read, required: &[&str]) -> Result<Self, ImportError> {
-        let problem = |line: u64, message: String| ImportError {
-            problems: vec![RowProblem {
-                file: file.to_owned(),
-                line,
-                field: String::new(),
-                message,
-            }],
-        };
-        // The csv crate strips a UTF-8 byte-order mark and accepts CRLF and
-        // quoted fields with commas, quotes and line breaks, as Excel writes.
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(input);
-        let headers = reader
-            .headers()
-            .map_err(|e| problem(1, csv_problem(&e)))?
-            .clone();
-        let columns: HashMap<String, usize> = headers
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (normalise_word(h), i))
-            .collect();
-        let missing: Vec<&str> = required
-            .iter()
-            .copied()
-            .filter(|c| !columns.contains_key(*c))
-            .collect();
-        if !missing.is_empty() {
-            return Err(problem(
-                1,
-                format!("missing column(s): {}", missing.join(", ")),
-            ));
-        }
-        let mut rows = Vec::new();
-        let mut problems = Vec::new();
-        for result in reader.records() {
-            match result {
-                // Excel leaves rows of empty cells below the data.
-                Ok(record) if record.iter().all(|cell| cell.trim().is_empty()) => {}
-                Ok(record) => rows.push((record.position().map_or(0, |p| p.line()), record)),
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    problems.extend(problem(line, csv_problem(&e)).problems);
-                }
-            }
-        }
-        if problems.is_empty() {
-            Ok(Self { columns, rows })
-        } else {
-            Err(ImportError { problems })
-        }
-    }
-
-    /// A table of a query's rows, numbered from 1.
-    fn from_rows(
-        file: &str,
-        columns: &[String],
-        rows: Vec<csv::StringRecord>,
-        required: &[&str],
-    ) -> Result<Self, ImportError> {
-        let columns: HashMap<String, usize> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (normalise_word(h), i))
-            .collect();
-        let missing: Vec<&str> = required
-            .iter()
-            .copied()
-            .filter(|c| !columns.contains_key(*c))
-            .collect();
-        if !missing.is_empty() {
-            return Err(ImportError {
-                problems: vec![RowProblem {
-                    file: file.to_owned(),
-                    line: 0,
-                    field: String::new(),
-                    message: format!(
-                        "the query returns no column(s) named {}",
-                        missing.join(", ")
-                    ),
-                }],
-            });
-        }
-        let rows = (1..).zip(rows).collect();
-        Ok(Self { columns, rows })
-    }
-
-    fn rows(&self) -> impl Iterator<Item = Row<'_>> {
-        self.rows.iter().map(|(line, record)| Row {
-            line: *line,
-            record,
-            columns: &self.columns,
-        })
-    }
-}
-
-fn csv_problem(error: &csv::Error) -> String {
-    match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => {
-            "is not UTF-8 text; in Excel use Save As \"CSV UTF-8 (comma delimited)\"".to_owned()
-        }
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => {
-            format!("has {len} cells but the header has {expected_len}")
-        }
-        _ => error.to_string(),
     }
 }
 
