@@ -453,7 +453,11 @@ impl Feed<'_> {
 
     /// The e-mail to the complaints team about a run that did not import.
     fn notice(&self, run: &FeedRun, problems: &[String]) -> Result<NewMessage, FeedError> {
-        let notice = team_notice(run, problems, &self.settings.feed.source);
+        self.to_team(team_notice(run, problems, &self.settings.feed.source))
+    }
+
+    /// `notice` as an e-mail to the complaints team.
+    fn to_team(&self, notice: TeamNotice) -> Result<NewMessage, FeedError> {
         let rendered = self.templates.team_notice(&notice)?;
         Ok(NewMessage {
             recipient: self.settings.mail.complaints_team.to_string(),
@@ -514,16 +518,7 @@ impl Feed<'_> {
                      for the last runs."
                 .to_owned(),
         };
-        let rendered = self.templates.team_notice(&notice)?;
-        let message = NewMessage {
-            recipient: self.settings.mail.complaints_team.to_string(),
-            cc: None,
-            subject: notice.subject,
-            body_text: rendered.text,
-            body_html: rendered.html,
-            ics: None,
-            reminder_ids: Vec::new(),
-        };
+        let message = self.to_team(notice)?;
         Ok(self
             .store
             .add_team_notice(&format!("feed-stale:{today}"), &message, now)

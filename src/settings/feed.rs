@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use config::Value;
-use croner::parser::{CronParser, Seconds};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Serialize, Serializer};
 
+use super::mail::cron;
 use super::reader::{Reader, int_in, string};
 use super::redact_password;
 
@@ -182,17 +182,6 @@ fn argv(value: &Value) -> Result<Vec<String>, String> {
             .to_owned()
     })?;
     items.iter().map(string).collect()
-}
-
-fn cron(value: &Value) -> Result<String, String> {
-    let cron = string(value)?.trim().to_owned();
-    CronParser::builder()
-        .seconds(Seconds::Required)
-        .dom_and_dow(true)
-        .build()
-        .parse(&cron)
-        .map(|_| cron.clone())
-        .map_err(|e| format!("{cron:?} is not a cron expression with seconds ({e})"))
 }
 
 fn seconds<S: Serializer>(value: &Duration, s: S) -> Result<S::Ok, S::Error> {

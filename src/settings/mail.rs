@@ -232,18 +232,20 @@ fn read_smtp(r: &mut Reader) -> SmtpSettings {
 
 pub(super) fn read_schedule(r: &mut Reader) -> ScheduleSettings {
     ScheduleSettings {
-        poll: r.get("schedule.poll", |v| {
-            let cron = string(v)?.trim().to_owned();
-            // Parsed as the scheduler will parse it.
-            CronParser::builder()
-                .seconds(Seconds::Required)
-                .dom_and_dow(true)
-                .build()
-                .parse(&cron)
-                .map(|_| cron.clone())
-                .map_err(|e| format!("{cron:?} is not a cron expression with seconds ({e})"))
-        }),
+        poll: r.get("schedule.poll", cron),
     }
+}
+
+/// A cron expression with seconds, parsed as the scheduler will parse it.
+pub(super) fn cron(value: &Value) -> Result<String, String> {
+    let cron = string(value)?.trim().to_owned();
+    CronParser::builder()
+        .seconds(Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(&cron)
+        .map(|_| cron.clone())
+        .map_err(|e| format!("{cron:?} is not a cron expression with seconds ({e})"))
 }
 
 fn parse_due_soon(value: &Value) -> Result<Vec<u32>, String> {
