@@ -24,7 +24,7 @@
 //! | | [`live`] | the settings, templates, transport and link keys in force in `run`, replaced whole on SIGHUP |
 //! | feeds | [`feed`] | the case feed: a drop folder, a program or a reporting database, imported on a schedule; runs recorded, stale data held back |
 //! | | [`demo`] | a synthetic council year, written as CSV files and imported |
-//! | | [`tracker`], [`report`], [`import`] | the weekly tracker (figures pure; HTML, CSV, XLSX; the weekly job), the annual report (figures and tables, pure), all-or-nothing CSV import |
+//! | jobs | [`tracker`], [`report`], [`import`] | the weekly tracker (figures pure; HTML, CSV, XLSX; the weekly job), the annual report (figures and tables, pure), all-or-nothing CSV import |
 //! | reminders | [`remind`] | the policy (pure: which reminders a stage needs today), the poll that records them, and what a reminder e-mail says (compose, notice, `.ics`) |
 //! | delivery | [`mail`] | building Internet messages, the file and SMTP transports, the outbox sender |
 //! | data | [`store`] | the database: SQLite or PostgreSQL behind one API, one SQL text per query, migrations per backend |
@@ -34,9 +34,9 @@
 //! | core | [`timescale`] | kind × stage → working days allowed and extension caps (pure) |
 //! | | [`calendar`], [`domain`] | working days by UK division (pure); parsed values such as [`domain::Reference`], [`domain::Email`], [`domain::Reminder`] |
 //!
-//! Data flows one way: import → store → poll (policy, compose) → reminders
-//! and outbox → sender → SMTP. The tracker and the report only read the
-//! store.
+//! Data flows one way: feed or import → store → poll (policy, compose) →
+//! reminders and outbox → sender → SMTP. The tracker and the report only
+//! read the store.
 
 pub mod calendar;
 pub mod cli;

@@ -107,6 +107,9 @@ pub struct StageFact<'a> {
     pub received_on: NaiveDate,
     pub responded_on: Option<NaiveDate>,
     pub outcome: Option<Outcome>,
+    /// The day a complete extract of the case system no longer listed the
+    /// open stage.
+    pub left_source_on: Option<NaiveDate>,
     /// Whether the stage records what the council learnt.
     pub has_learning: bool,
     /// The stage's own deadline, extensions and agreed dates included;
@@ -179,6 +182,9 @@ pub struct Figures {
     pub late: u64,
     pub late_with_reason: u64,
     pub late_with_reason_pct: Option<f64>,
+    /// Complaint stages that left the case system in the period with no
+    /// response recorded: neither answered nor open, so counted apart.
+    pub left_case_system: u64,
     pub upheld_or_partly_pct: ByKind<Option<f64>>,
     pub reason_categories: BTreeMap<String, u64>,
     pub categories: BTreeMap<String, u64>,
@@ -234,6 +240,7 @@ pub struct Tally {
     over_20_with_reason: u64,
     late: u64,
     late_with_reason: u64,
+    left_case_system: u64,
     /// Answered with upheld, partially upheld or not upheld.
     decided: ByKind<u64>,
     /// Answered with upheld or partially upheld.
@@ -258,6 +265,7 @@ impl Tally {
             over_20_with_reason: 0,
             late: 0,
             late_with_reason: 0,
+            left_case_system: 0,
             decided: ByKind::default(),
             upheld: ByKind::default(),
             reason_categories: BTreeMap::new(),
@@ -276,9 +284,13 @@ impl Tally {
         if self.period.contains(fact.received_on) {
             self.received(fact);
         }
-        match fact.responded_on {
-            Some(day) if self.period.contains(day) && is_response(fact) => {
+        match (fact.responded_on, fact.left_source_on) {
+            (Some(day), _) if self.period.contains(day) && is_response(fact) => {
                 self.answered(fact, day, calendar)
+            }
+            (None, Some(day)) if self.period.contains(day) && is_response(fact) => {
+                self.left_case_system += 1;
+                Ok(())
             }
             _ => Ok(()),
         }
@@ -364,6 +376,7 @@ impl Tally {
             late: self.late,
             late_with_reason: self.late_with_reason,
             late_with_reason_pct: percent(self.late_with_reason, self.late),
+            left_case_system: self.left_case_system,
             upheld_or_partly_pct: ByKind {
                 statutory: percent(self.upheld.statutory, self.decided.statutory),
                 corporate: percent(self.upheld.corporate, self.decided.corporate),
@@ -377,7 +390,8 @@ impl Tally {
     }
 }
 
-/// A complaint stage answered: not a comment or compliment, not withdrawn.
+/// A complaint stage answered (or gone from the case system): not a comment
+/// or compliment, not withdrawn.
 fn is_response(fact: &StageFact<'_>) -> bool {
     fact.kind.is_complaint() && fact.outcome != Some(Outcome::Withdrawn)
 }
@@ -648,6 +662,11 @@ fn responses_table(periods: &[&Figures]) -> Table {
             row("Late, with a reason for the delay", periods, |f| {
                 share(f.late_with_reason, f.late_with_reason_pct)
             }),
+            row(
+                "No longer in the case system, no response recorded",
+                periods,
+                |f| f.left_case_system.to_string(),
+            ),
         ],
     }
 }

@@ -76,6 +76,8 @@ fn status(row: &StageRow, as_of: NaiveDate) -> (&'static str, Option<NaiveDate>)
         ("withdrawn", responded)
     } else if responded.is_some() {
         ("answered", responded)
+    } else if row.left_source_on.is_some_and(|d| d <= as_of) {
+        ("left case system", None)
     } else {
         ("open", None)
     }

@@ -100,6 +100,7 @@ fn count(
         received_on: row.received_on,
         responded_on: row.responded_on,
         outcome: row.outcome,
+        left_source_on: row.left_source_on,
         has_learning: row.has_learning,
         due_on,
         reason_categories: &row.reason_categories,

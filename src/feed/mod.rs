@@ -310,10 +310,15 @@ impl Feed<'_> {
             .map(|(name, _)| name.clone())
             .unwrap_or_default();
         let mut run = FeedRun::new(source, &name, now);
+        // How each file was read, when it was not UTF-8 with commas.
+        let mut notes = Vec::new();
         let mut managers = self.store.staff_emails().await?;
         if let Some((name, input)) = fetched.staff {
             let staff = match parse_staff(&name, input) {
-                Ok(staff) => staff,
+                Ok((staff, note)) => {
+                    notes.extend(note);
+                    staff
+                }
                 Err(e) => return Ok(rejected(run, &name, e)),
             };
             run.rows_read += staff.len() as u64;
@@ -323,6 +328,7 @@ impl Feed<'_> {
             managers.extend(staff.iter().map(|s| s.email.clone()));
         }
         let Some((name, input)) = fetched.cases else {
+            run.message = read_as(&notes);
             run.finished_at = Utc::now().max(now);
             if !dry_run {
                 self.store.record_run(&run, None).await?;
@@ -334,9 +340,13 @@ impl Feed<'_> {
         };
         let (today, _) = london_time(now);
         let cases = match self.parse_cases(&name, input, &managers, today) {
-            Ok(cases) => cases,
+            Ok((cases, note)) => {
+                notes.extend(note);
+                cases
+            }
             Err(e) => return Ok(rejected(run, &name, e)),
         };
+        run.message = read_as(&notes);
         run.rows_read = cases.iter().map(|c| c.stages.len() as u64).sum();
         run.refreshed_at = Some(exported);
         let listing = if self.settings.feed.complete {
@@ -386,7 +396,7 @@ impl Feed<'_> {
         input: Input,
         managers: &HashSet<Email>,
         today: NaiveDate,
-    ) -> Result<Vec<CaseRecord>, ImportError> {
+    ) -> Result<(Vec<CaseRecord>, Option<String>), ImportError> {
         let ctx = CaseContext {
             managers,
             timescales: &self.settings.timescales,
@@ -394,10 +404,11 @@ impl Feed<'_> {
             today,
         };
         match input {
-            Input::Csv(bytes) => {
-                import::parse_cases(name, bytes.as_slice(), &ctx).map(|p| p.records)
+            Input::Csv(bytes) => import::parse_cases(name, bytes.as_slice(), &ctx)
+                .map(|p| (p.records, p.read_as.note().map(|n| format!("{name}: {n}")))),
+            Input::Rows(rows) => {
+                import::parse_cases_rows(name, &rows.columns, rows.rows, &ctx).map(|r| (r, None))
             }
-            Input::Rows(rows) => import::parse_cases_rows(name, &rows.columns, rows.rows, &ctx),
         }
     }
 
@@ -526,11 +537,21 @@ impl Feed<'_> {
     }
 }
 
-fn parse_staff(name: &str, input: Input) -> Result<Vec<Staff>, ImportError> {
+/// The staff, and how the file was read when it was not UTF-8 with commas.
+fn parse_staff(name: &str, input: Input) -> Result<(Vec<Staff>, Option<String>), ImportError> {
     match input {
-        Input::Csv(bytes) => import::parse_staff(name, bytes.as_slice()).map(|p| p.records),
-        Input::Rows(rows) => import::parse_staff_rows(name, &rows.columns, rows.rows),
+        Input::Csv(bytes) => import::parse_staff(name, bytes.as_slice())
+            .map(|p| (p.records, p.read_as.note().map(|n| format!("{name}: {n}")))),
+        Input::Rows(rows) => {
+            import::parse_staff_rows(name, &rows.columns, rows.rows).map(|r| (r, None))
+        }
     }
+}
+
+/// A good run's message: how its files were read, if any was not UTF-8
+/// with commas (a council should know its export is read as Windows-1252).
+fn read_as(notes: &[String]) -> Option<String> {
+    (!notes.is_empty()).then(|| notes.join("\n"))
 }
 
 /// What a program's output is called in error lines (`NAME:LINE: …`).

@@ -20,6 +20,7 @@ struct S {
     learning: bool,
     due: Option<&'static str>,
     reasons: Vec<String>,
+    left: Option<&'static str>,
 }
 
 fn s(reference: &'static str, kind: Kind, stage: u8, received: &'static str) -> S {
@@ -35,6 +36,7 @@ fn s(reference: &'static str, kind: Kind, stage: u8, received: &'static str) -> 
         learning: false,
         due: None,
         reasons: Vec::new(),
+        left: None,
     }
 }
 
@@ -61,6 +63,10 @@ impl S {
         self.reasons = reasons.iter().map(|r| (*r).to_owned()).collect();
         self
     }
+    fn left(mut self, on: &'static str) -> Self {
+        self.left = Some(on);
+        self
+    }
     fn fact(&self) -> StageFact<'_> {
         StageFact {
             reference: self.reference,
@@ -75,6 +81,7 @@ impl S {
             received_on: day(self.received),
             responded_on: self.responded.map(day),
             outcome: self.outcome,
+            left_source_on: self.left.map(day),
             has_learning: self.learning,
             due_on: self.due.map(day),
             reason_categories: &self.reasons,
@@ -160,6 +167,11 @@ fn council_year() -> Vec<S> {
         s("CORP-N14", Corporate, 1, "2025-11-03")
             .category("Planning & roads")
             .answered("2025-11-28", NotUpheld, "2025-12-01"),
+        // Received the year before and gone from the case system in the
+        // year with no response: counted apart, not as a response.
+        s("CORP-P15", Corporate, 2, "2025-03-03").left("2025-05-01"),
+        // Gone after the year: nothing in it.
+        s("CORP-Q16", Corporate, 2, "2026-03-02").left("2026-04-01"),
     ]
 }
 
@@ -204,8 +216,8 @@ fn the_hand_worked_year_adds_up() {
     );
     // J10; G7, H8, I9 (K11 is after the year), from Parks and Fostering.
     assert_eq!((f.comments, f.compliments, f.compliment_teams), (1, 3, 2));
-    // A1 and L12 stage 2; M13 stage 3.
-    assert_eq!((f.stage2, f.stage3), (2, 1));
+    // A1, L12 and Q16 stage 2; M13 stage 3.
+    assert_eq!((f.stage2, f.stage3), (3, 1));
 
     // Answered in the year: A1 s1, A1 s2, B2, C3, D4, L12 s1, M13 s3, N14.
     // F6 was withdrawn, E5 is open, L12 s2 was answered after the year.
@@ -224,6 +236,8 @@ fn the_hand_worked_year_adds_up() {
     assert_eq!(f.late, 3);
     assert_eq!(f.late_with_reason, 1);
     assert_eq!(f.late_with_reason_pct, Some(33.3));
+    // P15 left the case system in the year; Q16 after it.
+    assert_eq!(f.left_case_system, 1);
     // Only the late responses' reasons: A1 s2's two (not C3's or M13's).
     let reasons: Vec<(&str, u64)> = f
         .reason_categories
@@ -344,6 +358,7 @@ fn json_has_the_promised_keys() {
         "/over_20_with_reason_pct",
         "/late",
         "/late_with_reason",
+        "/left_case_system",
         "/upheld_or_partly_pct/statutory",
         "/upheld_or_partly_pct/corporate",
         "/upheld_or_partly_pct/send",

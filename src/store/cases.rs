@@ -95,6 +95,8 @@ pub struct StageRow {
     pub agreed_response_on: Option<NaiveDate>,
     pub responded_on: Option<NaiveDate>,
     pub outcome: Option<Outcome>,
+    /// The day a complete extract no longer listed the open stage.
+    pub left_source_on: Option<NaiveDate>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -157,6 +159,7 @@ pub(super) struct StageListed {
     agreed_response_on: Option<NaiveDate>,
     responded_on: Option<NaiveDate>,
     outcome: Option<String>,
+    left_source_on: Option<NaiveDate>,
 }
 
 /// A stage's stored kind, outcome and allowance, read back; a value this
@@ -210,6 +213,7 @@ impl TryFrom<StageListed> for StageRow {
             received_on: r.received_on,
             agreed_response_on: r.agreed_response_on,
             responded_on: r.responded_on,
+            left_source_on: r.left_source_on,
         })
     }
 }

@@ -14,7 +14,7 @@ macro_rules! stage_columns {
     () => {
         "s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
          m.name AS manager_name, s.stage, s.received_on, s.working_days_allowed,
-         s.agreed_response_on, s.responded_on, s.outcome"
+         s.agreed_response_on, s.responded_on, s.outcome, s.left_source_on"
     };
 }
 

@@ -24,6 +24,8 @@ pub struct ReportStageRow {
     pub agreed_response_on: Option<NaiveDate>,
     pub responded_on: Option<NaiveDate>,
     pub outcome: Option<Outcome>,
+    /// The day a complete extract no longer listed the open stage.
+    pub left_source_on: Option<NaiveDate>,
     /// Whether the stage records what was learnt (not blank).
     pub has_learning: bool,
     /// The category of each delay reason recorded for the stage, if it was
@@ -44,20 +46,23 @@ struct ReportListed {
     agreed_response_on: Option<NaiveDate>,
     responded_on: Option<NaiveDate>,
     outcome: Option<String>,
+    left_source_on: Option<NaiveDate>,
     has_learning: bool,
 }
 
 /// Stages received in the period, and those received before it and
-/// answered in it (they count as responses). Reasons are read apart, so
-/// that no join multiplies the stages.
+/// answered in it (they count as responses) or gone from the case system
+/// in it (counted apart). Reasons are read apart, so that no join
+/// multiplies the stages.
 const REPORT_STAGES: &str = "
     SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, s.stage,
            s.received_on, s.working_days_allowed, s.agreed_response_on,
-           s.responded_on, s.outcome,
+           s.responded_on, s.outcome, s.left_source_on,
            (s.learning IS NOT NULL AND TRIM(s.learning) <> '') AS has_learning
     FROM case_stages s
     JOIN cases c ON c.id = s.case_id
-    WHERE s.received_on BETWEEN $1 AND $2 OR s.responded_on BETWEEN $1 AND $2";
+    WHERE s.received_on BETWEEN $1 AND $2 OR s.responded_on BETWEEN $1 AND $2
+       OR s.left_source_on BETWEEN $1 AND $2";
 
 /// The delay reasons of the stages answered in the period: the only ones
 /// the report counts.
@@ -135,6 +140,7 @@ fn report_row(
         agreed_response_on: r.agreed_response_on,
         responded_on: r.responded_on,
         outcome,
+        left_source_on: r.left_source_on,
         has_learning: r.has_learning,
         reason_categories,
     })

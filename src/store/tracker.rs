@@ -26,6 +26,8 @@ pub struct TrackedStage {
     pub outcome: Option<Outcome>,
     /// Whether any delay reason is recorded for the stage.
     pub has_reason: bool,
+    /// The day a complete extract no longer listed the open stage.
+    pub left_source_on: Option<NaiveDate>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -39,6 +41,7 @@ struct TrackedListed {
     responded_on: Option<NaiveDate>,
     outcome: Option<String>,
     has_reason: bool,
+    left_source_on: Option<NaiveDate>,
 }
 
 impl TryFrom<TrackedListed> for TrackedStage {
@@ -61,6 +64,7 @@ impl TryFrom<TrackedListed> for TrackedStage {
             responded_on: r.responded_on,
             outcome,
             has_reason: r.has_reason,
+            left_source_on: r.left_source_on,
         })
     }
 }
@@ -97,17 +101,18 @@ pub struct Undelivered {
     pub reply: String,
 }
 
-/// Every complaint stage received by $1 that is open or was answered on or
-/// after $2.
+/// Every complaint stage received by $1 that is open, was answered on or
+/// after $2, or left the case system on or after $2.
 const TRACKED: &str = "
     SELECT s.id AS stage_id, c.kind, c.team, s.received_on, s.working_days_allowed,
-           s.agreed_response_on, s.responded_on, s.outcome,
+           s.agreed_response_on, s.responded_on, s.outcome, s.left_source_on,
            EXISTS (SELECT 1 FROM delay_reasons d WHERE d.stage_id = s.id) AS has_reason
     FROM case_stages s
     JOIN cases c ON c.id = s.case_id
     WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult')
       AND s.received_on <= $1
-      AND (s.responded_on IS NULL OR s.responded_on >= $2)";
+      AND (s.responded_on IS NULL OR s.responded_on >= $2)
+      AND (s.left_source_on IS NULL OR s.left_source_on >= $2)";
 
 /// The details of listed stages, up to the list of their ids: the reminders
 /// sent by a day (the value bound between the two parts), and the latest
@@ -146,7 +151,8 @@ pub enum Claim {
 
 impl Store {
     /// Calls `each` with every complaint stage received by `as_of` that is
-    /// open or was answered on or after `answered_since`.
+    /// open, or was answered or left the case system on or after
+    /// `answered_since`.
     pub async fn for_each_tracked_stage(
         &self,
         as_of: NaiveDate,

@@ -31,6 +31,9 @@ pub struct Headline {
     pub ytd_within_20: usize,
     pub ytd_late: usize,
     pub ytd_late_with_reason: usize,
+    /// Year to date: open stages that a complete extract no longer listed
+    /// (closed in the case system with no response recorded here).
+    pub ytd_left_case_system: usize,
 }
 
 impl Headline {
@@ -55,6 +58,8 @@ pub struct Row {
     pub working_days_left: i64,
     pub responded_on: Option<NaiveDate>,
     pub on_time: Option<bool>,
+    /// For a stage no longer in the case system: the day it left.
+    pub left_source_on: Option<NaiveDate>,
     #[serde(flatten)]
     pub details: Details,
 }
@@ -89,6 +94,8 @@ pub struct Tracker {
     pub overdue: Vec<Row>,
     pub due_soon: Vec<Row>,
     pub answered_last_week: Vec<Row>,
+    /// Open stages that left the case system this financial year.
+    pub left_case_system: Vec<Row>,
     pub teams: BTreeMap<String, TeamFigures>,
     pub undelivered: Vec<Undelivered>,
     pub weeks: Vec<WeekPoint>,
@@ -137,6 +144,7 @@ impl<'a> Builder<'a> {
                 overdue: Vec::new(),
                 due_soon: Vec::new(),
                 answered_last_week: Vec::new(),
+                left_case_system: Vec::new(),
                 teams: BTreeMap::new(),
                 undelivered: Vec::new(),
                 weeks,
@@ -187,7 +195,9 @@ impl<'a> Builder<'a> {
         self.chart(t, due_on);
         if let Some(row) = self.row(t, due_on) {
             let open = row.responded_on.is_none();
-            if open && row.working_days_left < 0 {
+            if row.left_source_on.is_some() {
+                self.tracker.left_case_system.push(row);
+            } else if open && row.working_days_left < 0 {
                 self.tracker.overdue.push(row);
             } else if open && row.working_days_left <= DUE_SOON_DAYS {
                 self.tracker.due_soon.push(row);
@@ -204,11 +214,16 @@ impl<'a> Builder<'a> {
     /// The stages listed so far, whose details [`Builder::finish`] needs.
     pub fn listed(&self) -> Vec<i64> {
         let t = &self.tracker;
-        [&t.overdue, &t.due_soon, &t.answered_last_week]
-            .into_iter()
-            .flatten()
-            .map(|r| r.stage_id)
-            .collect()
+        [
+            &t.overdue,
+            &t.due_soon,
+            &t.answered_last_week,
+            &t.left_case_system,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|r| r.stage_id)
+        .collect()
     }
 
     /// The tracker, each listed row with its details (left blank for a
@@ -220,6 +235,7 @@ impl<'a> Builder<'a> {
             .iter_mut()
             .chain(&mut t.due_soon)
             .chain(&mut t.answered_last_week)
+            .chain(&mut t.left_case_system)
         {
             row.details = details.remove(&row.stage_id).unwrap_or_default();
         }
@@ -241,6 +257,13 @@ impl<'a> Builder<'a> {
                 b.stage_id,
             ))
         });
+        t.left_case_system.sort_by(|a, b| {
+            (a.left_source_on, &a.details.reference, a.stage_id).cmp(&(
+                b.left_source_on,
+                &b.details.reference,
+                b.stage_id,
+            ))
+        });
         self.tracker
     }
 
@@ -251,7 +274,9 @@ impl<'a> Builder<'a> {
             return;
         }
         let responded = s.responded_on.filter(|r| *r <= day);
+        let left = s.left_source_on.filter(|l| *l <= day);
         let withdrawn = s.outcome == Some(Outcome::Withdrawn);
+        let year_start = self.year_start[which];
         let h = if which == 0 {
             &mut self.tracker.headline
         } else {
@@ -261,6 +286,9 @@ impl<'a> Builder<'a> {
         let mut team_overdue = false;
         match responded {
             None if withdrawn => {}
+            None if left.is_some() => {
+                h.ytd_left_case_system += usize::from(left.is_some_and(|l| l >= year_start));
+            }
             None => {
                 h.open += 1;
                 team_open = true;
@@ -282,7 +310,7 @@ impl<'a> Builder<'a> {
                         h.answered_last_week_on_time += 1;
                     }
                 }
-                if r >= self.year_start[which] && !withdrawn {
+                if r >= year_start && !withdrawn {
                     h.ytd_responses += 1;
                     let within = self
                         .calendar
@@ -333,18 +361,28 @@ impl<'a> Builder<'a> {
     }
 
     /// The row for a stage the tracker lists: open and overdue or due soon,
-    /// or answered last week.
+    /// answered last week, or no longer in the case system this year (its
+    /// working days left counted on the day it left).
     fn row(&self, s: &TrackedStage, due_on: NaiveDate) -> Option<Row> {
         let as_of = self.tracker.as_of;
         if s.received_on > as_of {
             return None;
         }
         let responded = s.responded_on.filter(|r| *r <= as_of);
-        let left = self.calendar.working_days_between(as_of, due_on).ok()?;
+        let withdrawn = s.outcome == Some(Outcome::Withdrawn);
+        let left_source_on = s
+            .left_source_on
+            .filter(|l| *l <= as_of && responded.is_none() && !withdrawn);
+        let counted_on = left_source_on.unwrap_or(as_of);
+        let left = self
+            .calendar
+            .working_days_between(counted_on, due_on)
+            .ok()?;
         let monday = monday_of(as_of);
-        let listed = match responded {
-            None => s.outcome != Some(Outcome::Withdrawn) && left <= DUE_SOON_DAYS,
-            Some(r) => r < monday && r >= monday - Days::new(7),
+        let listed = match (responded, left_source_on) {
+            (None, Some(l)) => l >= self.year_start[0],
+            (None, None) => !withdrawn && left <= DUE_SOON_DAYS,
+            (Some(r), _) => r < monday && r >= monday - Days::new(7),
         };
         listed.then(|| Row {
             stage_id: s.stage_id,
@@ -355,6 +393,7 @@ impl<'a> Builder<'a> {
             working_days_left: left,
             responded_on: responded,
             on_time: responded.map(|r| r <= due_on),
+            left_source_on,
             details: Details::default(),
         })
     }
@@ -421,6 +460,7 @@ mod tests {
             responded_on: responded.map(date),
             outcome: None,
             has_reason,
+            left_source_on: None,
         }
     }
 
@@ -480,6 +520,7 @@ mod tests {
                 ytd_within_20: 3,
                 ytd_late: 1,
                 ytd_late_with_reason: 1,
+                ytd_left_case_system: 0,
             }
         );
         // As of the 16th: A (due that day), C (due that day) and D (five
@@ -534,6 +575,45 @@ mod tests {
             ),
             (date("2026-11-16"), 2, 1, 1)
         );
+    }
+
+    #[test]
+    fn stages_no_longer_in_the_case_system_are_listed_apart() {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        let timescales = Timescales::default();
+        let left = |id, received: &str, left_on: &str| TrackedStage {
+            left_source_on: Some(date(left_on)),
+            ..stage(id, "T1", received, None, false)
+        };
+        let stages = [
+            // Due 16 Nov, left on Friday 20th: four working days overdue
+            // then; a week before the tracker's day it was still open.
+            left(0, "2026-11-02", "2026-11-20"),
+            // Left in March, last financial year: neither listed nor counted.
+            left(1, "2026-02-02", "2026-03-02"),
+            // Still open and overdue.
+            stage(2, "T1", "2026-11-02", None, false),
+        ];
+        let mut builder = Builder::new(date("2026-11-23"), &calendar, &timescales);
+        stages.iter().for_each(|s| builder.add(s));
+        let t = builder.finish(details("ABC"));
+        assert_eq!(
+            (
+                t.headline.open,
+                t.headline.overdue,
+                t.headline.ytd_left_case_system
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!((t.last_week.open, t.last_week.ytd_left_case_system), (2, 0));
+        assert_eq!(t.overdue.len(), 1);
+        assert_eq!(t.overdue[0].details.reference, "C");
+        assert_eq!(t.left_case_system.len(), 1);
+        let row = &t.left_case_system[0];
+        assert_eq!(row.details.reference, "A");
+        assert_eq!(row.left_source_on, Some(date("2026-11-20")));
+        assert_eq!(row.working_days_left, -4);
+        assert_eq!(t.teams["T1"].open, 1);
     }
 
     #[test]

@@ -83,14 +83,22 @@ fn headline_lines(now: &Headline, before: &Headline) -> Vec<HeadlineLine> {
         line("Year to date: late responses with a reason", &|h| {
             percent_text(h.ytd_reason_pct())
         }),
+        line("Year to date: no longer in the case system", &|h| {
+            h.ytd_left_case_system.to_string()
+        }),
     ]
 }
 
 fn row_text(r: &Row) -> RowText {
-    let status = match (r.responded_on, r.on_time) {
-        (Some(day), Some(true)) => format!("answered {} on time", long_date(day)),
-        (Some(day), _) => format!("answered {} late", long_date(day)),
-        (None, _) => status(r.working_days_left),
+    let status = match (r.responded_on, r.on_time, r.left_source_on) {
+        (Some(day), Some(true), _) => format!("answered {} on time", long_date(day)),
+        (Some(day), _, _) => format!("answered {} late", long_date(day)),
+        (None, _, Some(day)) => format!(
+            "left the case system {}, {}",
+            long_date(day),
+            status(r.working_days_left)
+        ),
+        (None, _, None) => status(r.working_days_left),
     };
     let d = &r.details;
     RowText {
@@ -125,6 +133,7 @@ pub fn page(t: &Tracker) -> Page {
         overdue: listing(&t.overdue),
         due_soon: listing(&t.due_soon),
         answered: listing(&t.answered_last_week),
+        left_case_system: listing(&t.left_case_system),
         teams: t
             .teams
             .iter()
@@ -149,7 +158,7 @@ pub fn page(t: &Tracker) -> Page {
     }
 }
 
-const COLUMNS: [&str; 14] = [
+const COLUMNS: [&str; 15] = [
     "section",
     "reference",
     "kind",
@@ -161,16 +170,26 @@ const COLUMNS: [&str; 14] = [
     "working_days_left",
     "responded_on",
     "on_time",
+    "left_case_system_on",
     "reminders_sent",
     "reason_category",
     "reason_text",
 ];
 
-fn sections(t: &Tracker) -> [(&'static str, &[Row]); 3] {
+fn sections(t: &Tracker) -> [(&'static str, &'static str, &[Row]); 4] {
     [
-        ("overdue", &t.overdue),
-        ("due_soon", &t.due_soon),
-        ("answered_last_week", &t.answered_last_week),
+        ("overdue", "Overdue", &t.overdue),
+        ("due_soon", "Due soon", &t.due_soon),
+        (
+            "answered_last_week",
+            "Answered last week",
+            &t.answered_last_week,
+        ),
+        (
+            "left_case_system",
+            "Left the case system",
+            &t.left_case_system,
+        ),
     ]
 }
 
@@ -178,7 +197,7 @@ fn sections(t: &Tracker) -> [(&'static str, &[Row]); 3] {
 fn csv(t: &Tracker) -> Result<Vec<u8>, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(COLUMNS)?;
-    for (section, rows) in sections(t) {
+    for (section, _, rows) in sections(t) {
         for r in rows {
             let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
             let d = &r.details;
@@ -197,6 +216,7 @@ fn csv(t: &Tracker) -> Result<Vec<u8>, csv::Error> {
                     .map(|b| if b { "yes" } else { "no" })
                     .unwrap_or("")
                     .to_owned(),
+                date(r.left_source_on),
                 d.reminders_sent.to_string(),
                 d.reason_category.clone().unwrap_or_default(),
                 d.reason_text.clone().unwrap_or_default(),
@@ -238,11 +258,7 @@ fn xlsx(t: &Tracker) -> Result<Vec<u8>, XlsxError> {
     }
     summary.set_column_width(0, 48)?;
 
-    for (name, rows) in [
-        ("Overdue", &t.overdue),
-        ("Due soon", &t.due_soon),
-        ("Answered last week", &t.answered_last_week),
-    ] {
+    for (_, name, rows) in sections(t) {
         // Written row by row to a temporary file rather than held as cells:
         // a hundred thousand rows took 150 MB as cells.
         let sheet = book.add_worksheet_with_low_memory()?.set_name(name)?;
@@ -264,11 +280,14 @@ fn xlsx(t: &Tracker) -> Result<Vec<u8>, XlsxError> {
             if let Some(on_time) = r.on_time {
                 sheet.write(row, 9, if on_time { "yes" } else { "no" })?;
             }
-            sheet.write(row, 10, d.reminders_sent as f64)?;
-            sheet.write(row, 11, d.reason_category.as_deref().unwrap_or(""))?;
+            if let Some(d) = r.left_source_on {
+                sheet.write_date_with_format(row, 10, d, &date)?;
+            }
+            sheet.write(row, 11, d.reminders_sent as f64)?;
+            sheet.write(row, 12, d.reason_category.as_deref().unwrap_or(""))?;
             sheet.write(
                 row,
-                12,
+                13,
                 d.reason_text.as_deref().unwrap_or("no reason given"),
             )?;
         }
@@ -360,6 +379,7 @@ mod tests {
                 responded_on: None,
                 outcome: None,
                 has_reason: false,
+                left_source_on: None,
             });
         }
         let details = (0..n)

@@ -20,6 +20,7 @@ pub struct Page {
     pub overdue: Listing,
     pub due_soon: Listing,
     pub answered: Listing,
+    pub left_case_system: Listing,
     pub teams: Vec<TeamLine>,
     pub undelivered: Vec<UndeliveredLine>,
     pub chart_svg: String,
@@ -103,6 +104,11 @@ impl Page {
                 more: 0,
             },
             answered: Listing {
+                total: 1,
+                rows: vec![row.clone()],
+                more: 0,
+            },
+            left_case_system: Listing {
                 total: 1,
                 rows: vec![row],
                 more: 0,

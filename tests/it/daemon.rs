@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{HeldPort, TestDb, casewatch, listening_port, stderr, write};
+use crate::helpers::{
+    CASES_CSV, HeldPort, STAFF_CSV, TestDb, casewatch, listening_port, stderr, write,
+};
 use crate::smtp::SmtpServer;
 use casewatch::store::SingleJob;
 
@@ -465,6 +467,40 @@ fn an_unwritable_tracker_folder_shows_on_healthz_and_is_retried() {
             .all(|f| f.starts_with("tracker-") && !f.contains("partial")),
         "{files:?}"
     );
+    assert_eq!(service.stop(), Some(0));
+}
+
+/// A feed that has brought no data yet is stale on `/healthz`; files that
+/// land in its folder are taken on the feed's schedule, and the service is
+/// healthy once they are in.
+#[test]
+fn run_takes_the_feed_on_its_schedule_and_healthz_shows_stale_data() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let folder = dir.path().join("drop");
+    std::fs::create_dir(&folder).unwrap();
+    let mut service = Service::start(
+        dir.path(),
+        &[
+            ("CASEWATCH__FEED__KIND", "folder"),
+            ("CASEWATCH__FEED__FOLDER", folder.to_str().unwrap()),
+            ("CASEWATCH__FEED__SETTLE_SECONDS", "1"),
+            ("CASEWATCH__FEED__SCHEDULE", "* * * * * *"),
+        ],
+    );
+    service.wait_until_ready();
+    let body = service.wait_for_reply("/healthz", 503, "feed_stale");
+    assert!(body.contains("\"data_last_refreshed\":null"), "{body}");
+
+    write(&folder, "staff.csv", STAFF_CSV);
+    write(&folder, "cases.csv", CASES_CSV);
+    let body = service.wait_for_status("/healthz", 200);
+    assert!(body.contains("\"feed_stale\":false"), "{body}");
+    let (_, metrics) = service.get("/metrics");
+    assert!(
+        metrics.contains("casewatch_feed_runs_total{outcome=\"imported\"} 2"),
+        "{metrics}"
+    );
+    assert!(!folder.join("staff.csv").exists() && !folder.join("cases.csv").exists());
     assert_eq!(service.stop(), Some(0));
 }
 

@@ -9,7 +9,7 @@ use casewatch::domain::today_in_london;
 use serde_json::Value;
 
 use crate::helpers::{
-    CASES_CSV, STAFF_CSV, TestDb, casewatch, on_both_backends, stderr, stdout, write,
+    CASES_CSV, STAFF_CSV, TestDb, casewatch, command, on_both_backends, stderr, stdout, write,
 };
 
 /// The settings of a folder feed on `db`, by environment variable.
@@ -118,6 +118,20 @@ async fn a_folder_feed_takes_good_files_and_sets_aside_bad_ones(db: TestDb) {
         stdout(&out)
     );
     assert!(done.join("2-cases-1.csv").is_file());
+    // A file Excel saved as "CSV (Comma delimited)" is read, and said to be.
+    let cafe = CASES_CSV.replace("Letters name a contact", "Letters name the caf\u{e9}");
+    let windows_1252: Vec<u8> = cafe
+        .chars()
+        .map(|c| if c == '\u{e9}' { 0xE9 } else { c as u8 })
+        .collect();
+    std::fs::write(folder.join("cases-5.csv"), windows_1252).unwrap();
+    let out = run(dir, &env, &["feed", "run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("cases-5.csv: read as Windows-1252"),
+        "{}",
+        stdout(&out)
+    );
     // Nothing new: recorded as such, and the misnamed file is pointed out.
     let out = run(dir, &env, &["feed", "run"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -300,6 +314,39 @@ async fn a_complete_extract_closes_what_left_the_case_system(db: TestDb) {
         "{}",
         stdout(&out)
     );
+    let listed = stdout(&run(dir, &env, &["cases", "--format", "csv"]));
+    let asc = listed.lines().find(|l| l.starts_with("ASC-3,")).unwrap();
+    assert!(asc.contains(",left case system,"), "{listed}");
+    // The weekly tracker is made as of its day in the week: next week's
+    // lists what left the case system today.
+    let next_week = today_in_london() + chrono::Days::new(7);
+    let as_of = next_week.to_string();
+    let args = [
+        "tracker",
+        "--no-email",
+        "--out",
+        "tracker",
+        "--as-of",
+        &as_of,
+    ];
+    let out = run(dir, &env, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let tracker = |ext: &str| {
+        let week = casewatch::tracker::iso_week(next_week);
+        std::fs::read_to_string(dir.join(format!("tracker/tracker-{week}.{ext}"))).unwrap()
+    };
+    assert!(
+        tracker("csv")
+            .lines()
+            .any(|l| l.starts_with("left_case_system,ASC-3,adult,1,")),
+        "{}",
+        tracker("csv")
+    );
+    assert!(
+        tracker("html").contains("<h2>No longer in the case system this year (1)</h2>"),
+        "{}",
+        tracker("html")
+    );
 
     // Two of the three still open gone: refused whole, nothing changed.
     write(dir, "cases.csv", &without(&["ASC-3", "CORP-2", "CPL-4"]));
@@ -398,6 +445,91 @@ on_both_backends!(
     a_complete_extract_closes_what_left_the_case_system,
     stale_data_holds_back_overdue_notices,
 );
+
+/// casewatch killed in the middle of a feed run leaves the database as it
+/// was and the file where it lay, to be taken by the next run. On
+/// PostgreSQL, where the test can hold the run inside its transaction: a
+/// lock the test holds on `case_stages` stops the import at its write, and the
+/// process is killed while it waits.
+#[tokio::test]
+async fn a_feed_run_killed_half_way_changes_nothing() {
+    use sqlx::{Connection, Executor};
+    let db = TestDb::postgres().await;
+    let dir = db.dir.path();
+    let folder = dir.join("drop");
+    std::fs::create_dir(&folder).unwrap();
+    write(&folder, "staff.csv", STAFF_CSV);
+    write(&folder, "cases.csv", CASES_CSV);
+    let env = folder_env(&db, &folder);
+    let out = run(dir, &env, &["feed", "run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let before = outcomes(&status(dir, &env));
+
+    let answered = CASES_CSV.replace(
+        "CORP-2,corporate,1,02/11/2026,Parks,bo.khan@example.org,,,,,",
+        "CORP-2,corporate,1,02/11/2026,Parks,bo.khan@example.org,,,,2026-11-20,upheld",
+    );
+    assert_ne!(answered, CASES_CSV);
+    write(&folder, "cases-2.csv", &answered);
+    let mut lock = sqlx::PgConnection::connect(&db.url()).await.unwrap();
+    lock.execute("BEGIN; LOCK TABLE case_stages IN EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut child = command(dir, &vars, &["feed", "run"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Another connection watches: a transaction sees pg_stat_activity as
+    // it was at its first look.
+    let mut watch = sqlx::PgConnection::connect(&db.url()).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut watch)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the feed run never reached its import"
+        );
+        if child.try_wait().unwrap().is_some() {
+            let out = child.wait_with_output().unwrap();
+            panic!("the feed run ended: {}{}", stdout(&out), stderr(&out));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    lock.execute("ROLLBACK").await.unwrap();
+
+    let store = db.store().await;
+    let corp = |stages: Vec<casewatch::store::StageRow>| {
+        stages
+            .into_iter()
+            .find(|s| s.reference.as_str() == "CORP-2")
+            .unwrap()
+            .responded_on
+    };
+    assert_eq!(corp(store.stages().await.unwrap()), None);
+    assert_eq!(outcomes(&status(dir, &env)), before, "no run was recorded");
+    assert!(folder.join("cases-2.csv").is_file(), "the file was moved");
+
+    let out = run(dir, &env, &["feed", "run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        corp(store.stages().await.unwrap()),
+        Some("2026-11-20".parse().unwrap())
+    );
+    assert!(!folder.join("cases-2.csv").exists());
+}
 
 /// A settings file for a sql feed on `url`, and the database by variable.
 fn sql_env(db: &TestDb, url: &str) -> Vec<(&'static str, String)> {

@@ -193,7 +193,9 @@ pub fn casewatch_with_input(
     child.wait_with_output().unwrap()
 }
 
-fn command(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
+/// The `casewatch` command with `args`, run in `dir` with only the
+/// `CASEWATCH*` variables of `env`.
+pub fn command(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_casewatch"));
     command.current_dir(dir).args(args).env("NO_COLOR", "1");
     for (key, _) in std::env::vars() {

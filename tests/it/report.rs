@@ -101,6 +101,7 @@ async fn annual_report_figures(db: TestDb) {
         "late": 3,
         "late_with_reason": 1,
         "late_with_reason_pct": 33.3,
+        "left_case_system": 0,
         "upheld_or_partly_pct": {
             "statutory": 66.7, "corporate": 33.3, "send": 100.0, "adult": 100.0
         },

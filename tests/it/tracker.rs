@@ -102,7 +102,7 @@ async fn a_weeks_tracker_is_written_the_same_twice_and_reads_back(db: TestDb) {
     );
     assert!(
         lines.contains(
-            &"overdue,CSC-1,statutory,2,Fostering,Ann Lee,2026-10-12,2026-11-16,-5,,,0,,"
+            &"overdue,CSC-1,statutory,2,Fostering,Ann Lee,2026-10-12,2026-11-16,-5,,,,0,,"
         ),
         "{csv}"
     );
@@ -136,6 +136,7 @@ async fn a_weeks_tracker_is_written_the_same_twice_and_reads_back(db: TestDb) {
             "Overdue",
             "Due soon",
             "Answered last week",
+            "Left the case system",
             "By team",
             "Undelivered e-mails"
         ]

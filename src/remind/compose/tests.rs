@@ -30,6 +30,7 @@ fn unsent(id: i64, reference: &str, kind: &str, due_on: &str, recipient: &str) -
             agreed_response_on: None,
             responded_on: None,
             outcome: None,
+            left_source_on: None,
         },
     }
 }
