@@ -154,6 +154,7 @@ struct Row {
     extended: Option<u16>,
     agreed: Option<NaiveDate>,
     responded: Option<NaiveDate>,
+    acknowledged: Option<NaiveDate>,
     outcome: &'static str,
     learning: &'static str,
     reason: Option<(&'static str, &'static str)>,
@@ -167,7 +168,8 @@ fn cases_csv(today: NaiveDate) -> anyhow::Result<Vec<u8>> {
     for n in 1..=200 {
         let kind = match rng.u8(0..100) {
             0..=29 => Kind::Statutory,
-            30..=84 => Kind::Corporate,
+            30..=74 => Kind::Corporate,
+            75..=84 => Kind::Housing,
             85..=94 => Kind::Send,
             _ => Kind::Adult,
         };
@@ -221,6 +223,7 @@ fn prefix(kind: Kind) -> &'static str {
         Kind::Statutory => "CSC",
         Kind::Corporate => "CORP",
         Kind::Send => "SEND",
+        Kind::Housing => "HSG",
         _ => "ASC",
     }
 }
@@ -239,10 +242,13 @@ fn complaint_stage(
     let standard: u64 = match (kind, stage) {
         (Kind::Statutory, 2) => 25,
         (Kind::Statutory, 3) => 30,
-        (Kind::Corporate, 2) | (Kind::Send, _) => 20,
+        (Kind::Corporate | Kind::Housing, 2) | (Kind::Send, _) => 20,
         _ => 10,
     };
-    let extendable = matches!((kind, stage), (Kind::Statutory | Kind::Corporate, 1 | 2));
+    let extendable = matches!(
+        (kind, stage),
+        (Kind::Statutory | Kind::Corporate | Kind::Housing, 1 | 2)
+    );
     let mut row = Row {
         reference: reference.to_owned(),
         kind: kind.as_str(),
@@ -264,6 +270,14 @@ fn complaint_stage(
         row.agreed = Some(add_weekdays(received, 30));
     }
     let answered = add_weekdays(received, took);
+    // Complaints under the 2024 codes and adult social care are
+    // acknowledged, most within their five (or three) working days, some
+    // later, and the newest not yet.
+    if matches!(kind, Kind::Corporate | Kind::Housing | Kind::Adult) {
+        let acknowledged = add_weekdays(received, rng.u64(1..=7));
+        row.acknowledged = Some(acknowledged)
+            .filter(|d| *d <= today && *d <= answered);
+    }
     if answered <= today {
         row.responded = Some(answered);
         row.outcome = [
@@ -306,6 +320,7 @@ fn write_cases(rows: &[Row]) -> anyhow::Result<Vec<u8>> {
             "",
             reason_category,
             reason,
+            &date(r.acknowledged),
         ])?;
     }
     Ok(out.into_inner()?)

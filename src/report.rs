@@ -126,10 +126,17 @@ pub struct ByKind<T> {
     pub corporate: T,
     pub send: T,
     pub adult: T,
+    pub housing: T,
 }
 
 /// The kinds of complaint, in the order reports list them.
-pub const COMPLAINT_KINDS: [Kind; 4] = [Kind::Statutory, Kind::Corporate, Kind::Send, Kind::Adult];
+pub const COMPLAINT_KINDS: [Kind; 5] = [
+    Kind::Statutory,
+    Kind::Corporate,
+    Kind::Send,
+    Kind::Adult,
+    Kind::Housing,
+];
 
 impl<T> ByKind<T> {
     /// `None` for comments and compliments.
@@ -139,6 +146,7 @@ impl<T> ByKind<T> {
             Kind::Corporate => Some(&self.corporate),
             Kind::Send => Some(&self.send),
             Kind::Adult => Some(&self.adult),
+            Kind::Housing => Some(&self.housing),
             Kind::Comment | Kind::Compliment => None,
         }
     }
@@ -149,6 +157,7 @@ impl<T> ByKind<T> {
             Kind::Corporate => Some(&mut self.corporate),
             Kind::Send => Some(&mut self.send),
             Kind::Adult => Some(&mut self.adult),
+            Kind::Housing => Some(&mut self.housing),
             Kind::Comment | Kind::Compliment => None,
         }
     }
@@ -359,7 +368,7 @@ impl Tally {
         Figures {
             period: self.period,
             complaints: Complaints {
-                total: c.statutory + c.corporate + c.send + c.adult,
+                total: c.statutory + c.corporate + c.send + c.adult + c.housing,
                 by_kind: *c,
             },
             comments: self.comments,
@@ -382,6 +391,7 @@ impl Tally {
                 corporate: percent(self.upheld.corporate, self.decided.corporate),
                 send: percent(self.upheld.send, self.decided.send),
                 adult: percent(self.upheld.adult, self.decided.adult),
+                housing: percent(self.upheld.housing, self.decided.housing),
             },
             reason_categories: self.reason_categories.clone(),
             categories: self.categories.clone(),

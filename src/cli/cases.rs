@@ -93,15 +93,11 @@ pub(super) struct View<'a> {
 
 fn listed<'a>(row: &'a StageRow, view: &View<'_>) -> anyhow::Result<Listed<'a>> {
     let (status, responded_on) = status(row, view.as_of);
-    let clock = view.timescales.stored_clock(
-        row.kind,
-        row.received_on,
-        row.working_days_allowed,
-        row.agreed_response_on,
-    );
-    let due_on = clock
-        .due(row.received_on, view.calendar)
+    let deadlines = row
+        .terms
+        .deadlines(row.received_on, view.calendar, view.timescales.agreed_default_months)
         .with_context(|| format!("case {}", row.reference.as_str()))?;
+    let due_on = deadlines.respond_by;
     let working_days_left = match due_on {
         Some(due) if status == "open" => Some(
             view.calendar

@@ -83,14 +83,10 @@ fn count(
     timescales: &Timescales,
     calendar: &Calendar,
 ) -> Result<(), CalendarError> {
-    let due_on = timescales
-        .stored_clock(
-            row.kind,
-            row.received_on,
-            row.working_days_allowed,
-            row.agreed_response_on,
-        )
-        .due(row.received_on, calendar)?;
+    let due_on = row
+        .terms
+        .deadlines(row.received_on, calendar, timescales.agreed_default_months)?
+        .respond_by;
     let fact = StageFact {
         reference: &row.reference,
         kind: row.kind,

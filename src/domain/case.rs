@@ -122,6 +122,7 @@ word_enum!(
         Corporate => "corporate",
         Send => "send",
         Adult => "adult",
+        Housing => "housing",
         Comment => "comment",
         Compliment => "compliment",
     }
@@ -140,6 +141,7 @@ impl Kind {
             Kind::Corporate => "Corporate",
             Kind::Send => "Special educational needs (SEND)",
             Kind::Adult => "Adult social care",
+            Kind::Housing => "Housing (landlord)",
             Kind::Comment => "Comment",
             Kind::Compliment => "Compliment",
         }

@@ -7,12 +7,14 @@
 mod case;
 mod date;
 mod email;
+mod procedure;
 mod records;
 mod reminder;
 
 pub use case::{Kind, Outcome, ParseError, Reference, Stage, Team, Via};
 pub use date::{london_instant, london_time, parse_date, today_in_london};
 pub use email::Email;
+pub use procedure::{ClockStart, Preset, Terms};
 pub use records::{CaseRecord, Staff, StageRecord};
 pub use reminder::Reminder;
 

@@ -1,6 +1,6 @@
 use chrono::NaiveDate;
 
-use super::{Email, Kind, Outcome, Reference, Stage, Team};
+use super::{Email, Kind, Outcome, Reference, Stage, Team, Terms};
 
 /// A member of staff who can be responsible for cases.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,14 +23,14 @@ pub struct CaseRecord {
     pub stages: Vec<StageRecord>,
 }
 
-/// One stage of a case. `working_days_allowed` is the allowance after any
-/// extension, fixed when the stage is loaded; `None` where the stage has no
-/// working-day clock (adult social care, comments, compliments).
+/// One stage of a case, with the terms of its procedure fixed when the
+/// stage is loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageRecord {
     pub stage: Stage,
     pub received_on: NaiveDate,
-    pub working_days_allowed: Option<u16>,
+    pub terms: Terms,
+    pub acknowledged_on: Option<NaiveDate>,
     pub extension_reason: Option<String>,
     pub agreed_response_on: Option<NaiveDate>,
     pub responded_on: Option<NaiveDate>,

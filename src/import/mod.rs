@@ -24,7 +24,7 @@ use crate::domain::{
     parse_date,
 };
 use crate::settings::DelayReasons;
-use crate::timescale::{Clock, StageTerms, Timescales};
+use crate::timescale::{StageTerms, Timescales};
 
 pub use lines::{LineTracker, csv_reader};
 pub use table::{Delimiter, ReadAs};
@@ -139,6 +139,7 @@ pub const CASE_COLUMNS: &[&str] = &[
     "extension_reason",
     "delay_reason_category",
     "delay_reason",
+    "acknowledged_on",
 ];
 const CASE_REQUIRED: &[&str] = CASE_COLUMNS.split_at(6).0;
 
@@ -300,6 +301,10 @@ fn parse_case_row(
         "responded_on",
         optional(row.get("responded_on"), parse_date),
     );
+    let acknowledged_on = p.check(
+        "acknowledged_on",
+        optional(row.get("acknowledged_on"), parse_date),
+    );
     let outcome = p.check("outcome", optional(row.get("outcome"), Outcome::parse));
     let learning = p.check("learning", optional(row.get("learning"), bounded_text));
     let extension_reason = p.check(
@@ -318,11 +323,23 @@ fn parse_case_row(
         );
     }
     check_dates(ctx.today, received_on, responded_on.flatten(), p);
+    check_acknowledged(
+        ctx.today,
+        received_on,
+        responded_on.flatten(),
+        acknowledged_on.flatten(),
+        p,
+    );
 
     let (reference, kind, stage, received_on, team, manager) =
         (reference?, kind?, stage?, received_on?, team?, manager?);
-    let (extended_to, agreed_response_on, responded_on, outcome) =
-        (extended_to?, agreed_response_on?, responded_on?, outcome?);
+    let (extended_to, agreed_response_on, responded_on, outcome, acknowledged_on) = (
+        extended_to?,
+        agreed_response_on?,
+        responded_on?,
+        outcome?,
+        acknowledged_on?,
+    );
     let stage = stage.unwrap_or(Stage::NONE);
     if let Some(outcome) = outcome {
         if !kind.is_complaint() {
@@ -344,14 +361,19 @@ fn parse_case_row(
         extended_to,
         agreed_response_on,
     };
-    let working_days_allowed = match ctx.timescales.clock(&terms) {
-        Ok(Clock::WorkingDays { allowed }) => Some(allowed),
-        Ok(Clock::OnDate(_) | Clock::NoDeadline) => None,
+    let terms = match ctx.timescales.terms(&terms) {
+        Ok(terms) => terms,
         Err(e) => {
             p.add(e.field(), e.to_string());
             return None;
         }
     };
+    if acknowledged_on.is_some() && terms.procedure.is_none() {
+        p.add(
+            "acknowledged_on",
+            format!("{kind} records are not acknowledged; leave it blank"),
+        );
+    }
     Some(ParsedRow {
         case: CaseRecord {
             reference,
@@ -364,7 +386,8 @@ fn parse_case_row(
         stage: StageRecord {
             stage,
             received_on,
-            working_days_allowed,
+            terms,
+            acknowledged_on,
             extension_reason: extension_reason?,
             agreed_response_on,
             responded_on,
@@ -404,6 +427,42 @@ fn check_dates(
                 format!("{responded} is before the stage was received ({received})"),
             );
         }
+    }
+}
+
+/// An acknowledgement comes on or after receipt, by today, and by the
+/// response.
+fn check_acknowledged(
+    today: NaiveDate,
+    received_on: Option<NaiveDate>,
+    responded_on: Option<NaiveDate>,
+    acknowledged_on: Option<NaiveDate>,
+    p: &mut RowProblems<'_>,
+) {
+    let Some(acknowledged) = acknowledged_on else {
+        return;
+    };
+    if acknowledged > today {
+        p.add(
+            "acknowledged_on",
+            format!("{acknowledged} is in the future (today is {today})"),
+        );
+    }
+    if let Some(received) = received_on
+        && acknowledged < received
+    {
+        p.add(
+            "acknowledged_on",
+            format!("{acknowledged} is before the stage was received ({received})"),
+        );
+    }
+    if let Some(responded) = responded_on
+        && acknowledged > responded
+    {
+        p.add(
+            "acknowledged_on",
+            format!("{acknowledged} is after the response ({responded})"),
+        );
     }
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::Preset;
 
 fn date(s: &str) -> NaiveDate {
     parse_date(s).unwrap()
@@ -52,14 +53,14 @@ fn reads_what_excel_writes() {
     assert_eq!(cs1.kind, Kind::Statutory);
     let stage = &cs1.stages[0];
     assert_eq!(stage.received_on, date("2026-11-02"));
-    assert_eq!(stage.working_days_allowed, Some(10));
+    assert_eq!(stage.terms.working_days_allowed, Some(10));
     assert_eq!(stage.outcome, Some(Outcome::PartiallyUpheld));
     assert_eq!(
         stage.learning.as_deref(),
         Some("Said \"sorry\", and\r\nmeant it")
     );
     assert_eq!(cases[1].stages[0].stage, Stage::NONE);
-    assert_eq!(cases[1].stages[0].working_days_allowed, None);
+    assert_eq!(cases[1].stages[0].terms.working_days_allowed, None);
 }
 
 #[test]
@@ -127,8 +128,8 @@ fn kinds_stages_and_dates_must_agree() {
     for want in [
         "cases.csv:3: kind: corporate here, but statutory on line 2",
         "cases.csv:4: stage: comment records have no stage",
-        "cases.csv:5: stage: send complaints have no stage 2",
-        "cases.csv:6: agreed_response_on: only adult social care cases",
+        "cases.csv:5: stage: send complaints have no stage 2 under their procedure, send",
+        "cases.csv:6: agreed_response_on: lgsco-2024 gives this stage working days",
         "cases.csv:7: responded_on: is needed with the outcome upheld",
     ] {
         assert!(
@@ -164,12 +165,12 @@ fn stages_group_into_cases_and_the_latest_stage_holds_the_case() {
     assert_eq!(cs1.team.as_str(), "Children in Care");
     assert_eq!(cs1.manager.as_str(), "bo@example.org");
     assert_eq!(cs1.category.as_deref(), Some("Delay"));
-    assert_eq!(cs1.stages[0].working_days_allowed, Some(20));
+    assert_eq!(cs1.stages[0].terms.working_days_allowed, Some(20));
     assert_eq!(
         cs1.stages[0].delay_reason,
         Some(("staff_capacity".to_owned(), "Officer on leave".to_owned()))
     );
-    assert_eq!(cs1.stages[1].working_days_allowed, Some(25));
+    assert_eq!(cs1.stages[1].terms.working_days_allowed, Some(25));
 }
 
 #[test]
@@ -363,5 +364,44 @@ fn files_in_no_encoding_we_read_are_refused_saying_so() {
     assert!(
         err.starts_with("cases.csv:1: contains NUL bytes") && err.contains("UTF-16"),
         "{err}"
+    );
+}
+
+#[test]
+fn acknowledgements_come_between_receipt_and_response() {
+    let csv = "reference,kind,stage,received_on,team,manager_email,responded_on,outcome,acknowledged_on\n\
+               HO-1,housing,1,2026-11-02,Homes,ann@example.org,,,2026-11-04\n\
+               HO-2,housing,1,2026-11-02,Homes,ann@example.org,,,2026-10-30\n\
+               HO-3,housing,1,2026-11-02,Homes,ann@example.org,2026-11-10,upheld,2026-11-12\n\
+               HO-4,housing,1,2026-11-02,Homes,ann@example.org,,,2026-11-26\n\
+               CM-5,comment,,2026-11-02,Homes,ann@example.org,,,2026-11-04\n";
+    let found = problems(csv);
+    assert_eq!(
+        found,
+        [
+            "cases.csv:3: acknowledged_on: 2026-10-30 is before the stage was received (2026-11-02)",
+            "cases.csv:4: acknowledged_on: 2026-11-12 is after the response (2026-11-10)",
+            "cases.csv:5: acknowledged_on: 2026-11-26 is in the future (today is 2026-11-25)",
+            "cases.csv:6: acknowledged_on: comment records are not acknowledged; leave it blank",
+        ]
+    );
+    let good = cases(&csv.lines().take(2).collect::<Vec<_>>().join("\n")).unwrap();
+    let stage = &good[0].stages[0];
+    assert_eq!(stage.acknowledged_on, Some(date("2026-11-04")));
+    assert_eq!(stage.terms.procedure, Some(Preset::HousingOmbudsman2024));
+    assert_eq!(stage.terms.acknowledge_within, Some(5));
+}
+
+#[test]
+fn an_extension_beyond_the_procedures_cap_names_both() {
+    let csv = format!(
+        "{HEADER}\n\
+         HO-1,housing,1,2026-11-02,Homes,ann@example.org,,21,,,,\n"
+    );
+    assert_eq!(
+        problems(&csv),
+        [
+            "cases.csv:2: extended_working_days: extension to 21 working days is above the cap of 20 for housing stage 1 under housing-ombudsman-2024"
+        ]
     );
 }

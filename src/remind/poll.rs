@@ -208,13 +208,12 @@ impl Poll<'_> {
         today: NaiveDate,
     ) -> Result<Option<(NaiveDate, Vec<Reminder>)>, CalendarError> {
         let s = &row.stage;
-        let clock = self.settings.timescales.stored_clock(
-            s.kind,
+        let deadlines = s.terms.deadlines(
             s.received_on,
-            s.working_days_allowed,
-            s.agreed_response_on,
-        );
-        let Some(due_on) = clock.due(s.received_on, self.calendar)? else {
+            self.calendar,
+            self.settings.timescales.agreed_default_months,
+        )?;
+        let Some(due_on) = deadlines.respond_by else {
             return Ok(None);
         };
         let stage = OpenStage {

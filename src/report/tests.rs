@@ -200,7 +200,8 @@ fn the_hand_worked_year_adds_up() {
             statutory: 2,
             corporate: 4,
             send: 0,
-            adult: 1
+            adult: 1,
+            housing: 0
         }
     );
     let categories: Vec<(&str, u64)> = f.categories.iter().map(|(k, v)| (k.as_str(), *v)).collect();
@@ -254,7 +255,8 @@ fn the_hand_worked_year_adds_up() {
             statutory: Some(66.7),
             corporate: Some(33.3),
             send: Some(100.0),
-            adult: Some(100.0)
+            adult: Some(100.0),
+            housing: None
         }
     );
     assert_eq!(f.upheld_without_learning, ["ASC-D4", "CORP-B2"]);

@@ -7,7 +7,7 @@
 //! key and the source it came from, so one run of `check-config` shows them
 //! all. Nothing past this module handles a raw setting.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -19,13 +19,14 @@ use chrono::NaiveDate;
 
 use crate::calendar::{Division, FIRST_DAY, HolidayDay, LAST_DAY};
 use crate::domain::{normalise_word, parse_date};
-use crate::timescale::{StageRule, Timescales};
+use crate::timescale::Timescales;
 
 mod feed;
 mod mail;
 mod reader;
 #[cfg(test)]
 mod tests;
+mod timescales;
 mod tracker;
 mod web;
 
@@ -53,7 +54,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub log: LogSettings,
     pub calendar: CalendarSettings,
-    #[serde(serialize_with = "serialize_timescales")]
+    /// `[procedures]` and `[timescales]`, read into one value.
+    #[serde(flatten, serialize_with = "timescales::serialize")]
     pub timescales: Timescales,
     pub delay_reasons: DelayReasons,
     pub reminders: ReminderSettings,
@@ -326,7 +328,7 @@ impl Settings {
                 }),
                 local_closures: r.get("calendar.local_closures", parse_closures),
             },
-            timescales: read_timescales(r),
+            timescales: timescales::read(r),
             delay_reasons: r.get("delay_reasons.categories", parse_categories),
             reminders: mail::read_reminders(r),
             mail: mail::read_mail(r, &data_dir),
@@ -363,70 +365,6 @@ fn without_quoted_lines(message: &str) -> String {
 
 fn file_label(file: Option<&Path>) -> String {
     file.map_or_else(|| "the settings".to_owned(), |p| p.display().to_string())
-}
-
-fn read_timescales(r: &mut Reader) -> Timescales {
-    let mut stages = |kind: &str| -> [Option<StageRule>; 3] {
-        std::array::from_fn(|i| {
-            let prefix = format!("timescales.{kind}.stage{}", i + 1);
-            if !r.has_prefix(&prefix) {
-                return None;
-            }
-            let working_days = r.get(&format!("{prefix}.working_days"), |v| int_in(v, 1, 1000));
-            let extendable_to =
-                r.optional(&format!("{prefix}.extendable_to"), |v| int_in(v, 1, 1000));
-            if let Some(cap) = extendable_to
-                && cap <= working_days
-            {
-                r.problem(
-                    &format!("{prefix}.extendable_to"),
-                    format!("must be more than working_days ({working_days})"),
-                );
-            }
-            Some(StageRule {
-                working_days,
-                extendable_to,
-            })
-        })
-    };
-    Timescales {
-        statutory: stages("statutory"),
-        corporate: stages("corporate"),
-        send: stages("send"),
-        adult_default_months: r.get("timescales.adult.default_response_months", |v| {
-            int_in(v, 1, 24)
-        }),
-    }
-}
-
-fn serialize_timescales<S: Serializer>(t: &Timescales, s: S) -> Result<S::Ok, S::Error> {
-    #[derive(Serialize)]
-    struct Adult {
-        default_response_months: u32,
-    }
-    let stages = |rules: &[Option<StageRule>; 3]| -> BTreeMap<String, StageRule> {
-        rules
-            .iter()
-            .enumerate()
-            .filter_map(|(i, rule)| rule.map(|r| (format!("stage{}", i + 1), r)))
-            .collect()
-    };
-    #[derive(Serialize)]
-    struct Shown {
-        statutory: BTreeMap<String, StageRule>,
-        corporate: BTreeMap<String, StageRule>,
-        send: BTreeMap<String, StageRule>,
-        adult: Adult,
-    }
-    Shown {
-        statutory: stages(&t.statutory),
-        corporate: stages(&t.corporate),
-        send: stages(&t.send),
-        adult: Adult {
-            default_response_months: t.adult_default_months,
-        },
-    }
-    .serialize(s)
 }
 
 fn parse_path(value: &Value) -> Result<PathBuf, String> {

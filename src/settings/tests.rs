@@ -39,7 +39,8 @@ fn environment_overrides_and_strings_become_numbers() {
     )
     .unwrap();
     assert_eq!(s.database.max_connections, 12);
-    assert_eq!(s.timescales.corporate[2].unwrap().working_days, 15);
+    let stage3 = s.timescales.corporate.current.stages[2].unwrap();
+    assert_eq!(stage3.working_days(), Some(15));
     assert_eq!(s.data_dir, PathBuf::from("/var/lib/casewatch"));
 }
 

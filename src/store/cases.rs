@@ -8,7 +8,11 @@ use sqlx::QueryBuilder;
 
 use super::feed::{INSERT_RUN, bind_run};
 use super::{FeedRun, Store, StoreError, with_pool};
-use crate::domain::{CaseRecord, Email, Kind, Outcome, Reference, Staff, Stage, StageRecord};
+use crate::domain::{
+    CaseRecord, ClockStart, Email, Kind, Outcome, Preset, Reference, Staff, Stage, StageRecord,
+    Terms,
+};
+use crate::timescale::StoredTerms;
 
 /// How many rows of one sort an import inserted, updated and left alone.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -91,8 +95,7 @@ pub struct StageRow {
     pub manager_name: String,
     pub stage: Stage,
     pub received_on: NaiveDate,
-    pub working_days_allowed: Option<u16>,
-    pub agreed_response_on: Option<NaiveDate>,
+    pub terms: StoredTerms,
     pub responded_on: Option<NaiveDate>,
     pub outcome: Option<Outcome>,
     /// The day a complete extract no longer listed the open stage.
@@ -119,6 +122,11 @@ struct CaseStored {
 struct StageStored {
     received_on: NaiveDate,
     working_days_allowed: Option<i32>,
+    procedure: Option<String>,
+    standard_working_days: Option<i32>,
+    acknowledge_within: Option<i32>,
+    clock_starts: String,
+    acknowledged_on: Option<NaiveDate>,
     extension_reason: Option<String>,
     agreed_response_on: Option<NaiveDate>,
     responded_on: Option<NaiveDate>,
@@ -133,7 +141,12 @@ impl From<&StageRecord> for StageStored {
     fn from(s: &StageRecord) -> Self {
         Self {
             received_on: s.received_on,
-            working_days_allowed: s.working_days_allowed.map(i32::from),
+            working_days_allowed: s.terms.working_days_allowed.map(i32::from),
+            procedure: s.terms.procedure.map(|p| p.name().to_owned()),
+            standard_working_days: s.terms.standard_working_days.map(i32::from),
+            acknowledge_within: s.terms.acknowledge_within.map(i32::from),
+            clock_starts: s.terms.clock_starts.as_str().to_owned(),
+            acknowledged_on: s.acknowledged_on,
             extension_reason: s.extension_reason.clone(),
             agreed_response_on: s.agreed_response_on,
             responded_on: s.responded_on,
@@ -155,22 +168,65 @@ pub(super) struct StageListed {
     manager_name: String,
     stage: i32,
     received_on: NaiveDate,
-    working_days_allowed: Option<i32>,
-    agreed_response_on: Option<NaiveDate>,
     responded_on: Option<NaiveDate>,
     outcome: Option<String>,
     left_source_on: Option<NaiveDate>,
+    #[sqlx(flatten)]
+    terms: TermsListed,
 }
 
-/// A stage's stored kind, outcome and allowance, read back; a value this
-/// version cannot read is reported with `owner`, the case or stage it
-/// belongs to (formatted only then).
+/// A stage's terms as `terms_columns!` reads them.
+#[derive(sqlx::FromRow)]
+pub(super) struct TermsListed {
+    procedure: Option<String>,
+    working_days_allowed: Option<i32>,
+    standard_working_days: Option<i32>,
+    acknowledge_within: Option<i32>,
+    clock_starts: String,
+    agreed_response_on: Option<NaiveDate>,
+    acknowledged_on: Option<NaiveDate>,
+}
+
+impl TermsListed {
+    /// The terms, read back; a value this version cannot read is reported
+    /// with `owner`, the case or stage it belongs to.
+    pub(super) fn read(self, owner: &dyn std::fmt::Display) -> Result<StoredTerms, StoreError> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+            StoreError::Corrupt(format!("{what} of {owner}: {e}"))
+        };
+        let days = |what: &str, n: Option<i32>| {
+            n.map(u16::try_from)
+                .transpose()
+                .map_err(|e| corrupt(what, &e))
+        };
+        Ok(StoredTerms {
+            terms: Terms {
+                procedure: self
+                    .procedure
+                    .as_deref()
+                    .map(Preset::parse)
+                    .transpose()
+                    .map_err(|e| corrupt("procedure", &e))?,
+                working_days_allowed: days("working days allowed", self.working_days_allowed)?,
+                standard_working_days: days("standard working days", self.standard_working_days)?,
+                acknowledge_within: days("working days to acknowledge", self.acknowledge_within)?,
+                clock_starts: ClockStart::parse(&self.clock_starts)
+                    .map_err(|e| corrupt("clock start", &e))?,
+            },
+            agreed_response_on: self.agreed_response_on,
+            acknowledged_on: self.acknowledged_on,
+        })
+    }
+}
+
+/// A stage's stored kind and outcome, read back; a value this version
+/// cannot read is reported with `owner`, the case or stage it belongs to
+/// (formatted only then).
 pub(super) fn stored_terms(
     owner: &dyn std::fmt::Display,
     kind: &str,
     outcome: Option<&str>,
-    working_days_allowed: Option<i32>,
-) -> Result<(Kind, Option<Outcome>, Option<u16>), StoreError> {
+) -> Result<(Kind, Option<Outcome>), StoreError> {
     let corrupt = |what: &str, e: &dyn std::fmt::Display| {
         StoreError::Corrupt(format!("{what} of {owner}: {e}"))
     };
@@ -180,10 +236,6 @@ pub(super) fn stored_terms(
             .map(Outcome::parse)
             .transpose()
             .map_err(|e| corrupt("outcome", &e))?,
-        working_days_allowed
-            .map(u16::try_from)
-            .transpose()
-            .map_err(|e| corrupt("working days allowed", &e))?,
     ))
 }
 
@@ -191,17 +243,13 @@ impl TryFrom<StageListed> for StageRow {
     type Error = StoreError;
 
     fn try_from(r: StageListed) -> Result<Self, StoreError> {
-        let (kind, outcome, working_days_allowed) = stored_terms(
-            &format_args!("case {}", r.reference),
-            &r.kind,
-            r.outcome.as_deref(),
-            r.working_days_allowed,
-        )?;
+        let owner = format_args!("case {}", r.reference);
+        let (kind, outcome) = stored_terms(&owner, &r.kind, r.outcome.as_deref())?;
+        let terms = r.terms.read(&owner)?;
         Ok(StageRow {
             stage_id: r.stage_id,
             kind,
             outcome,
-            working_days_allowed,
             reference: Reference::parse(&r.reference).map_err(|e| {
                 StoreError::Corrupt(format!("reference of case {}: {e}", r.reference))
             })?,
@@ -211,7 +259,7 @@ impl TryFrom<StageListed> for StageRow {
             manager_name: r.manager_name,
             stage: Stage::from_stored(r.stage),
             received_on: r.received_on,
-            agreed_response_on: r.agreed_response_on,
+            terms,
             responded_on: r.responded_on,
             left_source_on: r.left_source_on,
         })
@@ -384,8 +432,9 @@ impl Store {
                 for stage in &case.stages {
                     let wanted = StageStored::from(stage);
                     let stored: Option<(i64, StageStored)> = sqlx::query_as::<_, StageStoredWithId>(
-                        "SELECT id, received_on, working_days_allowed, extension_reason, agreed_response_on,
-                                responded_on, outcome, learning, left_source_on
+                        "SELECT id, received_on, working_days_allowed, procedure, standard_working_days,
+                                acknowledge_within, clock_starts, acknowledged_on, extension_reason,
+                                agreed_response_on, responded_on, outcome, learning, left_source_on
                          FROM case_stages WHERE case_id = $1 AND stage = $2",
                     )
                     .bind(case_id)
@@ -397,14 +446,21 @@ impl Store {
                         None => {
                             let id: i64 = sqlx::query_scalar(
                                 "INSERT INTO case_stages (case_id, stage, received_on, working_days_allowed,
-                                     extension_reason, agreed_response_on, responded_on, outcome, learning,
-                                     created_at, updated_at)
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+                                     procedure, standard_working_days, acknowledge_within, clock_starts,
+                                     acknowledged_on, extension_reason, agreed_response_on, responded_on,
+                                     outcome, learning, created_at, updated_at)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+                                 RETURNING id",
                             )
                             .bind(case_id)
                             .bind(i32::from(stage.stage.number()))
                             .bind(wanted.received_on)
                             .bind(wanted.working_days_allowed)
+                            .bind(wanted.procedure.as_deref())
+                            .bind(wanted.standard_working_days)
+                            .bind(wanted.acknowledge_within)
+                            .bind(&wanted.clock_starts)
+                            .bind(wanted.acknowledged_on)
                             .bind(wanted.extension_reason.as_deref())
                             .bind(wanted.agreed_response_on)
                             .bind(wanted.responded_on)
@@ -419,14 +475,20 @@ impl Store {
                         Some((id, _)) => {
                             sqlx::query(
                                 "UPDATE case_stages SET received_on = $2, working_days_allowed = $3,
-                                     extension_reason = $4, agreed_response_on = $5, responded_on = $6,
-                                     outcome = $7, learning = $8, updated_at = $9,
-                                     left_source_on = NULL
+                                     procedure = $4, standard_working_days = $5, acknowledge_within = $6,
+                                     clock_starts = $7, acknowledged_on = $8, extension_reason = $9,
+                                     agreed_response_on = $10, responded_on = $11, outcome = $12,
+                                     learning = $13, updated_at = $14, left_source_on = NULL
                                  WHERE id = $1",
                             )
                             .bind(id)
                             .bind(wanted.received_on)
                             .bind(wanted.working_days_allowed)
+                            .bind(wanted.procedure.as_deref())
+                            .bind(wanted.standard_working_days)
+                            .bind(wanted.acknowledge_within)
+                            .bind(&wanted.clock_starts)
+                            .bind(wanted.acknowledged_on)
                             .bind(wanted.extension_reason.as_deref())
                             .bind(wanted.agreed_response_on)
                             .bind(wanted.responded_on)

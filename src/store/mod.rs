@@ -8,13 +8,22 @@
 //! the schema (`migrations/<backend>`), the outbox claim (PostgreSQL skips
 //! rows other senders locked) and the single-job lock (`locks.rs`).
 
+/// The columns `TermsListed` reads from a stage (alias `s`).
+macro_rules! terms_columns {
+    () => {
+        "s.procedure, s.working_days_allowed, s.standard_working_days,
+         s.acknowledge_within, s.clock_starts, s.agreed_response_on, s.acknowledged_on"
+    };
+}
+
 /// The columns `StageListed` reads (aliases `s` stage, `c` case, `m`
 /// manager), shared by every query that lists stages.
 macro_rules! stage_columns {
     () => {
-        "s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
-         m.name AS manager_name, s.stage, s.received_on, s.working_days_allowed,
-         s.agreed_response_on, s.responded_on, s.outcome, s.left_source_on"
+        concat!("s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
+         m.name AS manager_name, s.stage, s.received_on, s.responded_on, s.outcome,
+         s.left_source_on, ",
+        terms_columns!())
     };
 }
 

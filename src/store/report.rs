@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 
-use super::cases::stored_terms;
+use super::cases::{TermsListed, stored_terms};
 use super::{Store, StoreError, with_pool};
 use crate::domain::{Kind, Outcome, Stage};
+use crate::timescale::StoredTerms;
 
 /// A stage as the report reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,8 +21,7 @@ pub struct ReportStageRow {
     pub team: String,
     pub stage: Stage,
     pub received_on: NaiveDate,
-    pub working_days_allowed: Option<u16>,
-    pub agreed_response_on: Option<NaiveDate>,
+    pub terms: StoredTerms,
     pub responded_on: Option<NaiveDate>,
     pub outcome: Option<Outcome>,
     /// The day a complete extract no longer listed the open stage.
@@ -42,27 +42,28 @@ struct ReportListed {
     team: String,
     stage: i32,
     received_on: NaiveDate,
-    working_days_allowed: Option<i32>,
-    agreed_response_on: Option<NaiveDate>,
     responded_on: Option<NaiveDate>,
     outcome: Option<String>,
     left_source_on: Option<NaiveDate>,
     has_learning: bool,
+    #[sqlx(flatten)]
+    terms: TermsListed,
 }
 
 /// Stages received in the period, and those received before it and
 /// answered in it (they count as responses) or gone from the case system
 /// in it (counted apart). Reasons are read apart, so that no join
 /// multiplies the stages.
-const REPORT_STAGES: &str = "
-    SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, s.stage,
-           s.received_on, s.working_days_allowed, s.agreed_response_on,
-           s.responded_on, s.outcome, s.left_source_on,
-           (s.learning IS NOT NULL AND TRIM(s.learning) <> '') AS has_learning
-    FROM case_stages s
+const REPORT_STAGES: &str = concat!(
+    "SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, s.stage,
+           s.received_on, s.responded_on, s.outcome, s.left_source_on,
+           (s.learning IS NOT NULL AND TRIM(s.learning) <> '') AS has_learning, ",
+    terms_columns!(),
+    " FROM case_stages s
     JOIN cases c ON c.id = s.case_id
     WHERE s.received_on BETWEEN $1 AND $2 OR s.responded_on BETWEEN $1 AND $2
-       OR s.left_source_on BETWEEN $1 AND $2";
+       OR s.left_source_on BETWEEN $1 AND $2"
+);
 
 /// The delay reasons of the stages answered in the period: the only ones
 /// the report counts.
@@ -123,12 +124,9 @@ fn report_row(
     r: ReportListed,
     reason_categories: Vec<String>,
 ) -> Result<ReportStageRow, StoreError> {
-    let (kind, outcome, working_days_allowed) = stored_terms(
-        &format_args!("case {}", r.reference),
-        &r.kind,
-        r.outcome.as_deref(),
-        r.working_days_allowed,
-    )?;
+    let owner = format_args!("case {}", r.reference);
+    let (kind, outcome) = stored_terms(&owner, &r.kind, r.outcome.as_deref())?;
+    let terms = r.terms.read(&owner)?;
     Ok(ReportStageRow {
         reference: r.reference,
         kind,
@@ -136,8 +134,7 @@ fn report_row(
         team: r.team,
         stage: Stage::from_stored(r.stage),
         received_on: r.received_on,
-        working_days_allowed,
-        agreed_response_on: r.agreed_response_on,
+        terms,
         responded_on: r.responded_on,
         outcome,
         left_source_on: r.left_source_on,

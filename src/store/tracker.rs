@@ -8,9 +8,10 @@ use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::QueryBuilder;
 
-use super::cases::stored_terms;
+use super::cases::{TermsListed, stored_terms};
 use super::{Store, StoreError, with_pool};
 use crate::domain::{Kind, Outcome, Stage};
+use crate::timescale::StoredTerms;
 
 /// One stage as the tracker's figures read it: only what they need, as
 /// a million of them are read in one pass.
@@ -20,8 +21,7 @@ pub struct TrackedStage {
     pub kind: Kind,
     pub team: String,
     pub received_on: NaiveDate,
-    pub working_days_allowed: Option<u16>,
-    pub agreed_response_on: Option<NaiveDate>,
+    pub terms: StoredTerms,
     pub responded_on: Option<NaiveDate>,
     pub outcome: Option<Outcome>,
     /// Whether any delay reason is recorded for the stage.
@@ -36,31 +36,27 @@ struct TrackedListed {
     kind: String,
     team: String,
     received_on: NaiveDate,
-    working_days_allowed: Option<i32>,
-    agreed_response_on: Option<NaiveDate>,
     responded_on: Option<NaiveDate>,
     outcome: Option<String>,
     has_reason: bool,
     left_source_on: Option<NaiveDate>,
+    #[sqlx(flatten)]
+    terms: TermsListed,
 }
 
 impl TryFrom<TrackedListed> for TrackedStage {
     type Error = StoreError;
 
     fn try_from(r: TrackedListed) -> Result<Self, StoreError> {
-        let (kind, outcome, working_days_allowed) = stored_terms(
-            &format_args!("stage {}", r.stage_id),
-            &r.kind,
-            r.outcome.as_deref(),
-            r.working_days_allowed,
-        )?;
+        let owner = format_args!("stage {}", r.stage_id);
+        let (kind, outcome) = stored_terms(&owner, &r.kind, r.outcome.as_deref())?;
+        let terms = r.terms.read(&owner)?;
         Ok(Self {
             stage_id: r.stage_id,
             kind,
             team: r.team,
             received_on: r.received_on,
-            working_days_allowed,
-            agreed_response_on: r.agreed_response_on,
+            terms,
             responded_on: r.responded_on,
             outcome,
             has_reason: r.has_reason,
@@ -103,16 +99,18 @@ pub struct Undelivered {
 
 /// Every complaint stage received by $1 that is open, was answered on or
 /// after $2, or left the case system on or after $2.
-const TRACKED: &str = "
-    SELECT s.id AS stage_id, c.kind, c.team, s.received_on, s.working_days_allowed,
-           s.agreed_response_on, s.responded_on, s.outcome, s.left_source_on,
-           EXISTS (SELECT 1 FROM delay_reasons d WHERE d.stage_id = s.id) AS has_reason
+const TRACKED: &str = concat!(
+    "SELECT s.id AS stage_id, c.kind, c.team, s.received_on, s.responded_on, s.outcome,
+           s.left_source_on, ",
+    terms_columns!(),
+    ", EXISTS (SELECT 1 FROM delay_reasons d WHERE d.stage_id = s.id) AS has_reason
     FROM case_stages s
     JOIN cases c ON c.id = s.case_id
-    WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult')
+    WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult', 'housing')
       AND s.received_on <= $1
       AND (s.responded_on IS NULL OR s.responded_on >= $2)
-      AND (s.left_source_on IS NULL OR s.left_source_on >= $2)";
+      AND (s.left_source_on IS NULL OR s.left_source_on >= $2)"
+);
 
 /// The details of listed stages, up to the list of their ids: the reminders
 /// sent by a day (the value bound between the two parts), and the latest

@@ -180,13 +180,10 @@ impl<'a> Builder<'a> {
         if !t.kind.is_complaint() {
             return;
         }
-        let clock = self.timescales.stored_clock(
-            t.kind,
-            t.received_on,
-            t.working_days_allowed,
-            t.agreed_response_on,
-        );
-        let Ok(Some(due_on)) = clock.due(t.received_on, self.calendar) else {
+        let deadlines =
+            t.terms
+                .deadlines(t.received_on, self.calendar, self.timescales.agreed_default_months);
+        let Ok(Some(due_on)) = deadlines.map(|d| d.respond_by) else {
             return;
         };
         let as_of = self.tracker.as_of;
@@ -436,7 +433,8 @@ pub fn iso_week(day: NaiveDate) -> String {
 mod tests {
     use super::*;
     use crate::calendar::Division;
-    use crate::domain::Kind;
+    use crate::domain::{Kind, Preset};
+    use crate::timescale::StoredTerms;
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()
@@ -455,8 +453,7 @@ mod tests {
             kind: Kind::Statutory,
             team: team.to_owned(),
             received_on: date(received),
-            working_days_allowed: Some(10),
-            agreed_response_on: None,
+            terms: StoredTerms::from_receipt(Preset::ChildrenStatutory2006, 10),
             responded_on: responded.map(date),
             outcome: None,
             has_reason,

@@ -350,7 +350,8 @@ mod tests {
     use super::*;
     use crate::calendar::{Calendar, Division};
     use crate::domain::Kind;
-    use crate::timescale::Timescales;
+    use crate::domain::Preset;
+    use crate::timescale::{StoredTerms, Timescales};
     use crate::tracker::figures::{Builder, Details, TrackedStage};
 
     fn date(text: &str) -> NaiveDate {
@@ -374,8 +375,7 @@ mod tests {
                 kind: Kind::Corporate,
                 team: team.to_owned(),
                 received_on: first + chrono::Days::new(id as u64),
-                working_days_allowed: Some(10),
-                agreed_response_on: None,
+                terms: StoredTerms::from_receipt(Preset::Corporate2019, 10),
                 responded_on: None,
                 outcome: None,
                 has_reason: false,

@@ -267,13 +267,11 @@ fn form_page(
     let s = &target.stage;
     let loaded = app.live.current();
     let settings = &loaded.settings;
-    let clock = settings.timescales.stored_clock(
-        s.kind,
-        s.received_on,
-        s.working_days_allowed,
-        s.agreed_response_on,
-    );
-    let due = clock.due(s.received_on, calendar).ok().flatten();
+    let due = s
+        .terms
+        .deadlines(s.received_on, calendar, settings.timescales.agreed_default_months)
+        .ok()
+        .and_then(|d| d.respond_by);
     let left = due.and_then(|d| calendar.working_days_between(today, d).ok());
     FormPage {
         reference: s.reference.as_str().to_owned(),

@@ -120,7 +120,9 @@ async fn cases_csv_cells_a_spreadsheet_would_run_start_with_a_quote() {
     );
     assert_eq!(cell("manager_name"), "'+Eve Mallory", "{out}");
     assert_eq!(cell("received_on"), "2026-11-02", "{out}");
-    assert_eq!(cell("working_days_left"), "-7", "{out}");
+    // Under the LGSCO code and not acknowledged: ten working days from its
+    // acknowledgement deadline (9 November), due 23 November.
+    assert_eq!(cell("working_days_left"), "-2", "{out}");
     // JSON is data, not a spreadsheet: it keeps the text as it was.
     let json = run(&["cases", "--as-of", "2026-11-25", "--format", "json"]);
     let listed: serde_json::Value = serde_json::from_str(&json).unwrap();

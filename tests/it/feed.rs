@@ -466,8 +466,8 @@ async fn a_feed_run_killed_half_way_changes_nothing() {
     let before = outcomes(&status(dir, &env));
 
     let answered = CASES_CSV.replace(
-        "CORP-2,corporate,1,02/11/2026,Parks,bo.khan@example.org,,,,,",
-        "CORP-2,corporate,1,02/11/2026,Parks,bo.khan@example.org,,,,2026-11-20,upheld",
+        "CORP-2,corporate,1,02/11/2026,Parks,bo.khan@example.org,,,,,,",
+        "CORP-2,corporate,1,02/11/2026,Parks,bo.khan@example.org,,,,2026-11-20,upheld,",
     );
     assert_ne!(answered, CASES_CSV);
     write(&folder, "cases-2.csv", &answered);

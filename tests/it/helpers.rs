@@ -138,13 +138,16 @@ bo.khan@example.org,Bo Khan,Parks,
 head.children@example.org,Head of Children's Services,Leadership,
 ";
 
+/// Five stages of four cases. CORP-2, received after 1 April 2026, is under
+/// the LGSCO code, whose clock starts at acknowledgement: acknowledged the
+/// day it arrived, its ten working days count from 2 November.
 pub const CASES_CSV: &str = "\
-reference,kind,stage,received_on,team,manager_email,category,extended_working_days,agreed_response_on,responded_on,outcome,learning,delay_reason_category,delay_reason
-CSC-1,statutory,1,2026-09-01,Fostering,ann.lee@example.org,Communication,20,,2026-10-05,partially upheld,Letters name a contact,staff capacity,Officer on leave
-CSC-1,statutory,2,2026-10-12,Fostering,ann.lee@example.org,,,,,,,,
-CORP-2,corporate,1,02/11/2026,Parks,bo.khan@example.org,,,,,,,,
-ASC-3,adult,1,2026-10-01,Fostering,ann.lee@example.org,,,2026-12-15,,,,,
-CPL-4,compliment,,2026-11-03,Parks,bo.khan@example.org,,,,,,,,
+reference,kind,stage,received_on,team,manager_email,category,extended_working_days,agreed_response_on,responded_on,outcome,learning,delay_reason_category,delay_reason,acknowledged_on
+CSC-1,statutory,1,2026-09-01,Fostering,ann.lee@example.org,Communication,20,,2026-10-05,partially upheld,Letters name a contact,staff capacity,Officer on leave,
+CSC-1,statutory,2,2026-10-12,Fostering,ann.lee@example.org,,,,,,,,,
+CORP-2,corporate,1,02/11/2026,Parks,bo.khan@example.org,,,,,,,,,02/11/2026
+ASC-3,adult,1,2026-10-01,Fostering,ann.lee@example.org,,,2026-12-15,,,,,,
+CPL-4,compliment,,2026-11-03,Parks,bo.khan@example.org,,,,,,,,,
 ";
 
 /// Imports `STAFF_CSV` and `CASES_CSV` through the binary, treating `as_of`

@@ -78,7 +78,7 @@ async fn annual_report_figures(db: TestDb) {
         // Stage 1 received in the year: A1, F6; B2, E5, L12, N14; D4.
         "complaints": {
             "total": 7,
-            "by_kind": {"statutory": 2, "corporate": 4, "send": 0, "adult": 1}
+            "by_kind": {"statutory": 2, "corporate": 4, "send": 0, "adult": 1, "housing": 0}
         },
         "comments": 1,
         // G7, H8 (Parks), I9 (Fostering); K11 came after the year.
@@ -103,7 +103,8 @@ async fn annual_report_figures(db: TestDb) {
         "late_with_reason_pct": 33.3,
         "left_case_system": 0,
         "upheld_or_partly_pct": {
-            "statutory": 66.7, "corporate": 33.3, "send": 100.0, "adult": 100.0
+            "statutory": 66.7, "corporate": 33.3, "send": 100.0, "adult": 100.0,
+            "housing": null
         },
         // A1 s2's two reasons; C3's and M13's were not for late responses.
         "reason_categories": {"complex_case": 1, "staff_capacity": 1},

@@ -237,13 +237,13 @@ async fn stages_list_with_their_case_and_manager(db: TestDb) {
     assert_eq!(first.kind, Kind::Statutory);
     assert_eq!(first.manager_name, "Ann Lee");
     assert_eq!(first.category.as_deref(), Some("Communication"));
-    assert_eq!(first.working_days_allowed, Some(20));
+    assert_eq!(first.terms.terms.working_days_allowed, Some(20));
     assert_eq!(first.responded_on, Some(date("2026-10-05")));
     assert_eq!(first.outcome, Some(Outcome::PartiallyUpheld));
 
     let adult = &stages[1];
-    assert_eq!(adult.working_days_allowed, None);
-    assert_eq!(adult.agreed_response_on, Some(date("2026-12-15")));
+    assert_eq!(adult.terms.terms.working_days_allowed, None);
+    assert_eq!(adult.terms.agreed_response_on, Some(date("2026-12-15")));
     assert_eq!(stages[3].received_on, date("2026-11-02"));
     assert_eq!(stages[4].stage, Stage::NONE);
     assert_eq!(stages[4].responded_on, None);

@@ -1,6 +1,7 @@
 use super::*;
 use crate::calendar::Division;
-use crate::domain::{Kind, Reference, Stage};
+use crate::domain::{Kind, Preset, Reference, Stage};
+use crate::timescale::StoredTerms;
 use crate::links::LinkKeys;
 use crate::settings::Settings;
 use crate::store::StageRow;
@@ -26,8 +27,7 @@ fn unsent(id: i64, reference: &str, kind: &str, due_on: &str, recipient: &str) -
             manager_name: "Ann Lee".to_owned(),
             stage: Stage::new(1).unwrap(),
             received_on: date("2026-11-02"),
-            working_days_allowed: Some(10),
-            agreed_response_on: None,
+            terms: StoredTerms::from_receipt(Preset::ChildrenStatutory2006, 10),
             responded_on: None,
             outcome: None,
             left_source_on: None,
