@@ -275,8 +275,7 @@ fn complaint_stage(
     // later, and the newest not yet.
     if matches!(kind, Kind::Corporate | Kind::Housing | Kind::Adult) {
         let acknowledged = add_weekdays(received, rng.u64(1..=7));
-        row.acknowledged = Some(acknowledged)
-            .filter(|d| *d <= today && *d <= answered);
+        row.acknowledged = Some(acknowledged).filter(|d| *d <= today && *d <= answered);
     }
     if answered <= today {
         row.responded = Some(answered);

@@ -95,7 +95,11 @@ fn listed<'a>(row: &'a StageRow, view: &View<'_>) -> anyhow::Result<Listed<'a>> 
     let (status, responded_on) = status(row, view.as_of);
     let deadlines = row
         .terms
-        .deadlines(row.received_on, view.calendar, view.timescales.agreed_default_months)
+        .deadlines(
+            row.received_on,
+            view.calendar,
+            view.timescales.agreed_default_months,
+        )
         .with_context(|| format!("case {}", row.reference.as_str()))?;
     let due_on = deadlines.respond_by;
     let working_days_left = match due_on {

@@ -244,7 +244,8 @@ fn item(p: &Placed<'_>, reason_link: Option<String>) -> Item {
         team: stage.team.clone(),
         manager_name: (p.urgency == Urgency::Escalated).then(|| stage.manager_name.clone()),
         received_on: long_date(stage.received_on),
-        clock_starts: clock_starts(stage.kind, stage.stage, stage.terms.terms.clock_starts).to_owned(),
+        clock_starts: clock_starts(stage.kind, stage.stage, stage.terms.terms.clock_starts)
+            .to_owned(),
         due_on: long_date(p.reminder.due_on),
         status: status(p.left),
         reason_link,

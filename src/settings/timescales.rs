@@ -16,9 +16,7 @@ pub(super) fn read(r: &mut Reader) -> Timescales {
     let mut kind = |name: &str| -> KindProcedure {
         let key = format!("procedures.{name}");
         let preset = r
-            .get(&key, |v| {
-                Preset::parse(&string(v)?).map(Some)
-            })
+            .get(&key, |v| Preset::parse(&string(v)?).map(Some))
             .unwrap_or(Preset::Corporate2019);
         let mut procedure = Procedure::preset(preset);
         for (i, slot) in procedure.stages.iter_mut().enumerate() {

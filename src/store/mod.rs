@@ -20,10 +20,12 @@ macro_rules! terms_columns {
 /// manager), shared by every query that lists stages.
 macro_rules! stage_columns {
     () => {
-        concat!("s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
+        concat!(
+            "s.id AS stage_id, c.reference, c.kind, c.category, c.team, c.manager_email,
          m.name AS manager_name, s.stage, s.received_on, s.responded_on, s.outcome,
          s.left_source_on, ",
-        terms_columns!())
+            terms_columns!()
+        )
     };
 }
 

@@ -18,7 +18,6 @@ mod tests;
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
-
 use crate::calendar::{Calendar, CalendarError};
 pub use crate::domain::{ClockStart, Preset, Terms};
 use crate::domain::{Kind, Stage};
@@ -268,11 +267,13 @@ impl Timescales {
             return Err(TimescaleError::StageRequired { kind });
         }
         let number = t.stage.number();
-        let rule = procedure.stage(t.stage).ok_or(TimescaleError::NoSuchStage {
-            kind,
-            procedure: procedure.preset,
-            stage: number,
-        })?;
+        let rule = procedure
+            .stage(t.stage)
+            .ok_or(TimescaleError::NoSuchStage {
+                kind,
+                procedure: procedure.preset,
+                stage: number,
+            })?;
         let terms = Terms {
             procedure: Some(procedure.preset),
             working_days_allowed: None,
@@ -297,13 +298,13 @@ impl Timescales {
         let allowed = match t.extended_to {
             None => standard,
             Some(asked) => {
-                let cap = rule
-                    .extension_cap(standard)
-                    .map_err(|()| TimescaleError::NotExtendable {
-                        kind,
-                        procedure: procedure.preset,
-                        stage: number,
-                    })?;
+                let cap =
+                    rule.extension_cap(standard)
+                        .map_err(|()| TimescaleError::NotExtendable {
+                            kind,
+                            procedure: procedure.preset,
+                            stage: number,
+                        })?;
                 if let Some(cap) = cap.filter(|cap| asked > *cap) {
                     return Err(TimescaleError::AboveCap {
                         kind,

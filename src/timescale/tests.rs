@@ -99,7 +99,10 @@ fn the_2024_codes_extend_by_at_most_as_many_days_again() {
         .terms(&stage(Kind::Housing, 2, "2026-12-21", Some(41)))
         .unwrap_err();
     assert!(over.to_string().contains("cap of 40"), "{over}");
-    assert!(over.to_string().contains("housing-ombudsman-2024"), "{over}");
+    assert!(
+        over.to_string().contains("housing-ombudsman-2024"),
+        "{over}"
+    );
 }
 
 #[test]
@@ -152,10 +155,9 @@ fn the_older_procedures_cap_the_total() {
 
 #[test]
 fn scotland_wales_and_northern_ireland() {
-    let nation = |preset| {
-        let mut t = Timescales::default();
-        t.corporate = KindProcedure::new(Procedure::preset(preset));
-        t
+    let nation = |preset| Timescales {
+        corporate: KindProcedure::new(Procedure::preset(preset)),
+        ..Timescales::default()
     };
     // SPSO: frontline resolution in five working days from receipt, to ten
     // at most; stage 2 acknowledged in three, answered in twenty, longer by
@@ -242,8 +244,14 @@ fn comments_and_compliments_have_no_stage_and_no_deadline() {
     let terms = t.terms(&s).unwrap();
     assert_eq!(terms.procedure, None);
     assert_eq!(deadlines(&s, terms, None).respond_by, None);
-    assert!(t.terms(&stage(Kind::Compliment, 1, "2026-08-31", None)).is_err());
-    assert!(t.terms(&stage(Kind::Statutory, 0, "2026-08-31", None)).is_err());
+    assert!(
+        t.terms(&stage(Kind::Compliment, 1, "2026-08-31", None))
+            .is_err()
+    );
+    assert!(
+        t.terms(&stage(Kind::Statutory, 0, "2026-08-31", None))
+            .is_err()
+    );
 }
 
 #[test]
@@ -252,7 +260,10 @@ fn presets_are_named_and_unknown_names_list_them() {
         assert_eq!(Preset::parse(preset.name()), Ok(preset));
     }
     let unknown = Preset::parse("lgsco-2025").unwrap_err();
-    assert!(unknown.contains("housing-ombudsman-2024, spso-2020"), "{unknown}");
+    assert!(
+        unknown.contains("housing-ombudsman-2024, spso-2020"),
+        "{unknown}"
+    );
 }
 
 #[test]

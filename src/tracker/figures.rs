@@ -180,9 +180,11 @@ impl<'a> Builder<'a> {
         if !t.kind.is_complaint() {
             return;
         }
-        let deadlines =
-            t.terms
-                .deadlines(t.received_on, self.calendar, self.timescales.agreed_default_months);
+        let deadlines = t.terms.deadlines(
+            t.received_on,
+            self.calendar,
+            self.timescales.agreed_default_months,
+        );
         let Ok(Some(due_on)) = deadlines.map(|d| d.respond_by) else {
             return;
         };

@@ -269,7 +269,11 @@ fn form_page(
     let settings = &loaded.settings;
     let due = s
         .terms
-        .deadlines(s.received_on, calendar, settings.timescales.agreed_default_months)
+        .deadlines(
+            s.received_on,
+            calendar,
+            settings.timescales.agreed_default_months,
+        )
         .ok()
         .and_then(|d| d.respond_by);
     let left = due.and_then(|d| calendar.working_days_between(today, d).ok());

@@ -1,10 +1,10 @@
 use super::*;
 use crate::calendar::Division;
 use crate::domain::{Kind, Preset, Reference, Stage};
-use crate::timescale::StoredTerms;
 use crate::links::LinkKeys;
 use crate::settings::Settings;
 use crate::store::StageRow;
+use crate::timescale::StoredTerms;
 
 fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
