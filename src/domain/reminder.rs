@@ -17,6 +17,11 @@ pub enum Reminder {
     Overdue { notice: u32 },
     /// The stage is still open `escalate_after_days` after the deadline.
     Escalation,
+    /// The complaint must be acknowledged today (the deadline is the
+    /// acknowledgement's).
+    AcknowledgementDue,
+    /// The acknowledgement deadline has passed with none recorded.
+    AcknowledgementOverdue,
 }
 
 impl Reminder {
@@ -25,6 +30,8 @@ impl Reminder {
         match text {
             "due_today" => Some(Self::DueToday),
             "escalation" => Some(Self::Escalation),
+            "acknowledgement_due" => Some(Self::AcknowledgementDue),
+            "acknowledgement_overdue" => Some(Self::AcknowledgementOverdue),
             _ => {
                 if let Some(days) = text.strip_prefix("due_soon_") {
                     days.parse().ok().map(|days| Self::DueSoon { days })
@@ -40,9 +47,19 @@ impl Reminder {
     pub const fn is_overdue(self) -> bool {
         matches!(self, Self::Overdue { .. } | Self::Escalation)
     }
+
+    /// Whether the reminder is one stale case data would make wrong: the
+    /// case may have been answered, or acknowledged, since.
+    pub const fn is_past_deadline(self) -> bool {
+        matches!(
+            self,
+            Self::Overdue { .. } | Self::Escalation | Self::AcknowledgementOverdue
+        )
+    }
 }
 
-/// `due_soon_5`, `due_today`, `overdue_2`, `escalation`: stored in the
+/// `due_soon_5`, `due_today`, `overdue_2`, `escalation`,
+/// `acknowledgement_due`, `acknowledgement_overdue`: stored in the
 /// reminders' uniqueness key (stage, kind, deadline).
 impl fmt::Display for Reminder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -51,6 +68,8 @@ impl fmt::Display for Reminder {
             Self::DueToday => f.write_str("due_today"),
             Self::Overdue { notice } => write!(f, "overdue_{notice}"),
             Self::Escalation => f.write_str("escalation"),
+            Self::AcknowledgementDue => f.write_str("acknowledgement_due"),
+            Self::AcknowledgementOverdue => f.write_str("acknowledgement_overdue"),
         }
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use super::ics;
 use crate::calendar::{Calendar, CalendarError};
-use crate::domain::Reminder;
+use crate::domain::{ClockStart, Reminder};
 use crate::format::{long_date, status};
 use crate::links::{Claims, LinkKeys};
 use crate::settings::{Batching, MailSettings};
@@ -71,7 +71,9 @@ impl Links<'_> {
 enum Urgency {
     Escalated,
     Overdue,
+    AcknowledgementOverdue,
     DueToday,
+    AcknowledgementDue,
     DueSoon,
 }
 
@@ -80,8 +82,26 @@ impl Urgency {
         match reminder {
             Reminder::Escalation => Self::Escalated,
             Reminder::Overdue { .. } => Self::Overdue,
+            Reminder::AcknowledgementOverdue => Self::AcknowledgementOverdue,
             Reminder::DueToday => Self::DueToday,
+            Reminder::AcknowledgementDue => Self::AcknowledgementDue,
             Reminder::DueSoon { .. } => Self::DueSoon,
+        }
+    }
+
+    const fn is_acknowledgement(self) -> bool {
+        matches!(
+            self,
+            Self::AcknowledgementOverdue | Self::AcknowledgementDue
+        )
+    }
+
+    /// What is due: a response, or an acknowledgement.
+    const fn due(self) -> &'static str {
+        if self.is_acknowledgement() {
+            "acknowledgement"
+        } else {
+            "response"
         }
     }
 
@@ -89,8 +109,8 @@ impl Urgency {
     const fn counted(self) -> &'static str {
         match self {
             Self::Escalated => "escalated",
-            Self::Overdue => "overdue",
-            Self::DueToday => "due today",
+            Self::Overdue | Self::AcknowledgementOverdue => "overdue",
+            Self::DueToday | Self::AcknowledgementDue => "due today",
             Self::DueSoon => "due soon",
         }
     }
@@ -225,6 +245,16 @@ impl Composer<'_> {
                 "Due today".to_owned(),
                 "Please send the response today, or speak to the complaints team about an extension.",
             ),
+            Urgency::AcknowledgementOverdue => (
+                "Acknowledgement overdue".to_owned(),
+                "These complaints have not been acknowledged in the time their procedure allows. \
+                 Please acknowledge them today and record the date in the case system: under the \
+                 2024 complaint codes the response time counts from the acknowledgement.",
+            ),
+            Urgency::AcknowledgementDue => (
+                "Acknowledgement due today".to_owned(),
+                "Please acknowledge these complaints today and record the date in the case system.",
+            ),
             Urgency::DueSoon => (
                 "Due soon".to_owned(),
                 "Please make sure the response is sent by the date shown. The attached calendar \
@@ -244,21 +274,33 @@ fn item(p: &Placed<'_>, reason_link: Option<String>) -> Item {
         team: stage.team.clone(),
         manager_name: (p.urgency == Urgency::Escalated).then(|| stage.manager_name.clone()),
         received_on: long_date(stage.received_on),
-        clock_starts: clock_starts(stage.kind, stage.stage, stage.terms.terms.clock_starts)
-            .to_owned(),
+        // An acknowledgement is counted from receipt, whatever the
+        // response's clock.
+        clock_starts: clock_starts(
+            stage.kind,
+            stage.stage,
+            if p.urgency.is_acknowledgement() {
+                ClockStart::Received
+            } else {
+                stage.terms.terms.clock_starts
+            },
+        )
+        .to_owned(),
         due_on: long_date(p.reminder.due_on),
         status: status(p.left),
         reason_link,
     }
 }
 
-/// "2 complaint responses overdue, 1 due today"; a single reminder names
-/// its case: "Complaint response overdue: CSC-1 stage 1".
+/// "2 complaint responses overdue, 1 due today, 1 acknowledgement due
+/// today"; a single reminder names its case: "Complaint response overdue:
+/// CSC-1 stage 1".
 fn subject(placed: &[Placed<'_>]) -> String {
     if let [only] = placed {
         let stage = &only.reminder.stage;
         return format!(
-            "Complaint response {}: {} stage {}",
+            "Complaint {} {}: {} stage {}",
+            only.urgency.due(),
             only.urgency.counted(),
             stage.reference.as_str(),
             stage.stage.number()
@@ -274,10 +316,14 @@ fn subject(placed: &[Placed<'_>]) -> String {
     counts
         .iter()
         .enumerate()
-        .map(|(i, (urgency, n))| match (i, n) {
-            (0, 1) => format!("1 complaint response {}", urgency.counted()),
-            (0, n) => format!("{n} complaint responses {}", urgency.counted()),
-            (_, n) => format!("{n} {}", urgency.counted()),
+        .map(|(i, (urgency, n))| {
+            let plural = if *n == 1 { "" } else { "s" };
+            let (due, counted) = (urgency.due(), urgency.counted());
+            match (i, urgency.due() == counts[0].0.due()) {
+                (0, _) => format!("{n} complaint {due}{plural} {counted}"),
+                (_, true) => format!("{n} {counted}"),
+                (_, false) => format!("{n} {due}{plural} {counted}"),
+            }
         })
         .collect::<Vec<_>>()
         .join(", ")

@@ -68,6 +68,28 @@ pub fn reminders_due(
     Ok((left, due))
 }
 
+/// The acknowledgement reminder an unacknowledged stage needs on `today`:
+/// on its acknowledgement deadline, and once when that has passed (the
+/// reminder is recorded once per deadline). Nothing on a non-working day.
+///
+/// # Errors
+/// When `today` or the deadline is outside the calendar.
+pub fn acknowledgement_due(
+    acknowledge_by: NaiveDate,
+    today: NaiveDate,
+    calendar: &Calendar,
+) -> Result<Option<Reminder>, CalendarError> {
+    if !calendar.is_working_day(today)? {
+        return Ok(None);
+    }
+    let left = calendar.working_days_between(today, acknowledge_by)?;
+    Ok(match left {
+        0 => Some(Reminder::AcknowledgementDue),
+        ..0 => Some(Reminder::AcknowledgementOverdue),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -87,6 +109,7 @@ mod tests {
             overdue_repeat_days: 5,
             escalate_after_days: 10,
             batch: Batching::Recipient,
+            acknowledge_to: crate::settings::AcknowledgeTo::Team,
             cases_per_section: 100,
         }
     }
@@ -227,9 +250,30 @@ mod tests {
             Reminder::DueToday,
             Reminder::Overdue { notice: 12 },
             Reminder::Escalation,
+            Reminder::AcknowledgementDue,
+            Reminder::AcknowledgementOverdue,
         ] {
             assert_eq!(Reminder::parse(&r.to_string()), Some(r));
         }
         assert_eq!(Reminder::parse("overdue_x"), None);
+    }
+
+    #[test]
+    fn an_acknowledgement_is_reminded_on_its_day_and_after() {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        // Received Monday 21 December 2026, to be acknowledged by Wednesday
+        // 30th (five working days over Christmas): one reminder that day,
+        // and from the next working day (Thursday 31st) an overdue one.
+        let by = date("2026-12-30");
+        let on = |day: &str| acknowledgement_due(by, date(day), &calendar).unwrap();
+        assert_eq!(on("2026-12-29"), None);
+        assert_eq!(on("2026-12-30"), Some(Reminder::AcknowledgementDue));
+        assert_eq!(on("2026-12-31"), Some(Reminder::AcknowledgementOverdue));
+        assert_eq!(
+            on("2027-01-01"),
+            None,
+            "New Year's Day is not a working day"
+        );
+        assert_eq!(on("2027-01-04"), Some(Reminder::AcknowledgementOverdue));
     }
 }

@@ -7,11 +7,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::compose::{ComposeError, Composer, Links};
-use super::policy::{OpenStage, Reminder, reminders_due};
+use super::policy::{OpenStage, Reminder, acknowledgement_due, reminders_due};
 use crate::calendar::{Calendar, CalendarError};
 use crate::domain::london_time;
 use crate::links::LinkKeys;
-use crate::settings::Settings;
+use crate::settings::{AcknowledgeTo, Settings};
 use crate::store::{NewMessage, NewReminder, OpenStageRow, Store, StoreError, UnsentReminder};
 use crate::templates::Templates;
 
@@ -164,15 +164,13 @@ impl Poll<'_> {
             .store
             .for_each_open_stage(today, |row| match self.check(&row, today) {
                 Ok(None) => {}
-                Ok(Some((due_on, reminders))) => {
-                    if due_on < today {
+                Ok(Some((respond_by, reminders))) => {
+                    if respond_by < today {
                         report.overdue += 1;
                         report.overdue_with_reason += usize::from(row.reason_given);
                     }
-                    for kind in reminders {
-                        if self.hold_overdue
-                            && matches!(kind, Reminder::Overdue { .. } | Reminder::Escalation)
-                        {
+                    for (kind, due_on) in reminders {
+                        if self.hold_overdue && kind.is_past_deadline() {
                             report.held += 1;
                             continue;
                         }
@@ -180,6 +178,12 @@ impl Poll<'_> {
                         let recipient = match (kind, &row.escalation_email) {
                             (Reminder::Escalation, Some(contact)) => contact.clone(),
                             (Reminder::Escalation, None) => team.to_string(),
+                            (
+                                Reminder::AcknowledgementDue | Reminder::AcknowledgementOverdue,
+                                _,
+                            ) if self.settings.reminders.acknowledge_to == AcknowledgeTo::Team => {
+                                team.to_string()
+                            }
                             _ => row.stage.manager_email.clone(),
                         };
                         let reminder = NewReminder {
@@ -200,13 +204,14 @@ impl Poll<'_> {
         Ok(report)
     }
 
-    /// The deadline of one open stage and the reminders it needs today;
-    /// `None` when it has no deadline.
+    /// The response deadline of one open stage and the reminders it needs
+    /// today, each with the deadline it is about (the acknowledgement's
+    /// or the response's); `None` when it has no deadline.
     fn check(
         &self,
         row: &OpenStageRow,
         today: NaiveDate,
-    ) -> Result<Option<(NaiveDate, Vec<Reminder>)>, CalendarError> {
+    ) -> Result<Option<(NaiveDate, Vec<(Reminder, NaiveDate)>)>, CalendarError> {
         let s = &row.stage;
         let deadlines = s.terms.deadlines(
             s.received_on,
@@ -221,6 +226,11 @@ impl Poll<'_> {
             reason_given: row.reason_given,
         };
         let (_, reminders) = reminders_due(stage, today, self.calendar, &self.settings.reminders)?;
+        let mut reminders: Vec<(Reminder, NaiveDate)> =
+            reminders.into_iter().map(|r| (r, due_on)).collect();
+        if let (Some(by), None) = (deadlines.acknowledge_by, s.terms.acknowledged_on) {
+            reminders.extend(acknowledgement_due(by, today, self.calendar)?.map(|r| (r, by)));
+        }
         Ok(Some((due_on, reminders)))
     }
 

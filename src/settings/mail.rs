@@ -26,10 +26,23 @@ pub struct ReminderSettings {
     /// Working days overdue at which the case is escalated.
     pub escalate_after_days: u32,
     pub batch: Batching,
+    /// Who is reminded of acknowledgements due.
+    pub acknowledge_to: AcknowledgeTo,
     /// Each section of an e-mail lists at most this many cases, most urgent
     /// first, and counts the rest: a list of thousands is unread, and a
     /// message of megabytes is refused by many mail servers.
     pub cases_per_section: u32,
+}
+
+/// Who acknowledges complaints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AcknowledgeTo {
+    /// The complaints team, which logs complaints and acknowledges them.
+    #[default]
+    Team,
+    /// The manager responsible for the case.
+    Manager,
 }
 
 /// How reminders are grouped into e-mails.
@@ -125,6 +138,11 @@ pub(super) fn read_reminders(r: &mut Reader) -> ReminderSettings {
             "recipient" => Ok(Batching::Recipient),
             "case" => Ok(Batching::Case),
             other => Err(format!("{other:?}: use \"recipient\" or \"case\"")),
+        }),
+        acknowledge_to: r.get("reminders.acknowledge_to", |v| match string(v)?.as_str() {
+            "team" => Ok(AcknowledgeTo::Team),
+            "manager" => Ok(AcknowledgeTo::Manager),
+            other => Err(format!("{other:?}: use \"team\" or \"manager\"")),
         }),
         cases_per_section: r.get("reminders.cases_per_section", |v| int_in(v, 1, 10_000)),
     }

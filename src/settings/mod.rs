@@ -34,8 +34,8 @@ use reader::{Reader, int_in, string};
 
 pub use feed::{FeedSettings, FeedSource};
 pub use mail::{
-    Batching, MailSettings, ReminderSettings, ScheduleSettings, Security, SendingWindow,
-    SmtpSettings, TransportKind,
+    AcknowledgeTo, Batching, MailSettings, ReminderSettings, ScheduleSettings, Security,
+    SendingWindow, SmtpSettings, TransportKind,
 };
 pub use tracker::TrackerSettings;
 pub use web::{MIN_KEY_BYTES, WebSettings};

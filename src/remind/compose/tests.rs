@@ -171,3 +171,51 @@ fn a_long_section_lists_the_most_urgent_and_counts_the_rest() {
     let ics = message.ics.as_deref().unwrap();
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "{ics}");
 }
+
+#[test]
+fn acknowledgements_are_their_own_sections_without_reason_links() {
+    let team = "complaints@council.example";
+    let messages = compose(
+        Batching::Recipient,
+        &[
+            unsent(1, "HSG-1", "acknowledgement_due", "2026-11-25", team),
+            unsent(2, "HSG-2", "acknowledgement_overdue", "2026-11-20", team),
+            unsent(3, "HSG-3", "acknowledgement_overdue", "2026-11-23", team),
+            unsent(4, "CSC-4", "overdue_1", "2026-11-24", team),
+        ],
+    );
+    let [message] = messages.as_slice() else {
+        panic!("{messages:?}")
+    };
+    assert_eq!(
+        message.subject,
+        "1 complaint response overdue, 2 acknowledgements overdue, 1 acknowledgement due today"
+    );
+    let text = &message.body_text;
+    let order: Vec<usize> = ["CSC-4", "HSG-2", "HSG-3", "HSG-1"]
+        .iter()
+        .map(|r| text.find(r).unwrap())
+        .collect();
+    assert!(order.is_sorted(), "{text}");
+    let lower = text.to_lowercase();
+    assert!(
+        lower.contains("acknowledgement overdue") && lower.contains("acknowledgement due today"),
+        "{text}"
+    );
+    // Only the overdue response asks for a reason.
+    assert_eq!(text.matches("/reasons/").count(), 1, "{text}");
+    let single = compose(
+        Batching::Case,
+        &[unsent(
+            1,
+            "HSG-1",
+            "acknowledgement_due",
+            "2026-11-25",
+            team,
+        )],
+    );
+    assert_eq!(
+        single[0].subject,
+        "Complaint acknowledgement due today: HSG-1 stage 1"
+    );
+}
