@@ -28,9 +28,17 @@ struct Listed<'a> {
     /// Open stages only: working days from the as-of day to the due day,
     /// negative once overdue.
     working_days_left: Option<i64>,
+    /// The procedure the stage was received under.
+    procedure: Option<&'static str>,
+    acknowledge_by: Option<NaiveDate>,
+    acknowledged_on: Option<NaiveDate>,
+    clock_starts: &'static str,
+    /// The due day is counted from the acknowledgement deadline, as the
+    /// stage is not acknowledged yet: the latest it can be.
+    provisional: bool,
 }
 
-const HEADERS: [&str; 11] = [
+const HEADERS: [&str; 16] = [
     "reference",
     "kind",
     "stage",
@@ -42,11 +50,16 @@ const HEADERS: [&str; 11] = [
     "responded_on",
     "status",
     "working_days_left",
+    "procedure",
+    "acknowledge_by",
+    "acknowledged_on",
+    "clock_starts",
+    "provisional",
 ];
 
 impl Listed<'_> {
     /// The CSV row, in the order of [`HEADERS`]; absent values empty.
-    fn csv_cells(&self) -> [String; 11] {
+    fn csv_cells(&self) -> [String; 16] {
         let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         [
             self.reference.to_owned(),
@@ -62,6 +75,11 @@ impl Listed<'_> {
             self.working_days_left
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
+            self.procedure.unwrap_or_default().to_owned(),
+            date(self.acknowledge_by),
+            date(self.acknowledged_on),
+            self.clock_starts.to_owned(),
+            if self.provisional { "yes" } else { "no" }.to_owned(),
         ]
     }
 }
@@ -122,6 +140,11 @@ fn listed<'a>(row: &'a StageRow, view: &View<'_>) -> anyhow::Result<Listed<'a>> 
         responded_on,
         status,
         working_days_left,
+        procedure: row.terms.terms.procedure.map(|p| p.name()),
+        acknowledge_by: deadlines.acknowledge_by,
+        acknowledged_on: row.terms.acknowledged_on,
+        clock_starts: row.terms.terms.clock_starts.as_str(),
+        provisional: deadlines.provisional,
     })
 }
 
@@ -158,13 +181,14 @@ fn table(listed: &[Listed<'_>]) -> String {
         "TEAM",
         "MANAGER",
         "RECEIVED",
+        "ACKNOWLEDGE BY",
         "DUE",
         "RESPONDED",
         "STATUS",
         "WORKING DAYS LEFT",
     ];
     let date = |d: Option<NaiveDate>| d.map_or_else(|| "-".to_owned(), |d| d.to_string());
-    let cells: Vec<[String; 10]> = listed
+    let cells: Vec<[String; 11]> = listed
         .iter()
         .map(|l| {
             [
@@ -174,7 +198,14 @@ fn table(listed: &[Listed<'_>]) -> String {
                 l.team.to_owned(),
                 l.manager_email.to_owned(),
                 l.received_on.to_string(),
-                date(l.due_on),
+                match (l.acknowledge_by, l.acknowledged_on) {
+                    (_, Some(on)) => format!("done {on}"),
+                    (by, None) => date(by),
+                },
+                match (l.due_on, l.provisional) {
+                    (Some(due), true) => format!("{due} (provisional)"),
+                    (due, _) => date(due),
+                },
                 date(l.responded_on),
                 l.status.to_owned(),
                 l.working_days_left.map_or_else(String::new, days_left),

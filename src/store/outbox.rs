@@ -225,7 +225,7 @@ const OPEN_STAGES: &str = concat!(
     ", m.escalation_email,
        EXISTS (SELECT 1 FROM delay_reasons r WHERE r.stage_id = s.id) AS reason_given",
     stages_with_case!(),
-    "WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult')
+    "WHERE c.kind NOT IN ('comment', 'compliment')
        AND s.received_on <= $1
        AND (s.responded_on IS NULL OR s.responded_on > $1)
        AND (s.left_source_on IS NULL OR s.left_source_on > $1)

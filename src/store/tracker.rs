@@ -106,7 +106,7 @@ const TRACKED: &str = concat!(
     ", EXISTS (SELECT 1 FROM delay_reasons d WHERE d.stage_id = s.id) AS has_reason
     FROM case_stages s
     JOIN cases c ON c.id = s.case_id
-    WHERE c.kind IN ('statutory', 'corporate', 'send', 'adult', 'housing')
+    WHERE c.kind NOT IN ('comment', 'compliment')
       AND s.received_on <= $1
       AND (s.responded_on IS NULL OR s.responded_on >= $2)
       AND (s.left_source_on IS NULL OR s.left_source_on >= $2)"

@@ -146,7 +146,7 @@ reference,kind,stage,received_on,team,manager_email,category,extended_working_da
 CSC-1,statutory,1,2026-09-01,Fostering,ann.lee@example.org,Communication,20,,2026-10-05,partially upheld,Letters name a contact,staff capacity,Officer on leave,
 CSC-1,statutory,2,2026-10-12,Fostering,ann.lee@example.org,,,,,,,,,
 CORP-2,corporate,1,02/11/2026,Parks,bo.khan@example.org,,,,,,,,,02/11/2026
-ASC-3,adult,1,2026-10-01,Fostering,ann.lee@example.org,,,2026-12-15,,,,,,
+ASC-3,adult,1,2026-10-01,Fostering,ann.lee@example.org,,,2026-12-15,,,,,,2026-10-02
 CPL-4,compliment,,2026-11-03,Parks,bo.khan@example.org,,,,,,,,,
 ";
 

@@ -3,9 +3,14 @@
 
 use std::path::Path;
 
-use crate::helpers::{TestDb, casewatch, import_sample, on_both_backends, stderr, stdout};
+use crate::helpers::{
+    STAFF_CSV, TestDb, casewatch, import_sample, on_both_backends, stderr, stdout, write,
+};
 
-on_both_backends!(a_days_reminders_are_sent_once_and_escalate_later);
+on_both_backends!(
+    a_days_reminders_are_sent_once_and_escalate_later,
+    the_complaints_team_is_reminded_of_acknowledgements,
+);
 
 /// The `.eml` files written so far, by name.
 fn mailbox(dir: &Path) -> Vec<(String, String)> {
@@ -137,4 +142,96 @@ async fn a_days_reminders_are_sent_once_and_escalate_later(db: TestDb) {
         Some("Complaint response escalated: CORP-2 stage 1")
     );
     assert_eq!(header(to_team, "Cc"), None);
+}
+
+/// A landlord complaint under the Housing Ombudsman's code: the complaints
+/// team is reminded to acknowledge it on its fifth working day and once
+/// after; until it is acknowledged, its response deadline is provisional,
+/// counted from the acknowledgement deadline; once acknowledged, from then.
+async fn the_complaints_team_is_reminded_of_acknowledgements(db: TestDb) {
+    let dir = db.dir.path();
+    let mail = dir.join("mail");
+    let url = db.url();
+    let mail_dir = mail.to_str().unwrap().to_owned();
+    let env = [
+        ("CASEWATCH__DATABASE__URL", url.as_str()),
+        ("CASEWATCH__MAIL__DIR", mail_dir.as_str()),
+    ];
+    let run = |args: &[&str]| {
+        let out = casewatch(dir, &env, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let staff = write(dir, "staff.csv", STAFF_CSV);
+    run(&["import", "staff", staff.to_str().unwrap()]);
+    // Received Wednesday 18 November 2026: acknowledge by the 25th (19,
+    // 20, 23, 24, 25); provisionally due ten working days later, 9 December.
+    let cases = "reference,kind,stage,received_on,team,manager_email,acknowledged_on\n\
+                 HSG-1,housing,1,2026-11-18,Parks,bo.khan@example.org,\n";
+    let file = write(dir, "cases.csv", cases);
+    run(&[
+        "import",
+        "cases",
+        file.to_str().unwrap(),
+        "--as-of",
+        "2026-11-25",
+    ]);
+    let listed = run(&["cases", "--as-of", "2026-11-25", "--format", "csv"]);
+    assert!(
+        listed.contains(
+            "HSG-1,housing,1,Parks,bo.khan@example.org,Bo Khan,2026-11-18,2026-12-09,,open,10,\
+             housing-ombudsman-2024,2026-11-25,,acknowledged,yes"
+        ),
+        "{listed}"
+    );
+
+    let said = run(&["poll", "--once", "--as-of", "2026-11-25"]);
+    assert!(said.contains("1 e-mail(s) queued"), "{said}");
+    let said = run(&["poll", "--once", "--as-of", "2026-11-26"]);
+    assert!(said.contains("1 e-mail(s) queued"), "{said}");
+    let subjects: Vec<(String, String)> = mailbox(&mail)
+        .iter()
+        .map(|(_, m)| {
+            let get = |h| header(m, h).unwrap_or_default().to_owned();
+            (get("To"), get("Subject"))
+        })
+        .collect();
+    let team = "complaints@council.example";
+    assert!(
+        subjects.contains(&(
+            team.to_owned(),
+            "Complaint acknowledgement due today: HSG-1 stage 1".to_owned()
+        )),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.contains(&(
+            team.to_owned(),
+            "Complaint acknowledgement overdue: HSG-1 stage 1".to_owned()
+        )),
+        "{subjects:?}"
+    );
+
+    // Acknowledged on the 26th: the ten working days run from then (27,
+    // 30 November, 1-4, 7-10 December), and no more acknowledgement
+    // reminders go.
+    let file = write(
+        dir,
+        "cases.csv",
+        &cases.replace("bo.khan@example.org,", "bo.khan@example.org,2026-11-26"),
+    );
+    run(&[
+        "import",
+        "cases",
+        file.to_str().unwrap(),
+        "--as-of",
+        "2026-11-27",
+    ]);
+    let listed = run(&["cases", "--as-of", "2026-11-27", "--format", "csv"]);
+    assert!(
+        listed.contains("2026-11-18,2026-12-10,,open,9,housing-ombudsman-2024,2026-11-25,2026-11-26,acknowledged,no"),
+        "{listed}"
+    );
+    let said = run(&["poll", "--once", "--as-of", "2026-11-27"]);
+    assert!(said.contains("0 reminder(s) due"), "{said}");
 }
