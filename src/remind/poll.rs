@@ -49,6 +49,14 @@ pub struct PollReport {
     pub held: usize,
 }
 
+/// An open stage's response deadline, and the reminders it needs today,
+/// each with the deadline it is about (the acknowledgement's or the
+/// response's).
+struct Checked {
+    respond_by: NaiveDate,
+    reminders: Vec<(Reminder, NaiveDate)>,
+}
+
 /// The poll's view of the world: settings, calendar and templates.
 pub struct Poll<'a> {
     pub store: &'a Store,
@@ -164,7 +172,10 @@ impl Poll<'_> {
             .store
             .for_each_open_stage(today, |row| match self.check(&row, today) {
                 Ok(None) => {}
-                Ok(Some((respond_by, reminders))) => {
+                Ok(Some(Checked {
+                    respond_by,
+                    reminders,
+                })) => {
                     if respond_by < today {
                         report.overdue += 1;
                         report.overdue_with_reason += usize::from(row.reason_given);
@@ -204,14 +215,12 @@ impl Poll<'_> {
         Ok(report)
     }
 
-    /// The response deadline of one open stage and the reminders it needs
-    /// today, each with the deadline it is about (the acknowledgement's
-    /// or the response's); `None` when it has no deadline.
+    /// What one open stage needs today; `None` when it has no deadline.
     fn check(
         &self,
         row: &OpenStageRow,
         today: NaiveDate,
-    ) -> Result<Option<(NaiveDate, Vec<(Reminder, NaiveDate)>)>, CalendarError> {
+    ) -> Result<Option<Checked>, CalendarError> {
         let s = &row.stage;
         let deadlines = s.terms.deadlines(
             s.received_on,
@@ -231,7 +240,10 @@ impl Poll<'_> {
         if let (Some(by), None) = (deadlines.acknowledge_by, s.terms.acknowledged_on) {
             reminders.extend(acknowledgement_due(by, today, self.calendar)?.map(|r| (r, by)));
         }
-        Ok(Some((due_on, reminders)))
+        Ok(Some(Checked {
+            respond_by: due_on,
+            reminders,
+        }))
     }
 
     fn composer(&self, today: NaiveDate, now: DateTime<Utc>) -> Composer<'_> {
