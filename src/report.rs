@@ -115,6 +115,14 @@ pub struct StageFact<'a> {
     /// The stage's own deadline, extensions and agreed dates included;
     /// `None` for comments and compliments.
     pub due_on: Option<NaiveDate>,
+    /// The deadline its procedure sets, without the extension.
+    pub due_unextended: Option<NaiveDate>,
+    /// Whether the stage's time was extended.
+    pub extended: bool,
+    /// Where the procedure sets one, the acknowledgement deadline, and when
+    /// the stage was acknowledged.
+    pub acknowledge_by: Option<NaiveDate>,
+    pub acknowledged_on: Option<NaiveDate>,
     /// The category of each delay reason recorded for the stage.
     pub reason_categories: &'a [String],
 }
@@ -163,6 +171,46 @@ impl<T> ByKind<T> {
     }
 }
 
+/// One stage's responses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct StageFigures {
+    pub responses: u64,
+    /// Answered within the working days the procedure sets, before any
+    /// extension (by the agreed date, for adult social care).
+    pub within_timescale: u64,
+    pub within_timescale_pct: Option<f64>,
+}
+
+/// Figures for stages 1, 2 and 3.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct ByStage {
+    pub stage1: StageFigures,
+    pub stage2: StageFigures,
+    pub stage3: StageFigures,
+}
+
+impl ByStage {
+    fn get_mut(&mut self, stage: Stage) -> Option<&mut StageFigures> {
+        match stage.number() {
+            1 => Some(&mut self.stage1),
+            2 => Some(&mut self.stage2),
+            3 => Some(&mut self.stage3),
+            _ => None,
+        }
+    }
+
+    fn all(&self) -> [&StageFigures; 3] {
+        [&self.stage1, &self.stage2, &self.stage3]
+    }
+
+    fn with_shares(mut self) -> Self {
+        for s in [&mut self.stage1, &mut self.stage2, &mut self.stage3] {
+            s.within_timescale_pct = percent(s.within_timescale, s.responses);
+        }
+        self
+    }
+}
+
 /// Complaints received in the period, in all and by kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Complaints {
@@ -194,6 +242,17 @@ pub struct Figures {
     /// Complaint stages that left the case system in the period with no
     /// response recorded: neither answered nor open, so counted apart.
     pub left_case_system: u64,
+    /// Stages received in the period with an acknowledgement deadline that
+    /// were acknowledged or whose deadline fell in it, and of those, the
+    /// ones acknowledged by it.
+    pub acknowledgements: u64,
+    pub acknowledged_on_time: u64,
+    pub acknowledged_on_time_pct: Option<f64>,
+    /// Responses to stages whose time was extended.
+    pub extended: u64,
+    /// Responses at each stage, and those within the time their procedure
+    /// sets before any extension.
+    pub by_stage: ByStage,
     pub upheld_or_partly_pct: ByKind<Option<f64>>,
     pub reason_categories: BTreeMap<String, u64>,
     pub categories: BTreeMap<String, u64>,
@@ -250,6 +309,10 @@ pub struct Tally {
     late: u64,
     late_with_reason: u64,
     left_case_system: u64,
+    acknowledgements: u64,
+    acknowledged_on_time: u64,
+    extended: u64,
+    by_stage: ByStage,
     /// Answered with upheld, partially upheld or not upheld.
     decided: ByKind<u64>,
     /// Answered with upheld or partially upheld.
@@ -275,6 +338,10 @@ impl Tally {
             late: 0,
             late_with_reason: 0,
             left_case_system: 0,
+            acknowledgements: 0,
+            acknowledged_on_time: 0,
+            extended: 0,
+            by_stage: ByStage::default(),
             decided: ByKind::default(),
             upheld: ByKind::default(),
             reason_categories: BTreeMap::new(),
@@ -306,6 +373,18 @@ impl Tally {
     }
 
     fn received(&mut self, fact: &StageFact<'_>) {
+        if let Some(by) = fact.acknowledge_by
+            && fact.outcome != Some(Outcome::Withdrawn)
+        {
+            match fact.acknowledged_on {
+                Some(on) => {
+                    self.acknowledgements += 1;
+                    self.acknowledged_on_time += u64::from(on <= by);
+                }
+                None if by <= self.period.to => self.acknowledgements += 1,
+                None => {}
+            }
+        }
         match (fact.kind, fact.stage.number()) {
             (Kind::Comment, _) => self.comments += 1,
             (Kind::Compliment, _) => {
@@ -333,6 +412,12 @@ impl Tally {
         let days = calendar.working_days_between(fact.received_on, responded)?;
         let with_reason = !fact.reason_categories.is_empty();
         self.responses += 1;
+        self.extended += u64::from(fact.extended);
+        if let Some(stage) = self.by_stage.get_mut(fact.stage) {
+            stage.responses += 1;
+            stage.within_timescale +=
+                u64::from(fact.due_unextended.is_some_and(|d| responded <= d));
+        }
         if days <= HEADLINE_WORKING_DAYS {
             self.within_20 += 1;
         } else if with_reason {
@@ -386,6 +471,11 @@ impl Tally {
             late_with_reason: self.late_with_reason,
             late_with_reason_pct: percent(self.late_with_reason, self.late),
             left_case_system: self.left_case_system,
+            acknowledgements: self.acknowledgements,
+            acknowledged_on_time: self.acknowledged_on_time,
+            acknowledged_on_time_pct: percent(self.acknowledged_on_time, self.acknowledgements),
+            extended: self.extended,
+            by_stage: self.by_stage.with_shares(),
             upheld_or_partly_pct: ByKind {
                 statutory: percent(self.upheld.statutory, self.decided.statutory),
                 corporate: percent(self.upheld.corporate, self.decided.corporate),
@@ -677,7 +767,25 @@ fn responses_table(periods: &[&Figures]) -> Table {
                 periods,
                 |f| f.left_case_system.to_string(),
             ),
-        ],
+            row("Responses after an extension", periods, |f| {
+                f.extended.to_string()
+            }),
+            row("Acknowledged within the procedure's time", periods, |f| {
+                share(f.acknowledged_on_time, f.acknowledged_on_time_pct)
+            }),
+        ]
+        .into_iter()
+        .chain((0..3).map(|i| {
+            row(
+                &format!("Stage {} answered within its procedure's time", i + 1),
+                periods,
+                move |f| {
+                    let s = f.by_stage.all()[i];
+                    share(s.within_timescale, s.within_timescale_pct)
+                },
+            )
+        }))
+        .collect(),
     }
 }
 

@@ -83,10 +83,12 @@ fn count(
     timescales: &Timescales,
     calendar: &Calendar,
 ) -> Result<(), CalendarError> {
-    let due_on = row
+    let months = timescales.agreed_default_months;
+    let deadlines = row.terms.deadlines(row.received_on, calendar, months)?;
+    let own = row
         .terms
-        .deadlines(row.received_on, calendar, timescales.agreed_default_months)?
-        .respond_by;
+        .unextended()
+        .deadlines(row.received_on, calendar, months)?;
     let fact = StageFact {
         reference: &row.reference,
         kind: row.kind,
@@ -98,7 +100,11 @@ fn count(
         outcome: row.outcome,
         left_source_on: row.left_source_on,
         has_learning: row.has_learning,
-        due_on,
+        due_on: deadlines.respond_by,
+        due_unextended: own.respond_by,
+        extended: row.terms.terms.extended(),
+        acknowledge_by: deadlines.acknowledge_by,
+        acknowledged_on: row.terms.acknowledged_on,
         reason_categories: &row.reason_categories,
     };
     report.add(&fact, calendar)

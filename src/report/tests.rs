@@ -21,6 +21,9 @@ struct S {
     due: Option<&'static str>,
     reasons: Vec<String>,
     left: Option<&'static str>,
+    /// The deadline without the extension, for an extended stage.
+    unextended: Option<&'static str>,
+    acknowledge: Option<(&'static str, Option<&'static str>)>,
 }
 
 fn s(reference: &'static str, kind: Kind, stage: u8, received: &'static str) -> S {
@@ -37,6 +40,8 @@ fn s(reference: &'static str, kind: Kind, stage: u8, received: &'static str) -> 
         due: None,
         reasons: Vec::new(),
         left: None,
+        unextended: None,
+        acknowledge: None,
     }
 }
 
@@ -63,6 +68,14 @@ impl S {
         self.reasons = reasons.iter().map(|r| (*r).to_owned()).collect();
         self
     }
+    fn extended_from(mut self, unextended: &'static str) -> Self {
+        self.unextended = Some(unextended);
+        self
+    }
+    fn acknowledge(mut self, by: &'static str, on: Option<&'static str>) -> Self {
+        self.acknowledge = Some((by, on));
+        self
+    }
     fn left(mut self, on: &'static str) -> Self {
         self.left = Some(on);
         self
@@ -84,6 +97,10 @@ impl S {
             left_source_on: self.left.map(day),
             has_learning: self.learning,
             due_on: self.due.map(day),
+            due_unextended: self.unextended.or(self.due).map(day),
+            extended: self.unextended.is_some(),
+            acknowledge_by: self.acknowledge.map(|(by, _)| day(by)),
+            acknowledged_on: self.acknowledge.and_then(|(_, on)| on.map(day)),
             reason_categories: &self.reasons,
         }
     }
@@ -435,4 +452,48 @@ fn markdown_shows_markup_in_free_text_as_text() {
         assert!(md.contains(want), "missing {want:?} in:\n{md}");
     }
     assert!(!md.contains("<script>"), "{md}");
+}
+
+#[test]
+fn acknowledgements_extensions_and_each_stages_own_time() {
+    use Kind::Housing;
+    use Outcome::*;
+    let stages = [
+        // Acknowledged a day early, answered within its own time.
+        s("HSG-1", Housing, 1, "2025-05-01")
+            .acknowledge("2025-05-08", Some("2025-05-07"))
+            .answered("2025-05-20", NotUpheld, "2025-05-22"),
+        // Acknowledged late; extended, and answered after its own time but
+        // within the extension.
+        s("HSG-2", Housing, 1, "2025-06-02")
+            .acknowledge("2025-06-09", Some("2025-06-11"))
+            .answered("2025-07-10", Upheld, "2025-07-23")
+            .extended_from("2025-06-25")
+            .learning(),
+        // A stage 2 request not acknowledged, its deadline past by the
+        // year's end; still open.
+        s("HSG-2", Housing, 2, "2026-03-02").acknowledge("2026-03-09", None),
+        // Received at the year's end, due to be acknowledged after it.
+        s("HSG-3", Housing, 1, "2026-03-30").acknowledge("2026-04-07", None),
+    ];
+    let calendar = Calendar::builtin(Division::EnglandAndWales);
+    let mut tally = Tally::new(year());
+    for stage in &stages {
+        tally.add(&stage.fact(), &calendar).unwrap();
+    }
+    let f = tally.figures();
+    assert_eq!((f.acknowledgements, f.acknowledged_on_time), (3, 1));
+    assert_eq!(f.acknowledged_on_time_pct, Some(33.3));
+    assert_eq!(f.extended, 1);
+    assert_eq!(
+        f.by_stage.stage1,
+        StageFigures {
+            responses: 2,
+            within_timescale: 1,
+            within_timescale_pct: Some(50.0)
+        }
+    );
+    assert_eq!(f.by_stage.stage2.responses, 0);
+    assert_eq!(f.complaints.by_kind.housing, 3);
+    assert_eq!(f.late, 0, "the extension kept HSG-2 on time");
 }

@@ -342,6 +342,15 @@ pub struct StoredTerms {
 }
 
 impl StoredTerms {
+    /// The same terms without any extension: the procedure's own timescale.
+    pub fn unextended(&self) -> Self {
+        let mut own = *self;
+        if own.terms.standard_working_days.is_some() {
+            own.terms.working_days_allowed = own.terms.standard_working_days;
+        }
+        own
+    }
+
     /// A stage under `preset` with `working_days` from receipt, not
     /// extended and with no acknowledgement limit.
     pub fn from_receipt(preset: Preset, working_days: u16) -> Self {

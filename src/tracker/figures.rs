@@ -15,7 +15,7 @@ use crate::calendar::Calendar;
 use crate::domain::Outcome;
 use crate::format::percent;
 pub use crate::store::{Details, TrackedStage, Undelivered};
-use crate::timescale::Timescales;
+use crate::timescale::{Deadlines, Timescales};
 
 /// The headline numbers as of one day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -34,6 +34,12 @@ pub struct Headline {
     /// Year to date: open stages that a complete extract no longer listed
     /// (closed in the case system with no response recorded here).
     pub ytd_left_case_system: usize,
+    /// Year to date: stages with an acknowledgement deadline that were
+    /// acknowledged or are past it, and those acknowledged by it.
+    pub ytd_acknowledgements: usize,
+    pub ytd_acknowledged_on_time: usize,
+    /// Year to date: responses to stages whose time was extended.
+    pub ytd_extended: usize,
 }
 
 impl Headline {
@@ -43,6 +49,13 @@ impl Headline {
 
     pub fn ytd_reason_pct(&self) -> Option<f64> {
         percent(self.ytd_late_with_reason as u64, self.ytd_late as u64)
+    }
+
+    pub fn ytd_acknowledged_pct(&self) -> Option<f64> {
+        percent(
+            self.ytd_acknowledged_on_time as u64,
+            self.ytd_acknowledgements as u64,
+        )
     }
 }
 
@@ -94,6 +107,10 @@ pub struct Tracker {
     pub overdue: Vec<Row>,
     pub due_soon: Vec<Row>,
     pub answered_last_week: Vec<Row>,
+    /// Open stages not yet acknowledged whose acknowledgement deadline has
+    /// passed or falls within [`DUE_SOON_DAYS`]; the row's deadline is the
+    /// acknowledgement's.
+    pub acknowledgements: Vec<Row>,
     /// Open stages that left the case system this financial year.
     pub left_case_system: Vec<Row>,
     pub teams: BTreeMap<String, TeamFigures>,
@@ -144,6 +161,7 @@ impl<'a> Builder<'a> {
                 overdue: Vec::new(),
                 due_soon: Vec::new(),
                 answered_last_week: Vec::new(),
+                acknowledgements: Vec::new(),
                 left_case_system: Vec::new(),
                 teams: BTreeMap::new(),
                 undelivered: Vec::new(),
@@ -185,12 +203,24 @@ impl<'a> Builder<'a> {
             self.calendar,
             self.timescales.agreed_default_months,
         );
-        let Ok(Some(due_on)) = deadlines.map(|d| d.respond_by) else {
+        let Ok(Deadlines {
+            respond_by: Some(due_on),
+            acknowledge_by,
+            ..
+        }) = deadlines
+        else {
             return;
         };
         let as_of = self.tracker.as_of;
         self.count(t, due_on, as_of, 0);
         self.count(t, due_on, self.last_week_day, 1);
+        if let Some(by) = acknowledge_by {
+            self.count_acknowledgement(t, by, as_of, 0);
+            self.count_acknowledgement(t, by, self.last_week_day, 1);
+            if let Some(row) = self.acknowledgement_row(t, by) {
+                self.tracker.acknowledgements.push(row);
+            }
+        }
         self.chart(t, due_on);
         if let Some(row) = self.row(t, due_on) {
             let open = row.responded_on.is_none();
@@ -217,6 +247,7 @@ impl<'a> Builder<'a> {
             &t.overdue,
             &t.due_soon,
             &t.answered_last_week,
+            &t.acknowledgements,
             &t.left_case_system,
         ]
         .into_iter()
@@ -226,17 +257,19 @@ impl<'a> Builder<'a> {
     }
 
     /// The tracker, each listed row with its details (left blank for a
-    /// stage deleted since it was read), the tables in order.
-    pub fn finish(mut self, mut details: HashMap<i64, Details>) -> Tracker {
+    /// stage deleted since it was read), the tables in order. A stage may
+    /// be listed twice: due soon, and not yet acknowledged.
+    pub fn finish(mut self, details: HashMap<i64, Details>) -> Tracker {
         let t = &mut self.tracker;
         for row in t
             .overdue
             .iter_mut()
             .chain(&mut t.due_soon)
             .chain(&mut t.answered_last_week)
+            .chain(&mut t.acknowledgements)
             .chain(&mut t.left_case_system)
         {
-            row.details = details.remove(&row.stage_id).unwrap_or_default();
+            row.details = details.get(&row.stage_id).cloned().unwrap_or_default();
         }
         // Ties go by stage id: stages arrive in no set order (the store
         // reads them in parts at once).
@@ -249,6 +282,7 @@ impl<'a> Builder<'a> {
         };
         t.overdue.sort_by(by_days_left);
         t.due_soon.sort_by(by_days_left);
+        t.acknowledgements.sort_by(by_days_left);
         t.answered_last_week.sort_by(|a, b| {
             (a.responded_on, &a.details.reference, a.stage_id).cmp(&(
                 b.responded_on,
@@ -311,6 +345,7 @@ impl<'a> Builder<'a> {
                 }
                 if r >= year_start && !withdrawn {
                     h.ytd_responses += 1;
+                    h.ytd_extended += usize::from(s.terms.terms.extended());
                     let within = self
                         .calendar
                         .working_days_between(s.received_on, r)
@@ -334,6 +369,62 @@ impl<'a> Builder<'a> {
             team.open += usize::from(team_open);
             team.overdue += usize::from(team_overdue);
         }
+    }
+
+    /// Acknowledgement figures as of `day` (index as for [`Builder::count`]):
+    /// a stage received this financial year counts once it is acknowledged
+    /// or its acknowledgement deadline has passed.
+    fn count_acknowledgement(
+        &mut self,
+        s: &TrackedStage,
+        by: NaiveDate,
+        day: NaiveDate,
+        which: usize,
+    ) {
+        if s.received_on > day
+            || s.received_on < self.year_start[which]
+            || s.outcome == Some(Outcome::Withdrawn)
+        {
+            return;
+        }
+        let h = if which == 0 {
+            &mut self.tracker.headline
+        } else {
+            &mut self.tracker.last_week
+        };
+        match s.terms.acknowledged_on.filter(|a| *a <= day) {
+            Some(on) => {
+                h.ytd_acknowledgements += 1;
+                h.ytd_acknowledged_on_time += usize::from(on <= by);
+            }
+            None if by < day => h.ytd_acknowledgements += 1,
+            None => {}
+        }
+    }
+
+    /// The row for a stage still open and not acknowledged on the
+    /// tracker's day whose acknowledgement is due within
+    /// [`DUE_SOON_DAYS`] or overdue.
+    fn acknowledgement_row(&self, s: &TrackedStage, by: NaiveDate) -> Option<Row> {
+        let as_of = self.tracker.as_of;
+        let open = s.received_on <= as_of
+            && s.responded_on.is_none_or(|r| r > as_of)
+            && s.left_source_on.is_none_or(|l| l > as_of)
+            && s.outcome != Some(Outcome::Withdrawn)
+            && s.terms.acknowledged_on.is_none_or(|a| a > as_of);
+        let left = self.calendar.working_days_between(as_of, by).ok()?;
+        (open && left <= DUE_SOON_DAYS).then(|| Row {
+            stage_id: s.stage_id,
+            kind: s.kind.as_str(),
+            team: s.team.clone(),
+            received_on: s.received_on,
+            due_on: by,
+            working_days_left: left,
+            responded_on: None,
+            on_time: None,
+            left_source_on: None,
+            details: Details::default(),
+        })
     }
 
     fn chart(&mut self, t: &TrackedStage, due_on: NaiveDate) {
@@ -435,7 +526,7 @@ pub fn iso_week(day: NaiveDate) -> String {
 mod tests {
     use super::*;
     use crate::calendar::Division;
-    use crate::domain::{Kind, Preset};
+    use crate::domain::{ClockStart, Kind, Preset};
     use crate::timescale::StoredTerms;
 
     fn date(text: &str) -> NaiveDate {
@@ -520,6 +611,9 @@ mod tests {
                 ytd_late: 1,
                 ytd_late_with_reason: 1,
                 ytd_left_case_system: 0,
+                ytd_acknowledgements: 0,
+                ytd_acknowledged_on_time: 0,
+                ytd_extended: 0,
             }
         );
         // As of the 16th: A (due that day), C (due that day) and D (five
@@ -613,6 +707,58 @@ mod tests {
         assert_eq!(row.left_source_on, Some(date("2026-11-20")));
         assert_eq!(row.working_days_left, -4);
         assert_eq!(t.teams["T1"].open, 1);
+    }
+
+    #[test]
+    fn acknowledgements_are_counted_and_the_ones_due_listed() {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        let timescales = Timescales::default();
+        // Housing complaints: acknowledge within five working days, the
+        // response counted from the acknowledgement.
+        let housing = |id, received: &str, acknowledged: Option<&str>, extended: bool| {
+            let mut terms = StoredTerms::from_receipt(Preset::HousingOmbudsman2024, 10);
+            terms.terms.acknowledge_within = Some(5);
+            terms.terms.clock_starts = ClockStart::Acknowledged;
+            if extended {
+                terms.terms.working_days_allowed = Some(20);
+            }
+            terms.acknowledged_on = acknowledged.map(date);
+            TrackedStage {
+                kind: Kind::Housing,
+                terms,
+                ..stage(id, "Homes", received, None, false)
+            }
+        };
+        let mut answered = housing(3, "2026-10-01", Some("2026-10-02"), true);
+        answered.responded_on = Some(date("2026-10-20"));
+        let stages = [
+            // Received Monday 16 November: acknowledge by the 23rd, today.
+            housing(0, "2026-11-16", None, false),
+            // Received 2 November: acknowledge by the 9th; not done: overdue.
+            housing(1, "2026-11-02", None, false),
+            // Acknowledged on the 10th, a day late.
+            housing(2, "2026-11-02", Some("2026-11-10"), false),
+            // Acknowledged the next day, extended and answered.
+            answered,
+        ];
+        let mut builder = Builder::new(date("2026-11-23"), &calendar, &timescales);
+        stages.iter().for_each(|s| builder.add(s));
+        let t = builder.finish(details("ABCD"));
+        let refs: Vec<(&str, i64)> = t
+            .acknowledgements
+            .iter()
+            .map(|r| (r.details.reference.as_str(), r.working_days_left))
+            .collect();
+        assert_eq!(refs, [("B", -10), ("A", 0)]);
+        // B (late, not done), C (late), D (on time); A is not due yet.
+        assert_eq!(
+            (
+                t.headline.ytd_acknowledgements,
+                t.headline.ytd_acknowledged_on_time
+            ),
+            (3, 1)
+        );
+        assert_eq!(t.headline.ytd_extended, 1);
     }
 
     #[test]

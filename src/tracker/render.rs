@@ -83,6 +83,12 @@ fn headline_lines(now: &Headline, before: &Headline) -> Vec<HeadlineLine> {
         line("Year to date: late responses with a reason", &|h| {
             percent_text(h.ytd_reason_pct())
         }),
+        line("Year to date: acknowledged on time", &|h| {
+            percent_text(h.ytd_acknowledged_pct())
+        }),
+        line("Year to date: responses after an extension", &|h| {
+            h.ytd_extended.to_string()
+        }),
         line("Year to date: no longer in the case system", &|h| {
             h.ytd_left_case_system.to_string()
         }),
@@ -133,6 +139,7 @@ pub fn page(t: &Tracker) -> Page {
         overdue: listing(&t.overdue),
         due_soon: listing(&t.due_soon),
         answered: listing(&t.answered_last_week),
+        acknowledgements: listing(&t.acknowledgements),
         left_case_system: listing(&t.left_case_system),
         teams: t
             .teams
@@ -176,7 +183,7 @@ const COLUMNS: [&str; 15] = [
     "reason_text",
 ];
 
-fn sections(t: &Tracker) -> [(&'static str, &'static str, &[Row]); 4] {
+fn sections(t: &Tracker) -> [(&'static str, &'static str, &[Row]); 5] {
     [
         ("overdue", "Overdue", &t.overdue),
         ("due_soon", "Due soon", &t.due_soon),
@@ -184,6 +191,11 @@ fn sections(t: &Tracker) -> [(&'static str, &'static str, &[Row]); 4] {
             "answered_last_week",
             "Answered last week",
             &t.answered_last_week,
+        ),
+        (
+            "acknowledgement_due",
+            "Acknowledgements due",
+            &t.acknowledgements,
         ),
         (
             "left_case_system",

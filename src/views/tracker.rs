@@ -20,6 +20,8 @@ pub struct Page {
     pub overdue: Listing,
     pub due_soon: Listing,
     pub answered: Listing,
+    /// Stages to acknowledge: due within five working days, or overdue.
+    pub acknowledgements: Listing,
     pub left_case_system: Listing,
     pub teams: Vec<TeamLine>,
     pub undelivered: Vec<UndeliveredLine>,
@@ -104,6 +106,11 @@ impl Page {
                 more: 0,
             },
             answered: Listing {
+                total: 1,
+                rows: vec![row.clone()],
+                more: 0,
+            },
+            acknowledgements: Listing {
                 total: 1,
                 rows: vec![row.clone()],
                 more: 0,

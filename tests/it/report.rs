@@ -102,6 +102,22 @@ async fn annual_report_figures(db: TestDb) {
         "late_with_reason": 1,
         "late_with_reason_pct": 33.3,
         "left_case_system": 0,
+        // D4, under the adult regulations, was to be acknowledged within
+        // three working days; no acknowledgement is recorded.
+        "acknowledgements": 1,
+        "acknowledged_on_time": 0,
+        "acknowledged_on_time_pct": 0.0,
+        // B2 and N14.
+        "extended": 2,
+        // Within the procedure's own time, before extensions: A1 s1 (9 of
+        // 10), C3 (20 of 20), L12 s1 (9 of 10); not B2, D4 (after its
+        // agreed date) or N14 (19, extended from 10). A1 s2: 42 of 25.
+        // M13 s3: 25 of 30.
+        "by_stage": {
+            "stage1": {"responses": 6, "within_timescale": 3, "within_timescale_pct": 50.0},
+            "stage2": {"responses": 1, "within_timescale": 0, "within_timescale_pct": 0.0},
+            "stage3": {"responses": 1, "within_timescale": 1, "within_timescale_pct": 100.0}
+        },
         "upheld_or_partly_pct": {
             "statutory": 66.7, "corporate": 33.3, "send": 100.0, "adult": 100.0,
             "housing": null

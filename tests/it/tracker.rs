@@ -136,6 +136,7 @@ async fn a_weeks_tracker_is_written_the_same_twice_and_reads_back(db: TestDb) {
             "Overdue",
             "Due soon",
             "Answered last week",
+            "Acknowledgements due",
             "Left the case system",
             "By team",
             "Undelivered e-mails"
