@@ -24,7 +24,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::calendar::{Calendar, Division, parse_govuk_json};
 use crate::daemon::{Daemon, StartError};
-use crate::domain::{parse_date, today_in_london};
+use crate::domain::{Preset, parse_date, today_in_london};
 use crate::import::{self, CaseContext, ImportError, ReadAs};
 use crate::settings::{CalendarSettings, Settings, settings_file};
 use crate::store::{CasesImported, FeedRun, ImportCounts, Listing, RunSource, Store};
@@ -87,7 +87,11 @@ pub enum Command {
 
     /// Print the deadline: the N-th working day after START (START is day 0).
     #[command(after_help = "Examples:\n  casewatch deadline 2026-12-18 10\n  \
+        casewatch deadline --procedure lgsco-2024 --stage 1 2026-11-02\n  \
         casewatch deadline --batch --calendar scotland < starts.csv > deadlines.csv\n\n\
+        With --procedure, START is the day the stage was received, and the command prints \
+        its acknowledgement and response deadlines under that procedure as its code sets \
+        them (counted from --acknowledged when given), and how far an extension may go.\n\n\
         With --batch, standard input is CSV with a header row whose first two columns are \
         a start date and N; the output is start,working_days,deadline, one row per input row. \
         A bad row is reported on standard error as `line L: problem`, written with an empty \
@@ -97,8 +101,21 @@ pub enum Command {
         #[arg(required_unless_present = "batch", conflicts_with = "batch")]
         start: Option<String>,
         /// Working days allowed (0 gives START itself).
-        #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+        #[arg(
+            required_unless_present_any = ["batch", "procedure"],
+            conflicts_with_all = ["batch", "procedure"]
+        )]
         n: Option<String>,
+        /// A complaint procedure by preset name (see `[procedures]`).
+        #[arg(long, value_name = "NAME", value_parser = procedure_arg, conflicts_with = "batch")]
+        procedure: Option<Preset>,
+        /// The stage under --procedure.
+        #[arg(long, value_name = "N", default_value_t = 1, requires = "procedure",
+              value_parser = clap::value_parser!(u8).range(1..=3))]
+        stage: u8,
+        /// The day the stage was acknowledged, under --procedure.
+        #[arg(long, value_name = "DATE", value_parser = date_arg, requires = "procedure")]
+        acknowledged: Option<NaiveDate>,
         /// Read start,N rows as CSV on standard input.
         #[arg(long)]
         batch: bool,
@@ -343,6 +360,10 @@ fn division_arg(raw: &str) -> Result<Division, String> {
     Division::parse(raw).map_err(|e| e.to_string())
 }
 
+fn procedure_arg(raw: &str) -> Result<Preset, String> {
+    Preset::parse(raw)
+}
+
 fn date_arg(raw: &str) -> Result<NaiveDate, String> {
     parse_date(raw).map_err(|e| e.0)
 }
@@ -493,9 +514,34 @@ async fn dispatch(
         }
         Command::Deadline {
             start,
+            calendar,
+            procedure: Some(preset),
+            stage,
+            acknowledged,
+            ..
+        } => {
+            let division = calendar.unwrap_or(settings.calendar.division);
+            let calendar = calendar_in_force(&settings, division).await?;
+            let received = parse_date(start.as_deref().unwrap_or_default())
+                .map_err(|e| Failure::bad_input(anyhow!("START: {e}")))?;
+            let text = workdays::under_procedure(
+                &calendar,
+                preset,
+                stage,
+                received,
+                acknowledged,
+                settings.timescales.agreed_default_months,
+            )
+            .map_err(|problem| Failure::bad_input(anyhow!(problem)))?;
+            write!(out(), "{text}")?;
+            Ok(())
+        }
+        Command::Deadline {
+            start,
             n,
             batch,
             calendar,
+            ..
         } => {
             let question = workdays::Batch::Deadline;
             calendar_query(&settings, question, start.zip(n), batch, calendar).await

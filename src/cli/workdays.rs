@@ -3,9 +3,12 @@
 
 use std::io::{Read, Write};
 
+use chrono::NaiveDate;
+
 use crate::calendar::Calendar;
-use crate::domain::parse_date;
+use crate::domain::{Preset, Stage, Terms, parse_date};
 use crate::import::csv_reader;
+use crate::timescale::{ClockStart, Extension, Procedure, Response, StoredTerms};
 use anyhow::Context;
 
 /// Which question a batch asks of each row.
@@ -50,6 +53,83 @@ impl Batch {
             }
         }
     }
+}
+
+/// `deadline --procedure`: a stage received on `received` under `preset`,
+/// its deadlines in words, one per line.
+pub(super) fn under_procedure(
+    calendar: &Calendar,
+    preset: Preset,
+    stage: u8,
+    received: NaiveDate,
+    acknowledged: Option<NaiveDate>,
+    agreed_default_months: u32,
+) -> Result<String, String> {
+    let number = Stage::new(stage).map_err(|e| format!("--stage: {e}"))?;
+    let rule = Procedure::preset(preset)
+        .stage(number)
+        .ok_or_else(|| format!("{preset} has no stage {stage}"))?;
+    if acknowledged.is_some_and(|a| a < received) {
+        return Err("--acknowledged is before the stage was received".to_owned());
+    }
+    let terms = |working_days_allowed| StoredTerms {
+        terms: Terms {
+            procedure: Some(preset),
+            working_days_allowed,
+            standard_working_days: rule.working_days(),
+            acknowledge_within: rule.acknowledge_within,
+            clock_starts: rule.clock_starts,
+        },
+        agreed_response_on: None,
+        acknowledged_on: acknowledged,
+    };
+    let deadlines = |allowed| {
+        terms(allowed)
+            .deadlines(received, calendar, agreed_default_months)
+            .map_err(|e| e.to_string())
+    };
+    let d = deadlines(rule.working_days())?;
+    let mut out = format!("{preset}, stage {stage}, received {received}\n");
+    if let (Some(by), Some(n)) = (d.acknowledge_by, rule.acknowledge_within) {
+        out.push_str(&format!("acknowledge by {by} ({n} working days)\n"));
+    }
+    let from = match (rule.clock_starts, acknowledged) {
+        (ClockStart::Received, _) => "from receipt".to_owned(),
+        (ClockStart::Acknowledged, Some(on)) => format!("from the acknowledgement on {on}"),
+        (ClockStart::Acknowledged, None) => {
+            "from the acknowledgement deadline: provisional until acknowledged".to_owned()
+        }
+    };
+    let due = d.respond_by.map(|d| d.to_string()).unwrap_or_default();
+    match (rule.response, rule.extension) {
+        (Response::AgreedDate, _) => out.push_str(&format!(
+            "respond by the date agreed with the complainant; with none agreed, {due} \
+             ({agreed_default_months} months)\n"
+        )),
+        (Response::WorkingDays(n), extension) => {
+            out.push_str(&format!("respond by {due} ({n} working days {from})\n"));
+            let longest = match extension {
+                Extension::None => None,
+                Extension::To(cap) => Some(cap),
+                Extension::More(more) => Some(n.saturating_add(more)),
+                Extension::Agreed => {
+                    out.push_str("extension: to a time agreed with the complainant\n");
+                    None
+                }
+            };
+            match (extension, longest) {
+                (Extension::None, _) => out.push_str("extension: none\n"),
+                (_, Some(cap)) => {
+                    let latest = deadlines(Some(cap))?.respond_by.unwrap_or_default();
+                    out.push_str(&format!(
+                        "extension: at most to {latest} ({cap} working days {from})\n"
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub(super) fn parse_count(raw: &str) -> Result<u32, String> {

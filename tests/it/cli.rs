@@ -379,6 +379,61 @@ fn deadline_and_working_days_answer_one_question() {
 }
 
 #[test]
+fn deadline_under_a_procedure_gives_each_deadline() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let ask = |args: &[&str]| {
+        let out = casewatch(dir.path(), &[], args);
+        (out.status.code(), stdout(&out), stderr(&out))
+    };
+    // Received Monday 2 November 2026 under the LGSCO code: acknowledge by
+    // the 9th; ten working days from then (10-13, 16-20, 23 November),
+    // twenty more at most (to 7 December).
+    let (code, out, err) = ask(&["deadline", "--procedure", "lgsco-2024", "2026-11-02"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("acknowledge by 2026-11-09 (5 working days)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("respond by 2026-11-23 (10 working days from the acknowledgement deadline"),
+        "{out}"
+    );
+    assert!(out.contains("extension: at most to 2026-12-07"), "{out}");
+    // Acknowledged on the 3rd: 4-6, 9-13, 16-17 November.
+    let (_, out, _) = ask(&[
+        "deadline",
+        "--procedure",
+        "lgsco-2024",
+        "--acknowledged",
+        "2026-11-03",
+        "2026-11-02",
+    ]);
+    assert!(
+        out.contains(
+            "respond by 2026-11-17 (10 working days from the acknowledgement on 2026-11-03)"
+        ),
+        "{out}"
+    );
+    let (code, _, err) = ask(&[
+        "deadline",
+        "--procedure",
+        "nipso",
+        "--stage",
+        "3",
+        "2026-11-02",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("nipso has no stage 3"), "{err}");
+    let (code, _, err) = ask(&["deadline", "--procedure", "lgsco-2025", "2026-11-02"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("the presets are: children-statutory-2006"),
+        "{err}"
+    );
+    assert!(!dir.path().join("data").exists(), "no database is created");
+}
+
+#[test]
 fn batches_answer_every_row_in_order_and_report_bad_ones() {
     let dir = tempfile::TempDir::new().unwrap();
     let input = "start,n,note\n2026-12-18,10,x\n2026-02-30,3,y\n2026-01-05,-1,z\n2040-12-01,100,q\n18/12/2026,0,\n";
