@@ -267,6 +267,10 @@ impl Composer<'_> {
 
 fn item(p: &Placed<'_>, reason_link: Option<String>) -> Item {
     let stage = &p.reminder.stage;
+    let terms = &stage.terms;
+    let provisional = !p.urgency.is_acknowledgement()
+        && terms.terms.clock_starts == ClockStart::Acknowledged
+        && terms.acknowledged_on.is_none();
     Item {
         reference: stage.reference.as_str().to_owned(),
         kind: stage.kind.label().to_owned(),
@@ -286,7 +290,14 @@ fn item(p: &Placed<'_>, reason_link: Option<String>) -> Item {
             },
         )
         .to_owned(),
-        due_on: long_date(p.reminder.due_on),
+        due_on: if provisional {
+            format!(
+                "{} (provisional: counted from the acknowledgement deadline until the complaint is acknowledged)",
+                long_date(p.reminder.due_on)
+            )
+        } else {
+            long_date(p.reminder.due_on)
+        },
         status: status(p.left),
         reason_link,
     }

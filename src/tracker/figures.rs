@@ -71,6 +71,9 @@ pub struct Row {
     pub working_days_left: i64,
     pub responded_on: Option<NaiveDate>,
     pub on_time: Option<bool>,
+    /// The deadline counts from the acknowledgement deadline, as the stage
+    /// is not acknowledged yet.
+    pub provisional: bool,
     /// For a stage no longer in the case system: the day it left.
     pub left_source_on: Option<NaiveDate>,
     #[serde(flatten)]
@@ -206,7 +209,7 @@ impl<'a> Builder<'a> {
         let Ok(Deadlines {
             respond_by: Some(due_on),
             acknowledge_by,
-            ..
+            provisional,
         }) = deadlines
         else {
             return;
@@ -222,7 +225,7 @@ impl<'a> Builder<'a> {
             }
         }
         self.chart(t, due_on);
-        if let Some(row) = self.row(t, due_on) {
+        if let Some(row) = self.row(t, due_on, provisional) {
             let open = row.responded_on.is_none();
             if row.left_source_on.is_some() {
                 self.tracker.left_case_system.push(row);
@@ -422,6 +425,7 @@ impl<'a> Builder<'a> {
             working_days_left: left,
             responded_on: None,
             on_time: None,
+            provisional: false,
             left_source_on: None,
             details: Details::default(),
         })
@@ -453,7 +457,7 @@ impl<'a> Builder<'a> {
     /// The row for a stage the tracker lists: open and overdue or due soon,
     /// answered last week, or no longer in the case system this year (its
     /// working days left counted on the day it left).
-    fn row(&self, s: &TrackedStage, due_on: NaiveDate) -> Option<Row> {
+    fn row(&self, s: &TrackedStage, due_on: NaiveDate, provisional: bool) -> Option<Row> {
         let as_of = self.tracker.as_of;
         if s.received_on > as_of {
             return None;
@@ -483,6 +487,7 @@ impl<'a> Builder<'a> {
             working_days_left: left,
             responded_on: responded,
             on_time: responded.map(|r| r <= due_on),
+            provisional: provisional && responded.is_none(),
             left_source_on,
             details: Details::default(),
         })

@@ -113,7 +113,11 @@ fn row_text(r: &Row) -> RowText {
         manager: d.manager.clone(),
         stage: d.stage,
         received_on: r.received_on.format("%d/%m/%Y").to_string(),
-        due_on: r.due_on.format("%d/%m/%Y").to_string(),
+        due_on: if r.provisional {
+            format!("{} (provisional)", r.due_on.format("%d/%m/%Y"))
+        } else {
+            r.due_on.format("%d/%m/%Y").to_string()
+        },
         status,
         reminders_sent: d.reminders_sent,
         reason: match (&d.reason_category, &d.reason_text) {
@@ -165,7 +169,7 @@ pub fn page(t: &Tracker) -> Page {
     }
 }
 
-const COLUMNS: [&str; 15] = [
+const COLUMNS: [&str; 16] = [
     "section",
     "reference",
     "kind",
@@ -174,6 +178,7 @@ const COLUMNS: [&str; 15] = [
     "manager",
     "received_on",
     "due_on",
+    "provisional",
     "working_days_left",
     "responded_on",
     "on_time",
@@ -222,6 +227,7 @@ fn csv(t: &Tracker) -> Result<Vec<u8>, csv::Error> {
                 d.manager.clone(),
                 r.received_on.to_string(),
                 r.due_on.to_string(),
+                if r.provisional { "yes" } else { "no" }.to_owned(),
                 r.working_days_left.to_string(),
                 date(r.responded_on),
                 r.on_time
@@ -285,21 +291,22 @@ fn xlsx(t: &Tracker) -> Result<Vec<u8>, XlsxError> {
             sheet.write(row, 4, &d.manager)?;
             sheet.write_date_with_format(row, 5, r.received_on, &date)?;
             sheet.write_date_with_format(row, 6, r.due_on, &date)?;
-            sheet.write(row, 7, r.working_days_left as f64)?;
+            sheet.write(row, 7, if r.provisional { "yes" } else { "no" })?;
+            sheet.write(row, 8, r.working_days_left as f64)?;
             if let Some(d) = r.responded_on {
-                sheet.write_date_with_format(row, 8, d, &date)?;
+                sheet.write_date_with_format(row, 9, d, &date)?;
             }
             if let Some(on_time) = r.on_time {
-                sheet.write(row, 9, if on_time { "yes" } else { "no" })?;
+                sheet.write(row, 10, if on_time { "yes" } else { "no" })?;
             }
             if let Some(d) = r.left_source_on {
-                sheet.write_date_with_format(row, 10, d, &date)?;
+                sheet.write_date_with_format(row, 11, d, &date)?;
             }
-            sheet.write(row, 11, d.reminders_sent as f64)?;
-            sheet.write(row, 12, d.reason_category.as_deref().unwrap_or(""))?;
+            sheet.write(row, 12, d.reminders_sent as f64)?;
+            sheet.write(row, 13, d.reason_category.as_deref().unwrap_or(""))?;
             sheet.write(
                 row,
-                13,
+                14,
                 d.reason_text.as_deref().unwrap_or("no reason given"),
             )?;
         }

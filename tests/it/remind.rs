@@ -212,6 +212,16 @@ async fn the_complaints_team_is_reminded_of_acknowledgements(db: TestDb) {
         "{subjects:?}"
     );
 
+    // Five working days before the provisional deadline, the manager is
+    // told it may move.
+    let dry = run(&["poll", "--once", "--as-of", "2026-12-02", "--dry-run"]);
+    assert!(
+        dry.contains(
+            "Wednesday 9 December 2026 (provisional: counted from the acknowledgement deadline"
+        ),
+        "{dry}"
+    );
+
     // Acknowledged on the 26th: the ten working days run from then (27,
     // 30 November, 1-4, 7-10 December), and no more acknowledgement
     // reminders go.

@@ -102,15 +102,13 @@ async fn a_weeks_tracker_is_written_the_same_twice_and_reads_back(db: TestDb) {
     );
     assert!(
         lines.contains(
-            &"overdue,CSC-1,statutory,2,Fostering,Ann Lee,2026-10-12,2026-11-16,-5,,,,0,,"
+            &"overdue,CSC-1,statutory,2,Fostering,Ann Lee,2026-10-12,2026-11-16,no,-5,,,,0,,"
         ),
         "{csv}"
     );
     assert!(
-        lines
-            .iter()
-            .any(|l| l
-                .starts_with("overdue,CORP-2,corporate,1,Parks,Bo Khan,2026-11-02,2026-11-16,-5")),
+        lines.iter().any(|l| l
+            .starts_with("overdue,CORP-2,corporate,1,Parks,Bo Khan,2026-11-02,2026-11-16,no,-5")),
         "{csv}"
     );
     assert_eq!(lines.len(), 3, "{csv}");
