@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use casewatch::domain::{Email, Kind, Outcome, Reminder, Stage, parse_date};
+use casewatch::domain::{ClockStart, Email, Kind, Outcome, Preset, Reminder, Stage, parse_date};
 use casewatch::import::{self, CaseContext};
 use casewatch::settings::{DatabaseSettings, DatabaseUrl, Settings};
 use casewatch::store::{
@@ -15,6 +15,7 @@ use crate::helpers::{CASES_CSV, STAFF_CSV, TestDb, on_both_backends, unsent, uns
 
 on_both_backends!(
     migrations_apply_once,
+    an_older_database_keeps_its_stages_through_the_procedures_migration,
     imports_are_idempotent_and_count_changes,
     a_failed_import_leaves_nothing_behind,
     stages_list_with_their_case_and_manager,
@@ -93,6 +94,88 @@ async fn migrations_apply_once(db: TestDb) {
     let again = store.migrate().await.unwrap();
     assert!(again.applied_now >= 1);
     assert_eq!(again.applied_before, again.applied_now);
+}
+
+/// A database of the version before complaint procedures, holding a
+/// stage: the migration that widens `cases.kind` (a table rebuild on
+/// SQLite) keeps the stage, its foreign keys and its clock, and gives it
+/// the procedure of its kind.
+async fn an_older_database_keeps_its_stages_through_the_procedures_migration(db: TestDb) {
+    const PROCEDURES: &str = "20261206000010_procedures.sql";
+    let backend = match db.settings.url {
+        DatabaseUrl::Sqlite(_) => "sqlite",
+        DatabaseUrl::Postgres(_) => "postgres",
+    };
+    let older = tempfile::TempDir::new().unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n != PROCEDURES) {
+            std::fs::copy(&path, older.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    assert!(source.join(PROCEDURES).is_file());
+    let migrator = sqlx::migrate::Migrator::new(older.path()).await.unwrap();
+    let stage = "INSERT INTO staff (email, name, team, created_at, updated_at)
+                 VALUES ('bo@example.org', 'Bo', 'Parks', '2026-03-01T09:00:00Z', '2026-03-01T09:00:00Z');
+                 INSERT INTO cases (reference, kind, team, manager_email, created_at, updated_at)
+                 VALUES ('CORP-1', 'corporate', 'Parks', 'bo@example.org', '2026-03-01T09:00:00Z', '2026-03-01T09:00:00Z');
+                 INSERT INTO case_stages (case_id, stage, received_on, working_days_allowed, created_at, updated_at)
+                 VALUES (1, 1, '2026-03-02', 10, '2026-03-02T09:00:00Z', '2026-03-02T09:00:00Z');";
+    let housing = "INSERT INTO cases (reference, kind, team, manager_email, created_at, updated_at)
+                   VALUES ('HSG-1', 'housing', 'Parks', 'bo@example.org', '2026-03-01T09:00:00Z', '2026-03-01T09:00:00Z')";
+    let cascade = "DELETE FROM cases WHERE reference = 'CORP-1'";
+    let count = "SELECT COUNT(*) FROM case_stages";
+    match &db.settings.url {
+        DatabaseUrl::Sqlite(path) => {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .foreign_keys(true);
+            let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+            migrator.run(&pool).await.unwrap();
+            sqlx::raw_sql(stage).execute(&pool).await.unwrap();
+            assert!(sqlx::raw_sql(housing).execute(&pool).await.is_err());
+            pool.close().await;
+        }
+        DatabaseUrl::Postgres(_) => {
+            let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+            migrator.run(&pool).await.unwrap();
+            sqlx::raw_sql(stage).execute(&pool).await.unwrap();
+            assert!(sqlx::raw_sql(housing).execute(&pool).await.is_err());
+            pool.close().await;
+        }
+    }
+
+    let store = db.store().await;
+    let stages = store.stages().await.unwrap();
+    assert_eq!(stages.len(), 1);
+    let terms = &stages[0].terms;
+    assert_eq!(terms.terms.procedure, Some(Preset::Corporate2019));
+    assert_eq!(terms.terms.working_days_allowed, Some(10));
+    assert_eq!(terms.terms.clock_starts, ClockStart::Received);
+    match &db.settings.url {
+        DatabaseUrl::Sqlite(path) => {
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(path)
+                .foreign_keys(true);
+            let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+            sqlx::raw_sql(housing).execute(&pool).await.unwrap();
+            sqlx::raw_sql(cascade).execute(&pool).await.unwrap();
+            let left: i64 = sqlx::query_scalar(count).fetch_one(&pool).await.unwrap();
+            assert_eq!(left, 0, "the stage's foreign key follows the rebuilt table");
+        }
+        DatabaseUrl::Postgres(_) => {
+            let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+            sqlx::raw_sql(housing).execute(&pool).await.unwrap();
+            sqlx::raw_sql(cascade).execute(&pool).await.unwrap();
+            let left: i64 = sqlx::query_scalar(count).fetch_one(&pool).await.unwrap();
+            assert_eq!(left, 0);
+        }
+    }
 }
 
 async fn imports_are_idempotent_and_count_changes(db: TestDb) {
