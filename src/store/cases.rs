@@ -188,9 +188,17 @@ pub(super) struct TermsListed {
 }
 
 impl TermsListed {
-    /// The terms, read back; a value this version cannot read is reported
-    /// with `owner`, the case or stage it belongs to.
-    pub(super) fn read(self, owner: &dyn std::fmt::Display) -> Result<StoredTerms, StoreError> {
+    /// The terms of a stage of `kind`, read back; a value this version
+    /// cannot read is reported with `owner`, the case or stage it belongs
+    /// to. A complaint stage with no procedure was written by an instance
+    /// older than procedures (during a rolling upgrade): it is read under
+    /// the procedure its kind had then, as the migration reads the stages
+    /// stored before it.
+    pub(super) fn read(
+        self,
+        owner: &dyn std::fmt::Display,
+        kind: Kind,
+    ) -> Result<StoredTerms, StoreError> {
         let corrupt = |what: &str, e: &dyn std::fmt::Display| {
             StoreError::Corrupt(format!("{what} of {owner}: {e}"))
         };
@@ -201,12 +209,10 @@ impl TermsListed {
         };
         Ok(StoredTerms {
             terms: Terms {
-                procedure: self
-                    .procedure
-                    .as_deref()
-                    .map(Preset::parse)
-                    .transpose()
-                    .map_err(|e| corrupt("procedure", &e))?,
+                procedure: match self.procedure.as_deref() {
+                    Some(name) => Some(Preset::parse(name).map_err(|e| corrupt("procedure", &e))?),
+                    None => legacy_procedure(kind),
+                },
                 working_days_allowed: days("working days allowed", self.working_days_allowed)?,
                 standard_working_days: days("standard working days", self.standard_working_days)?,
                 acknowledge_within: days("working days to acknowledge", self.acknowledge_within)?,
@@ -216,6 +222,19 @@ impl TermsListed {
             agreed_response_on: self.agreed_response_on,
             acknowledged_on: self.acknowledged_on,
         })
+    }
+}
+
+/// The procedure each kind followed before procedures were stored (the
+/// migration `20261206000010_procedures` sets the same).
+fn legacy_procedure(kind: Kind) -> Option<Preset> {
+    match kind {
+        Kind::Statutory => Some(Preset::ChildrenStatutory2006),
+        Kind::Corporate => Some(Preset::Corporate2019),
+        Kind::Send => Some(Preset::Send),
+        Kind::Adult => Some(Preset::Adults2009),
+        Kind::Housing => Some(Preset::HousingOmbudsman2024),
+        Kind::Comment | Kind::Compliment => None,
     }
 }
 
@@ -245,7 +264,7 @@ impl TryFrom<StageListed> for StageRow {
     fn try_from(r: StageListed) -> Result<Self, StoreError> {
         let owner = format_args!("case {}", r.reference);
         let (kind, outcome) = stored_terms(&owner, &r.kind, r.outcome.as_deref())?;
-        let terms = r.terms.read(&owner)?;
+        let terms = r.terms.read(&owner, kind)?;
         Ok(StageRow {
             stage_id: r.stage_id,
             kind,

@@ -126,7 +126,7 @@ fn report_row(
 ) -> Result<ReportStageRow, StoreError> {
     let owner = format_args!("case {}", r.reference);
     let (kind, outcome) = stored_terms(&owner, &r.kind, r.outcome.as_deref())?;
-    let terms = r.terms.read(&owner)?;
+    let terms = r.terms.read(&owner, kind)?;
     Ok(ReportStageRow {
         reference: r.reference,
         kind,

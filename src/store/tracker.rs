@@ -50,7 +50,7 @@ impl TryFrom<TrackedListed> for TrackedStage {
     fn try_from(r: TrackedListed) -> Result<Self, StoreError> {
         let owner = format_args!("stage {}", r.stage_id);
         let (kind, outcome) = stored_terms(&owner, &r.kind, r.outcome.as_deref())?;
-        let terms = r.terms.read(&owner)?;
+        let terms = r.terms.read(&owner, kind)?;
         Ok(Self {
             stage_id: r.stage_id,
             kind,

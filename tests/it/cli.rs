@@ -327,8 +327,33 @@ fn demo_builds_a_council_year_that_imports_cleanly() {
             .collect();
         refs.len()
     };
-    let complaints = count("statutory") + count("corporate") + count("send") + count("adult");
+    let complaints = ["statutory", "corporate", "send", "adult", "housing"]
+        .map(count)
+        .iter()
+        .sum::<usize>();
     assert!((180..=220).contains(&complaints), "{complaints} complaints");
+    // Corporate complaints on both sides of 1 April 2026, and landlord
+    // complaints: every default procedure is in use.
+    let procedures: std::collections::HashSet<&str> = stages
+        .iter()
+        .filter_map(|s| s["procedure"].as_str())
+        .collect();
+    for preset in [
+        "children-statutory-2006",
+        "adults-2009",
+        "send",
+        "corporate-2019",
+        "lgsco-2024",
+        "housing-ombudsman-2024",
+    ] {
+        assert!(procedures.contains(preset), "no {preset} in {procedures:?}");
+    }
+    assert!(
+        stages
+            .iter()
+            .any(|s| s["acknowledged_on"].is_string() && s["kind"] == "housing"),
+        "housing complaints are acknowledged"
+    );
     assert!((100..=120).contains(&count("compliment")));
     assert!(count("comment") > 0);
     let teams: std::collections::HashSet<&str> =

@@ -157,6 +157,23 @@ async fn an_older_database_keeps_its_stages_through_the_procedures_migration(db:
     assert_eq!(terms.terms.procedure, Some(Preset::Corporate2019));
     assert_eq!(terms.terms.working_days_allowed, Some(10));
     assert_eq!(terms.terms.clock_starts, ClockStart::Received);
+    // A stage an instance older than procedures writes during a rolling
+    // upgrade has none: it is read under its kind's procedure of then.
+    let unset = "UPDATE case_stages SET procedure = NULL";
+    match &db.settings.url {
+        DatabaseUrl::Sqlite(path) => {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap();
+            sqlx::raw_sql(unset).execute(&pool).await.unwrap();
+        }
+        DatabaseUrl::Postgres(_) => {
+            let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+            sqlx::raw_sql(unset).execute(&pool).await.unwrap();
+        }
+    }
+    let stages = store.stages().await.unwrap();
+    assert_eq!(stages[0].terms.terms.procedure, Some(Preset::Corporate2019));
     match &db.settings.url {
         DatabaseUrl::Sqlite(path) => {
             let options = sqlx::sqlite::SqliteConnectOptions::new()
