@@ -1,4 +1,5 @@
 use super::*;
+use crate::timescale::{Extension, Preset};
 
 fn env(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
     Some(
@@ -218,4 +219,50 @@ fn log_levels_are_the_usual_words_in_any_case() {
             .unwrap_err()
             .contains("\"verbose\" is not a log level")
     );
+}
+
+#[test]
+fn procedures_are_chosen_by_name_and_numbers_laid_over_them() {
+    let err = Settings::load_from(
+        None,
+        env(&[
+            ("CASEWATCH__PROCEDURES__CORPORATE", "lgsco-2025"),
+            ("CASEWATCH__TIMESCALES__SEND__STAGE2__EXTENDABLE_BY", "5"),
+        ]),
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("procedures.corporate (from environment variable CASEWATCH__PROCEDURES__CORPORATE): unknown procedure \"lgsco-2025\"; the presets are: children-statutory-2006,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("timescales.send.stage2.working_days")
+            && text.contains("send has no such stage"),
+        "{text}"
+    );
+
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("CASEWATCH__PROCEDURES__CORPORATE", "spso-2020"),
+            (
+                "CASEWATCH__TIMESCALES__CORPORATE__STAGE1__ACKNOWLEDGE_WITHIN",
+                "2",
+            ),
+            ("CASEWATCH__TIMESCALES__HOUSING__STAGE1__EXTENDABLE_BY", "5"),
+        ]),
+    )
+    .unwrap();
+    let corporate = &s.timescales.corporate;
+    assert_eq!(corporate.current.preset, Preset::Spso2020);
+    assert_eq!(corporate.before, None, "spso-2020 governs every stage");
+    let stage1 = corporate.current.stages[0].unwrap();
+    assert_eq!(
+        (stage1.working_days(), stage1.acknowledge_within),
+        (Some(5), Some(2))
+    );
+    let housing = s.timescales.housing.current.stages[0].unwrap();
+    assert_eq!(housing.extension, Extension::More(5));
+    assert_eq!(housing.working_days(), Some(10));
 }

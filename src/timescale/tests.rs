@@ -194,6 +194,28 @@ fn scotland_wales_and_northern_ireland() {
         psow.terms(&stage(Kind::Corporate, 1, "2026-12-21", Some(15))),
         Err(TimescaleError::NotExtendable { .. })
     ));
+    // Welsh social services: acknowledged within two working days (22,
+    // 23 December), the discussion within ten of the acknowledgement, or
+    // later by agreement.
+    let wales = nation(Preset::WalesSocialServices2014);
+    let s = stage(Kind::Corporate, 1, "2026-12-21", Some(30));
+    let terms = wales.terms(&s).unwrap();
+    assert_eq!(terms.clock_starts, ClockStart::Acknowledged);
+    let d = deadlines(&s, terms, Some("2026-12-22"));
+    assert_eq!(d.acknowledge_by, Some(date("2026-12-23")));
+    // Thirty working days from 22 December: 23, 24, 29-31 December (5),
+    // 4-29 January (25), 1-5 February (30).
+    assert_eq!(d.respond_by, Some(date("2027-02-05")));
+    // SEND: twenty working days from receipt, never extended.
+    let t = Timescales::default();
+    let send = stage(Kind::Send, 1, "2026-12-21", None);
+    let d = deadlines(&send, t.terms(&send).unwrap(), None);
+    // 22-24, 29-31 December (6), 4-8, 11-15 (16), 18-21 January (20).
+    assert_eq!(d.respond_by, Some(date("2027-01-21")));
+    assert!(matches!(
+        t.terms(&stage(Kind::Send, 1, "2026-12-21", Some(25))),
+        Err(TimescaleError::NotExtendable { .. })
+    ));
     // Northern Ireland: five, to ten at most; no third stage.
     let nipso = nation(Preset::Nipso);
     assert!(

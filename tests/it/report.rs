@@ -298,3 +298,58 @@ fn a_period_that_ends_before_it_starts_is_bad_input() {
         stderr(&out)
     );
 }
+
+/// A period across 1 April 2026, when the LGSCO code took effect for
+/// corporate complaints: each stage is counted under the rule of the day
+/// it was received.
+#[tokio::test]
+async fn a_period_across_a_new_code_counts_each_stage_under_its_own_rule() {
+    let db = TestDb::sqlite().await;
+    let dir = db.dir.path();
+    let url = db.url();
+    let env = [("CASEWATCH__DATABASE__URL", url.as_str())];
+    let run = |args: &[&str]| {
+        let out = casewatch(dir, &env, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    run(&[
+        "import",
+        "staff",
+        write(dir, "staff.csv", STAFF_CSV).to_str().unwrap(),
+    ]);
+    // CORP-1, received Thursday 26 March under the council's old
+    // procedure, was due ten working days from receipt, on 13 April
+    // (Easter between): answered the 14th, late. CORP-2, received 1 April
+    // under the code and acknowledged the next day, was due ten working
+    // days from then, on 20 April: answered that day, on time (from
+    // receipt it would have been due on the 17th).
+    let cases = "reference,kind,stage,received_on,team,manager_email,responded_on,outcome,acknowledged_on\n\
+                 CORP-1,corporate,1,2026-03-26,Parks,bo.khan@example.org,2026-04-14,not upheld,\n\
+                 CORP-2,corporate,1,2026-04-01,Parks,bo.khan@example.org,2026-04-20,not upheld,2026-04-02\n";
+    let file = write(dir, "cases.csv", cases);
+    run(&[
+        "import",
+        "cases",
+        file.to_str().unwrap(),
+        "--as-of",
+        "2026-05-01",
+    ]);
+    let json = run(&[
+        "report",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-06-30",
+        "--format",
+        "json",
+    ]);
+    let f: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(f["responses"], 2, "{json}");
+    assert_eq!(f["late"], 1, "{json}");
+    assert_eq!(f["acknowledgements"], 1, "{json}");
+    assert_eq!(f["acknowledged_on_time"], 1, "{json}");
+    let listed = run(&["cases", "--as-of", "2026-05-01", "--format", "csv"]);
+    assert!(listed.contains("CORP-1,corporate,1,Parks,bo.khan@example.org,Bo Khan,2026-03-26,2026-04-13,2026-04-14,answered,,corporate-2019"), "{listed}");
+    assert!(listed.contains("CORP-2,corporate,1,Parks,bo.khan@example.org,Bo Khan,2026-04-01,2026-04-20,2026-04-20,answered,,lgsco-2024"), "{listed}");
+}
