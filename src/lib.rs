@@ -31,7 +31,7 @@
 //! | presentation | [`templates`] | the minijinja templates of e-mails, pages and reports, checked against samples at load |
 //! | | [`views`], [`format`], [`links`], [`telemetry`] | what templates are given; dates, deadlines and percentages as people read them; signing and verifying links; logging |
 //! | settings | [`settings`] | typed settings from `config/default.toml`, a settings file and `CASEWATCH__*` variables, checked once |
-//! | core | [`timescale`] | kind × stage → working days allowed and extension caps (pure) |
+//! | core | [`timescale`] | complaint procedures: the named presets, what each stage allows (acknowledgement, clock start, working days, extension cap), a stage's deadlines (pure) |
 //! | | [`calendar`], [`domain`] | working days by UK division (pure); parsed values such as [`domain::Reference`], [`domain::Email`], [`domain::Reminder`] |
 //!
 //! Data flows one way: feed or import → store → poll (policy, compose) →
