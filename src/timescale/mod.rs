@@ -66,16 +66,23 @@ impl StageRule {
         }
     }
 
-    /// The most working days an extension may allow in all: `None` when it
-    /// is not capped in days (agreed with the complainant).
-    fn extension_cap(&self, standard: u16) -> Result<Option<u16>, ()> {
+    /// How far an extension of a stage of `standard` working days may go.
+    fn extension_cap(&self, standard: u16) -> Cap {
         match self.extension {
-            Extension::None => Err(()),
-            Extension::To(cap) => Ok(Some(cap)),
-            Extension::More(more) => Ok(Some(standard.saturating_add(more))),
-            Extension::Agreed => Ok(None),
+            Extension::None => Cap::NotExtendable,
+            Extension::To(cap) => Cap::InAll(cap),
+            Extension::More(more) => Cap::InAll(standard.saturating_add(more)),
+            Extension::Agreed => Cap::None,
         }
     }
+}
+
+/// The most working days an extension may give a stage in all.
+enum Cap {
+    NotExtendable,
+    InAll(u16),
+    /// Agreed with the complainant: no cap in days.
+    None,
 }
 
 /// A procedure as a council runs it: a preset with the council's numbers
@@ -208,6 +215,8 @@ pub enum TimescaleError {
     AgreedDateNotAllowed { procedure: Preset },
     #[error("{kind} records have no deadline, so they cannot be extended")]
     NoDeadlineToExtend { kind: Kind },
+    #[error("{kind} records have no deadline, so no response date is agreed; leave it blank")]
+    NoDeadlineToAgree { kind: Kind },
     #[error("a stage due on an agreed date is not extended: change the agreed date instead")]
     ExtendAgreedDate,
     #[error("the agreed response date is before the complaint was received")]
@@ -226,7 +235,9 @@ impl TimescaleError {
             | Self::NotAboveStandard { .. }
             | Self::NoDeadlineToExtend { .. }
             | Self::ExtendAgreedDate => "extended_working_days",
-            Self::AgreedDateNotAllowed { .. } | Self::AgreedBeforeReceipt => "agreed_response_on",
+            Self::AgreedDateNotAllowed { .. }
+            | Self::NoDeadlineToAgree { .. }
+            | Self::AgreedBeforeReceipt => "agreed_response_on",
         }
     }
 }
@@ -257,9 +268,7 @@ impl Timescales {
                 return Err(TimescaleError::NoDeadlineToExtend { kind });
             }
             if t.agreed_response_on.is_some() {
-                return Err(TimescaleError::AgreedDateNotAllowed {
-                    procedure: Preset::Adults2009,
-                });
+                return Err(TimescaleError::NoDeadlineToAgree { kind });
             }
             return Ok(Terms::NONE);
         };
@@ -298,21 +307,24 @@ impl Timescales {
         let allowed = match t.extended_to {
             None => standard,
             Some(asked) => {
-                let cap =
-                    rule.extension_cap(standard)
-                        .map_err(|()| TimescaleError::NotExtendable {
+                match rule.extension_cap(standard) {
+                    Cap::NotExtendable => {
+                        return Err(TimescaleError::NotExtendable {
                             kind,
                             procedure: procedure.preset,
                             stage: number,
-                        })?;
-                if let Some(cap) = cap.filter(|cap| asked > *cap) {
-                    return Err(TimescaleError::AboveCap {
-                        kind,
-                        procedure: procedure.preset,
-                        stage: number,
-                        asked,
-                        cap,
-                    });
+                        });
+                    }
+                    Cap::InAll(cap) if asked > cap => {
+                        return Err(TimescaleError::AboveCap {
+                            kind,
+                            procedure: procedure.preset,
+                            stage: number,
+                            asked,
+                            cap,
+                        });
+                    }
+                    Cap::InAll(_) | Cap::None => {}
                 }
                 if asked <= standard {
                     return Err(TimescaleError::NotAboveStandard {
@@ -330,6 +342,18 @@ impl Timescales {
             ..terms
         })
     }
+}
+
+/// A stage's deadlines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Deadlines {
+    /// The last day to acknowledge the complaint, where the procedure sets one.
+    pub acknowledge_by: Option<NaiveDate>,
+    /// The day the response is due; `None` for comments and compliments.
+    pub respond_by: Option<NaiveDate>,
+    /// The response deadline is counted from the acknowledgement deadline
+    /// because the stage is not acknowledged yet: the latest it can be.
+    pub provisional: bool,
 }
 
 /// What is stored about a stage's terms: what its procedure set when it
@@ -366,21 +390,7 @@ impl StoredTerms {
             acknowledged_on: None,
         }
     }
-}
 
-/// A stage's deadlines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Deadlines {
-    /// The last day to acknowledge the complaint, where the procedure sets one.
-    pub acknowledge_by: Option<NaiveDate>,
-    /// The day the response is due; `None` for comments and compliments.
-    pub respond_by: Option<NaiveDate>,
-    /// The response deadline is counted from the acknowledgement deadline
-    /// because the stage is not acknowledged yet: the latest it can be.
-    pub provisional: bool,
-}
-
-impl StoredTerms {
     /// The deadlines of a stage received on `received_on`, on `calendar`:
     /// working days count from the clock's start as day 0; a stage due on
     /// an agreed date with none agreed is due `agreed_default_months`
