@@ -15,6 +15,8 @@ const KINDS: [&str; 5] = ["statutory", "corporate", "send", "adult", "housing"];
 pub(super) fn read(r: &mut Reader) -> Timescales {
     let mut kind = |name: &str| -> KindProcedure {
         let key = format!("procedures.{name}");
+        // A bad name is recorded as a problem and `load` fails, so the
+        // stand-in never escapes.
         let preset = r
             .get(&key, |v| Preset::parse(&string(v)?).map(Some))
             .unwrap_or(Preset::Corporate2019);
