@@ -3,6 +3,8 @@
 
 use std::io::Write;
 
+use anyhow::anyhow;
+
 use chrono::{NaiveDate, Utc};
 
 use super::Failure;
@@ -133,5 +135,13 @@ pub(super) async fn once(
             london_time(until).1.format("%H:%M:%S")
         )?;
     }
-    Ok(())
+    match sent.login_refused {
+        Some(reply) => Err(anyhow!(
+            "sending stopped: {reply}. Nothing was marked failed: the e-mails wait in the \
+             outbox and go once the login works (check mail.smtp.username and \
+             mail.smtp.password, then run `casewatch poll --once` again)"
+        )
+        .into()),
+        None => Ok(()),
+    }
 }

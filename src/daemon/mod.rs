@@ -71,7 +71,21 @@ struct Running {
     feed_due: AtomicBool,
     /// Names this process in claims on shared work.
     worker: String,
+    /// The mail server's last refusal of the login, while the settings it
+    /// refused are in force.
+    login_refused: std::sync::Mutex<Option<LoginRefused>>,
 }
+
+/// A login the mail server refused: no more attempts with the same
+/// settings until [`LOGIN_RETRY_MINUTES`] have passed, so a wrong password
+/// does not lock the council's mailbox; new settings (SIGHUP) try at once.
+struct LoginRefused {
+    settings: Arc<Loaded>,
+    at: DateTime<Utc>,
+}
+
+/// How long a refused login waits before the same settings try again.
+const LOGIN_RETRY_MINUTES: i64 = 30;
 
 /// How soon an instance that found another polling looks for e-mails to send.
 const LOOK_AGAIN_SECONDS: i64 = 5;
@@ -138,6 +152,7 @@ impl Daemon {
             health: Arc::new(Health::default()),
             feed_due: AtomicBool::new(true),
             worker: format!("{}-{}", std::process::id(), fastrand::u32(..)),
+            login_refused: std::sync::Mutex::new(None),
         });
         running
             .serve_until_stopped(self.listener, self.file, stop)
@@ -355,6 +370,11 @@ impl Running {
             }
             self.tracker(&loaded, &calendar, now).await;
         }
+        if let Some(retry_at) = self.login_retry_at(&loaded) {
+            if now < retry_at {
+                return Some(retry_at);
+            }
+        }
         let sender = Sender::new(
             self.store.clone(),
             loaded.transport.clone(),
@@ -363,14 +383,28 @@ impl Running {
         match sender.drain(&calendar, now, stop).await {
             // Outside the window nothing goes until the next trigger.
             Ok(r) if r.outside_window => return None,
-            Ok(r) if r.sent + r.retrying + r.failed + r.expired > 0 => tracing::info!(
-                sent = r.sent,
-                retrying = r.retrying,
-                failed = r.failed,
-                expired = r.expired,
-                held = r.held,
-                "outbox drained"
-            ),
+            Ok(r) if r.login_refused.is_some() => {
+                self.health.login_refused(r.login_refused);
+                *self.lock_refusal() = Some(LoginRefused {
+                    settings: Arc::clone(&loaded),
+                    at: now,
+                });
+                return self.login_retry_at(&loaded);
+            }
+            Ok(r) if r.sent + r.retrying + r.failed + r.expired > 0 => {
+                if r.sent > 0 {
+                    self.health.login_refused(None);
+                    *self.lock_refusal() = None;
+                }
+                tracing::info!(
+                    sent = r.sent,
+                    retrying = r.retrying,
+                    failed = r.failed,
+                    expired = r.expired,
+                    held = r.held,
+                    "outbox drained"
+                );
+            }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "sending failed; will try again"),
         }
@@ -383,6 +417,22 @@ impl Running {
             }
         };
         next.into_iter().chain(look_again).min()
+    }
+
+    /// When the settings in force may next try the login the mail server
+    /// refused; `None` when it has not refused them.
+    fn login_retry_at(&self, loaded: &Arc<Loaded>) -> Option<DateTime<Utc>> {
+        let refused = self.lock_refusal();
+        refused
+            .as_ref()
+            .filter(|r| Arc::ptr_eq(&r.settings, loaded))
+            .map(|r| r.at + chrono::Duration::minutes(LOGIN_RETRY_MINUTES))
+    }
+
+    fn lock_refusal(&self) -> std::sync::MutexGuard<'_, Option<LoginRefused>> {
+        self.login_refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Records today's reminders and composes their e-mails, unless another

@@ -2,6 +2,7 @@
 //! transport, and records each server's reply. Time is always given, so
 //! tests drive it step by step instead of sleeping.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,7 +17,7 @@ use crate::settings::{MailSettings, SendingWindow};
 use crate::store::{Held, OutboxClaim, OutboxMessage, Outcome, Store, StoreError};
 
 /// What one drain of the outbox did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SendReport {
     pub sent: usize,
     pub retrying: usize,
@@ -31,6 +32,10 @@ pub struct SendReport {
     pub held_until: Option<DateTime<Utc>>,
     /// Nothing was sent: `now` is outside the sending window.
     pub outside_window: bool,
+    /// The relay refused the login: the drain stopped at once, and every
+    /// e-mail it had not sent is still queued, none marked failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_refused: Option<String>,
 }
 
 impl SendReport {
@@ -49,6 +54,20 @@ pub struct Sender {
     settings: MailSettings,
     /// Names this process in claims, so two senders never send one message.
     worker: String,
+    /// Set by the first worker the relay refuses to log in: the others
+    /// claim nothing more.
+    login_refused: std::sync::OnceLock<String>,
+    /// Until one message has gone, the workers send one at a time, so a
+    /// wrong password costs one login attempt, not one per connection.
+    first_sent: AtomicBool,
+    one_at_a_time: tokio::sync::Mutex<()>,
+}
+
+/// How one attempt ended: with an outcome to record, or refused at login
+/// before the message was offered.
+enum Attempt {
+    Done(Outcome),
+    LoginRefused(String),
 }
 
 impl Sender {
@@ -59,6 +78,9 @@ impl Sender {
             transport,
             settings,
             worker,
+            login_refused: std::sync::OnceLock::new(),
+            first_sent: AtomicBool::new(false),
+            one_at_a_time: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -100,6 +122,7 @@ impl Sender {
         let Held { count, until } = self.store.held_messages(today).await?;
         report.held = count;
         report.held_until = until;
+        report.login_refused = self.login_refused.get().cloned();
         Ok(report)
     }
 
@@ -133,7 +156,15 @@ impl Sender {
         // again for recording it.
         let hold = chrono::Duration::from_std(self.settings.send_timeout * 2)
             .unwrap_or(chrono::Duration::MAX);
-        while !*stop.borrow() {
+        loop {
+            let _turn = if self.first_sent.load(Ordering::Acquire) {
+                None
+            } else {
+                Some(self.one_at_a_time.lock().await)
+            };
+            if *stop.borrow() || self.login_refused.get().is_some() {
+                break;
+            }
             // `now` is the drain's start (a replayed day's morning): retries
             // that fall due during a long drain are taken too.
             let elapsed =
@@ -154,11 +185,25 @@ impl Sender {
                 break;
             };
             let id = message.id;
-            let outcome = self.attempt(session, message, now + elapsed).await;
-            report.add(&outcome);
-            self.store
-                .record_attempts(&[(id, Some(outcome))], &self.worker, now + elapsed)
-                .await?;
+            match self.attempt(session, message, now + elapsed).await {
+                Attempt::Done(outcome) => {
+                    if matches!(outcome, Outcome::Sent { .. }) {
+                        self.first_sent.store(true, Ordering::Release);
+                    }
+                    report.add(&outcome);
+                    self.store
+                        .record_attempts(&[(id, Some(outcome))], &self.worker, now + elapsed)
+                        .await?;
+                }
+                Attempt::LoginRefused(reply) => {
+                    // Given back untried: it goes once the login works.
+                    self.store
+                        .record_attempts(&[(id, None)], &self.worker, now + elapsed)
+                        .await?;
+                    tracing::error!(%reply, "the mail server refused the login; sending stopped, nothing marked failed");
+                    let _ = self.login_refused.set(reply);
+                }
+            }
         }
         Ok(())
     }
@@ -168,7 +213,7 @@ impl Sender {
         session: &mut Session<'_>,
         claimed: OutboxMessage,
         now: DateTime<Utc>,
-    ) -> Outcome {
+    ) -> Attempt {
         let id = claimed.id;
         let name = format!("{}-{:08}", claimed.for_day, claimed.id);
         let result = match message::build(&claimed, &self.settings) {
@@ -181,19 +226,20 @@ impl Sender {
                 // The reply is stored with the e-mail, and each drain logs
                 // its counts at info.
                 tracing::debug!(message = id, %reply, "sent");
-                Outcome::Sent { reply }
+                Attempt::Done(Outcome::Sent { reply })
             }
+            Err(SendError::Auth(reply)) => Attempt::LoginRefused(reply),
             Err(SendError::Temporary(reply)) if attempts < self.settings.max_attempts => {
                 let wait = backoff(self.settings.retry_delay, attempts);
                 tracing::warn!(message = id, attempts, %reply, retry_in_seconds = wait.as_secs(), "temporary failure");
-                Outcome::Retry {
+                Attempt::Done(Outcome::Retry {
                     reply,
                     at: now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX),
-                }
+                })
             }
             Err(SendError::Temporary(reply) | SendError::Permanent(reply)) => {
                 tracing::error!(message = id, attempts, %reply, "not delivered; marked failed");
-                Outcome::Failed { reply }
+                Attempt::Done(Outcome::Failed { reply })
             }
         }
     }

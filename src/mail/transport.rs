@@ -38,6 +38,12 @@ pub enum SendError {
     /// Trying again will not help: a 5xx reply such as an unknown mailbox.
     #[error("{0}")]
     Permanent(String),
+    /// The relay refused casewatch's login (a 5xx reply to AUTH): the
+    /// fault is the connection's settings, not the message's, and every
+    /// further attempt would fail the same way and count against the
+    /// mailbox's lock-out.
+    #[error("{0}")]
+    Auth(String),
 }
 
 /// A transport that cannot be set up from the settings.
@@ -59,7 +65,8 @@ pub struct Relay {
     host: String,
     port: u16,
     encryption: Encryption,
-    credentials: Option<Credentials>,
+    /// The mailbox to log in as, and its credentials.
+    login: Option<(String, Credentials)>,
     /// Covers everything up to a connection ready to send: TCP, greeting,
     /// EHLO, TLS and AUTH.
     connect_timeout: Duration,
@@ -217,10 +224,16 @@ impl Relay {
         if let Encryption::StartTls(tls) = &self.encryption {
             conn.starttls(tls.clone(), &hello).await.map_err(classify)?;
         }
-        if let Some(credentials) = &self.credentials {
+        if let Some((user, credentials)) = &self.login {
             conn.auth(DEFAULT_MECHANISMS, credentials)
                 .await
-                .map_err(classify)?;
+                .map_err(|e| match classify(e) {
+                    SendError::Permanent(reply) => SendError::Auth(format!(
+                        "{}:{} refused the login as {user}: {reply}",
+                        self.host, self.port
+                    )),
+                    other => other,
+                })?;
         }
         Ok(conn)
     }
@@ -274,10 +287,10 @@ fn relay(settings: &MailSettings) -> Result<Relay, TransportError> {
         Security::Starttls => Encryption::StartTls(tls()?),
         Security::Tls => Encryption::Implicit(tls()?),
     };
-    let credentials = match (&s.username, &s.password) {
-        (Some(user), Some(password)) => Some(Credentials::new(
+    let login = match (&s.username, &s.password) {
+        (Some(user), Some(password)) => Some((
             user.clone(),
-            password.expose_secret().to_owned(),
+            Credentials::new(user.clone(), password.expose_secret().to_owned()),
         )),
         _ => None,
     };
@@ -285,7 +298,7 @@ fn relay(settings: &MailSettings) -> Result<Relay, TransportError> {
         host: s.host.clone(),
         port: s.port,
         encryption,
-        credentials,
+        login,
         connect_timeout: s.connect_timeout,
     })
 }

@@ -31,6 +31,8 @@ struct PollState {
     tracker_error: Option<String>,
     /// How old the case data was at the last poll.
     freshness: Option<Freshness>,
+    /// The mail server's refusal of the login, until a message goes.
+    login_refused: Option<String>,
 }
 
 /// One poll's figures.
@@ -68,6 +70,11 @@ impl Health {
         self.lock().freshness = Some(freshness);
     }
 
+    /// The mail server refused the login (`Some`), or a message went (`None`).
+    pub fn login_refused(&self, reply: Option<String>) {
+        self.lock().login_refused = reply;
+    }
+
     pub fn tracker_made(&self) {
         self.lock().tracker_error = None;
     }
@@ -99,6 +106,10 @@ struct Report {
     /// A feed is set and its data is older than `feed.max_age_hours`.
     feed_stale: bool,
     data_last_refreshed: Option<DateTime<Utc>>,
+    /// The mail server refused casewatch's login: nothing is sent until
+    /// the settings are mended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    smtp_auth_failed: Option<String>,
 }
 
 /// 200 when the database answers, the last poll worked and the weekly
@@ -114,13 +125,16 @@ pub async fn healthz(State(app): State<AppState>) -> Response {
         && !state.last_failed
         && state.last_success.is_some()
         && state.tracker_error.is_none()
+        && state.login_refused.is_none()
         && !feed_stale;
     let report = Report {
-        status: match (healthy, feed_stale) {
-            (true, _) => "ok",
-            (false, true) => "feed_stale",
-            (false, false) => "unhealthy",
+        status: match (healthy, &state.login_refused, feed_stale) {
+            (true, _, _) => "ok",
+            (false, Some(_), _) => "smtp_auth_failed",
+            (false, None, true) => "feed_stale",
+            (false, None, false) => "unhealthy",
         },
+        smtp_auth_failed: state.login_refused.clone(),
         feed_stale,
         data_last_refreshed: state.freshness.and_then(|f| f.last_refresh),
         database,

@@ -12,7 +12,7 @@ use casewatch::store::{NewMessage, OutboxClaim, OutboxStatus, Outcome, Store};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use crate::helpers::{
-    CASES_CSV, STAFF_CSV, TestDb, casewatch, on_both_backends, stderr, stdout, write,
+    CASES_CSV, STAFF_CSV, TestDb, casewatch, import_sample, on_both_backends, stderr, stdout, write,
 };
 use crate::smtp::SmtpServer;
 
@@ -21,7 +21,7 @@ on_both_backends!(
     temporary_failures_are_retried_and_permanent_ones_marked_failed,
     an_untried_claim_is_given_back,
     a_server_that_never_answers_is_timed_out,
-    starttls_with_auth_delivers_and_a_wrong_password_fails,
+    starttls_with_auth_delivers_and_a_wrong_password_stops_the_drain,
     implicit_tls_delivers,
     a_sender_killed_mid_batch_loses_nothing,
     one_database_connection_is_enough_to_send,
@@ -410,7 +410,7 @@ async fn a_server_that_never_answers_is_timed_out(db: TestDb) {
     drop(silent);
 }
 
-async fn starttls_with_auth_delivers_and_a_wrong_password_fails(db: TestDb) {
+async fn starttls_with_auth_delivers_and_a_wrong_password_stops_the_drain(db: TestDb) {
     let dir = tempfile::TempDir::new().unwrap();
     let (ca_file, cert_file, key_file) = tls_files(dir.path());
     let server = SmtpServer::start(&[
@@ -446,21 +446,125 @@ async fn starttls_with_auth_delivers_and_a_wrong_password_fails(db: TestDb) {
     let got = server.received();
     assert!(got[0].tls && got[0].authenticated, "{got:?}");
 
-    queue(&store, &[message("bo.khan@example.org", None)]).await;
-    let report = drain(&store, &tls("wrong-password"), at(0)).await;
-    assert_eq!(
-        report.failed,
-        1,
-        "{report:?}: {:?}",
-        store.messages_of(day()).await
-    );
-    let outbox = store.messages_of(day()).await.unwrap();
-    let reply = outbox[1].last_reply.as_deref().unwrap();
+    // A wrong password: one login attempt for the whole drain, however many
+    // connections and e-mails; nothing marked failed; all sent once mended.
+    let attempts = server.login_attempts();
+    queue(
+        &store,
+        &[
+            message("bo.khan@example.org", None),
+            message("cy.day@example.org", None),
+            message("di.eve@example.org", None),
+        ],
+    )
+    .await;
+    let mut wrong = tls("wrong-password");
+    wrong.mail.smtp.pool_size = 3;
+    let report = drain(&store, &wrong, at(0)).await;
+    let refused = report.login_refused.as_deref().unwrap_or_default();
     assert!(
-        reply.contains("535") && !reply.contains("wrong-password"),
-        "{reply}"
+        refused.contains("535")
+            && refused.contains("casewatch")
+            && !refused.contains("wrong-password"),
+        "{report:?}"
     );
-    assert_eq!(server.received().len(), 1);
+    assert_eq!(
+        (report.sent, report.failed, report.retrying),
+        (0, 0, 0),
+        "{report:?}"
+    );
+    assert_eq!(server.login_attempts() - attempts, 1);
+    let waiting = store.messages_of(day()).await.unwrap();
+    assert!(
+        waiting[1..]
+            .iter()
+            .all(|m| m.status == OutboxStatus::Pending && m.attempts == 0),
+        "{waiting:?}"
+    );
+    let report = drain(&store, &tls("s3cret-Pa55"), at(0)).await;
+    assert_eq!(
+        (report.sent, report.login_refused.as_deref()),
+        (3, None),
+        "{report:?}"
+    );
+    assert_eq!(server.received().len(), 4);
+}
+
+/// `poll --once` with a wrong password: exits 1 naming the refusal (never
+/// the password), after one login attempt; run again once mended, it sends
+/// the same e-mails.
+#[tokio::test]
+async fn poll_once_fails_when_the_login_is_refused_and_sends_once_mended() {
+    let db = TestDb::sqlite().await;
+    let dir = db.dir.path();
+    let (ca_file, cert_file, key_file) = tls_files(dir);
+    let server = SmtpServer::start(&[
+        "--tls",
+        cert_file.to_str().unwrap(),
+        key_file.to_str().unwrap(),
+        "--user",
+        "casewatch",
+        "--password",
+        "s3cret-Pa55",
+    ]);
+    let url = db.url();
+    let mut vars = env(
+        server.port,
+        &[
+            ("CASEWATCH__MAIL__SMTP__HOST", "localhost"),
+            ("CASEWATCH__MAIL__SMTP__SECURITY", "starttls"),
+            ("CASEWATCH__MAIL__SMTP__CA_FILE", ca_file.to_str().unwrap()),
+            ("CASEWATCH__MAIL__SMTP__USERNAME", "casewatch"),
+            ("CASEWATCH__MAIL__SMTP__POOL_SIZE", "4"),
+        ],
+    );
+    vars.push(("CASEWATCH__DATABASE__URL".to_owned(), url));
+    let with_password = |password: &str| {
+        let mut all = vars.clone();
+        all.push((
+            "CASEWATCH__MAIL__SMTP__PASSWORD".to_owned(),
+            password.to_owned(),
+        ));
+        all
+    };
+    let run = |vars: &[(String, String)], args: &[&str]| {
+        let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        casewatch(dir, &env, args)
+    };
+    let wrong = with_password("wrong-password");
+    let sample: Vec<(&str, &str)> = wrong
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    import_sample(dir, &sample, "2026-11-25");
+    let out = run(&wrong, &["poll", "--once", "--as-of", "2026-11-25"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("refused the login as casewatch")
+            && said.contains("535")
+            && said.contains("Nothing was marked failed"),
+        "{said}"
+    );
+    assert!(!said.contains("wrong-password") && !stdout(&out).contains("wrong-password"));
+    assert!(
+        stdout(&out).contains("2 e-mail(s) queued"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(server.login_attempts(), 1);
+
+    let out = run(
+        &with_password("s3cret-Pa55"),
+        &["poll", "--once", "--as-of", "2026-11-25"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("2 sent, 0 to retry, 0 failed"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(server.received().len(), 2);
 }
 
 /// `security = "tls"`: TLS from the first byte, to a server that speaks

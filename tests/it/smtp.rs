@@ -97,6 +97,12 @@ impl SmtpServer {
             .collect()
     }
 
+    /// How many times a client has tried to log in.
+    pub fn login_attempts(&self) -> usize {
+        std::fs::read_to_string(self.out.path().join("auth-attempts"))
+            .map_or(0, |text| text.lines().count())
+    }
+
     /// Waits (up to a minute) until at least `n` messages have arrived.
     pub fn wait_for(&self, n: usize) {
         let deadline = Instant::now() + Duration::from_secs(60);

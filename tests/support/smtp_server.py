@@ -110,6 +110,10 @@ def main():
             options.update(tls_context=context, require_starttls=True)
     if args.user:
         def authenticate(server, session, envelope, mechanism, auth_data):
+            # Each attempt is counted, one line each, for the tests that
+            # check casewatch does not hammer a mailbox with bad logins.
+            with open(os.path.join(args.outdir, "auth-attempts"), "a") as f:
+                f.write(mechanism + "\n")
             ok = (
                 isinstance(auth_data, LoginPassword)
                 and auth_data.login.decode() == args.user
