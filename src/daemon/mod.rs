@@ -370,10 +370,10 @@ impl Running {
             }
             self.tracker(&loaded, &calendar, now).await;
         }
-        if let Some(retry_at) = self.login_retry_at(&loaded) {
-            if now < retry_at {
-                return Some(retry_at);
-            }
+        if let Some(retry_at) = self.login_retry_at(&loaded)
+            && now < retry_at
+        {
+            return Some(retry_at);
         }
         let sender = Sender::new(
             self.store.clone(),
