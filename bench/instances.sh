@@ -64,6 +64,7 @@ port = $port
 security = "none"
 [web]
 bind = "127.0.0.1:0"
+allow_private_url = true
 link_keys = ["bench-instances-key-0123456789abcdef0123456789"]
 EOF
 echo "loading PostgreSQL (scratch database $scratch)"

@@ -102,6 +102,8 @@ host = "127.0.0.1"
 port = $port
 security = "none"
 pool_size = $pool
+[web]
+allow_private_url = true
 EOF
     echo "$file"
 }

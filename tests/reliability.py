@@ -122,6 +122,8 @@ def base_env(data: Path, smtp: Smtp, database: str, pool_size: int) -> dict:
         "CASEWATCH__MAIL__SEND_TIMEOUT_SECONDS": "5",
         "CASEWATCH__REMINDERS__BATCH": "case",
         "CASEWATCH__WEB__BIND": "127.0.0.1:0",
+        # The drills read no links: the default 127.0.0.1 address will do.
+        "CASEWATCH__WEB__ALLOW_PRIVATE_URL": "true",
         "CASEWATCH__WEB__LINK_KEYS": "reliability-drill-key-0123456789abcdef0123456789",
     })
     return env

@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Serialize, Serializer};
 
 use super::mail::cron;
-use super::reader::{Reader, int_in, string};
+use super::reader::{Reader, boolean, int_in, string};
 use super::redact_password;
 
 #[derive(Debug, Clone, Serialize)]
@@ -112,11 +112,7 @@ pub(super) fn read_feed(r: &mut Reader) -> FeedSettings {
     FeedSettings {
         source,
         schedule: r.get("feed.schedule", cron),
-        complete: r.get("feed.complete", |v| {
-            v.clone()
-                .into_bool()
-                .map_err(|_| "expected true or false".to_owned())
-        }),
+        complete: r.get("feed.complete", boolean),
         max_closed_share: r.get("feed.max_closed_share", |v| {
             let share = v
                 .clone()

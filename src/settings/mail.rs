@@ -10,7 +10,7 @@ use lettre::message::Mailbox;
 use secrecy::SecretString;
 use serde::{Serialize, Serializer};
 
-use super::reader::{Reader, int_in, string};
+use super::reader::{Reader, boolean, int_in, string};
 
 /// When reminders go out, relative to a stage's deadline.
 #[derive(Debug, Clone, Serialize)]
@@ -278,13 +278,6 @@ fn parse_due_soon(value: &Value) -> Result<Vec<u32>, String> {
     days.sort_unstable_by(|a, b| b.cmp(a));
     days.dedup();
     Ok(days)
-}
-
-fn boolean(value: &Value) -> Result<bool, String> {
-    value
-        .clone()
-        .into_bool()
-        .map_err(|_| "expected true or false".to_owned())
 }
 
 fn parse_mailbox(value: &Value) -> Result<Mailbox, String> {

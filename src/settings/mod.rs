@@ -307,7 +307,7 @@ impl Settings {
     fn read(r: &mut Reader) -> Self {
         let data_dir = r.get("data_dir", parse_path);
         let url = r.get("database.url", |raw| parse_database_url(raw, &data_dir));
-        Self {
+        let settings = Self {
             database: DatabaseSettings {
                 url,
                 max_connections: r.get("database.max_connections", |v| int_in(v, 1, 100)),
@@ -337,7 +337,9 @@ impl Settings {
             tracker: tracker::read_tracker(r, &data_dir),
             feed: feed::read_feed(r),
             data_dir,
-        }
+        };
+        check_sending(r, &settings);
+        settings
     }
 
     /// The settings as TOML, secrets redacted: what `check-config` prints.
@@ -361,6 +363,58 @@ fn without_quoted_lines(message: &str) -> String {
         .map(str::trim)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Refuses settings that would send broken or unsafe mail: links that lead
+/// nowhere, mail or a password in clear over the network.
+fn check_sending(r: &mut Reader, s: &Settings) {
+    if s.mail.transport != TransportKind::Smtp {
+        return;
+    }
+    if !s.web.allow_private_url
+        && let Some(what) = web::private_host(&s.web.public_url)
+    {
+        r.problem(
+            "web.public_url",
+            format!(
+                "{} is {what}: every link in an overdue notice would lead to the reader's own \
+                 computer. Set the address managers reach casewatch at (the reverse proxy's), \
+                 or web.allow_private_url = true if they reach it at this one",
+                s.web.public_url
+            ),
+        );
+    }
+    let smtp = &s.mail.smtp;
+    if smtp.security != Security::None {
+        return;
+    }
+    if !is_loopback(&smtp.host) {
+        r.problem(
+            "mail.smtp.security",
+            format!(
+                "\"none\" would send mail unencrypted across the network to {}: use \
+                 \"starttls\" or \"tls\" (\"none\" is for a relay on this machine)",
+                smtp.host
+            ),
+        );
+    }
+    if smtp.username.is_some() {
+        r.problem(
+            "mail.smtp.security",
+            "\"none\" would send the login (mail.smtp.username and its password) unencrypted: \
+             use \"starttls\" or \"tls\""
+                .to_owned(),
+        );
+    }
+}
+
+/// `localhost`, or a loopback address.
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn file_label(file: Option<&Path>) -> String {

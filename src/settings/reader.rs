@@ -164,3 +164,10 @@ pub(super) fn int_in<T: TryFrom<i64> + Default>(
     }
     T::try_from(n).map_err(|_| format!("{n} is outside {min}-{max}"))
 }
+
+pub(super) fn boolean(value: &Value) -> Result<bool, String> {
+    value
+        .clone()
+        .into_bool()
+        .map_err(|_| "expected true or false".to_owned())
+}

@@ -7,7 +7,7 @@ use config::Value;
 use secrecy::SecretSlice;
 use serde::{Serialize, Serializer};
 
-use super::reader::{Reader, int_in, string};
+use super::reader::{Reader, boolean, int_in, string};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct WebSettings {
@@ -22,6 +22,10 @@ pub struct WebSettings {
     #[serde(serialize_with = "redacted_keys")]
     pub link_keys: Vec<SecretSlice<u8>>,
     pub link_valid_days: u32,
+    /// Lets `public_url` be a loopback or private address while mail is
+    /// sent: only for a service managers reach on the council's own
+    /// network, or for trying casewatch out.
+    pub allow_private_url: bool,
 }
 
 /// The smallest key accepted: HMAC-SHA256's own block of security.
@@ -43,6 +47,30 @@ pub(super) fn read_web(r: &mut Reader) -> WebSettings {
             .unwrap_or_else(|| url::Url::parse("http://invalid.example/").expect("valid URL")),
         link_keys: r.get("web.link_keys", parse_keys),
         link_valid_days: r.get("web.link_valid_days", |v| int_in(v, 1, 365)),
+        allow_private_url: r.get("web.allow_private_url", boolean),
+    }
+}
+
+/// Why `url`'s host is no address a manager's e-mail link can reach from
+/// elsewhere, if it is one of those: a loopback or private address, or
+/// `localhost`. Host names are not looked up.
+pub(super) fn private_host(url: &url::Url) -> Option<&'static str> {
+    match url.host()? {
+        url::Host::Domain(name) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            (name == "localhost" || name.ends_with(".localhost")).then_some("localhost")
+        }
+        url::Host::Ipv4(ip) if ip.is_loopback() => Some("a loopback address"),
+        url::Host::Ipv4(ip) if ip.is_private() || ip.is_link_local() || ip.is_unspecified() => {
+            Some("a private address")
+        }
+        url::Host::Ipv6(ip) if ip.is_loopback() => Some("a loopback address"),
+        url::Host::Ipv6(ip)
+            if ip.is_unique_local() || ip.is_unicast_link_local() || ip.is_unspecified() =>
+        {
+            Some("a private address")
+        }
+        url::Host::Ipv4(_) | url::Host::Ipv6(_) => None,
     }
 }
 

@@ -56,6 +56,73 @@ fn check_config_prints_settings_with_secrets_redacted() {
     assert!(!shown.contains("hunter2"), "{shown}");
 }
 
+/// Settings that would send broken or unsafe mail are refused, each
+/// naming its key and what to set.
+#[test]
+fn check_config_refuses_links_to_nowhere_and_mail_in_clear() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let smtp = [
+        ("CASEWATCH__MAIL__TRANSPORT", "smtp"),
+        (
+            "CASEWATCH__MAIL__FROM",
+            "casewatch <casewatch@northmere.gov.uk>",
+        ),
+        ("CASEWATCH__MAIL__REPLY_TO", "complaints@northmere.gov.uk"),
+        (
+            "CASEWATCH__MAIL__COMPLAINTS_TEAM",
+            "complaints@northmere.gov.uk",
+        ),
+    ];
+    let check = |extra: &[(&str, &str)]| {
+        let env: Vec<(&str, &str)> = smtp.iter().chain(extra).copied().collect();
+        let out = casewatch(dir.path(), &env, &["check-config"]);
+        (out.status.code(), stderr(&out))
+    };
+    // The default public_url, 127.0.0.1: every link would lead nowhere.
+    let (code, err) = check(&[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("web.public_url")
+            && err.contains("is a loopback address")
+            && err.contains("web.allow_private_url = true"),
+        "{err}"
+    );
+    let (_, err) = check(&[("CASEWATCH__WEB__PUBLIC_URL", "http://10.1.2.3/")]);
+    assert!(err.contains("is a private address"), "{err}");
+    // Mail in clear across the network, and a password in clear anywhere.
+    let public = (
+        "CASEWATCH__WEB__PUBLIC_URL",
+        "https://complaints.northmere.gov.uk",
+    );
+    let (code, err) = check(&[
+        public,
+        ("CASEWATCH__MAIL__SMTP__HOST", "smtp.office365.com"),
+        ("CASEWATCH__MAIL__SMTP__SECURITY", "none"),
+        (
+            "CASEWATCH__MAIL__SMTP__USERNAME",
+            "casewatch@northmere.gov.uk",
+        ),
+        ("CASEWATCH__MAIL__SMTP__PASSWORD", "hunter2-secret"),
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("mail.smtp.security")
+            && err.contains("unencrypted across the network to smtp.office365.com")
+            && err.contains("would send the login"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+    // A relay on this machine needs no encryption; a council that means
+    // its private address says so.
+    let (code, err) = check(&[public, ("CASEWATCH__MAIL__SMTP__SECURITY", "none")]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = check(&[
+        ("CASEWATCH__WEB__PUBLIC_URL", "http://10.1.2.3/"),
+        ("CASEWATCH__WEB__ALLOW_PRIVATE_URL", "true"),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
 #[test]
 fn log_level_warning_means_warn_and_an_unknown_level_is_bad_settings() {
     let dir = tempfile::TempDir::new().unwrap();

@@ -576,6 +576,10 @@ fn mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns() {
             "Complaints <complaints@northmere.gov.uk>".to_owned(),
         ),
         ("CASEWATCH__MAIL__RETRY_DELAY_SECONDS", "1".to_owned()),
+        (
+            "CASEWATCH__WEB__PUBLIC_URL",
+            "https://complaints.northmere.gov.uk".to_owned(),
+        ),
     ];
     let borrowed: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     // One stage due on Wednesday 25 November 2026: received on the 11th,

@@ -68,6 +68,11 @@ fn env(port: u16, extra: &[(&str, &str)]) -> Vec<(String, String)> {
         ("CASEWATCH__MAIL__SMTP__HOST", "127.0.0.1".to_owned()),
         ("CASEWATCH__MAIL__SMTP__PORT", port.to_string()),
         ("CASEWATCH__MAIL__SMTP__SECURITY", "none".to_owned()),
+        // Links must lead somewhere a manager can reach once mail is sent.
+        (
+            "CASEWATCH__WEB__PUBLIC_URL",
+            "https://casewatch.council.gov.uk".to_owned(),
+        ),
     ];
     vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
