@@ -33,7 +33,7 @@ use crate::calendar::Calendar;
 use crate::domain::london_time;
 use crate::feed::Feed;
 use crate::live::{Live, Loaded};
-use crate::mail::Sender;
+use crate::mail::{SendError, SendReport, Sender};
 use crate::remind::Poll;
 use crate::settings::Settings;
 use crate::store::{SingleJob, Store};
@@ -368,12 +368,17 @@ impl Running {
             if self.poll(&loaded, &calendar, now).await == Polled::ByAnother {
                 look_again = Some(now + chrono::Duration::seconds(LOOK_AGAIN_SECONDS));
             }
-            self.tracker(&loaded, &calendar, now).await;
         }
-        if let Some(retry_at) = self.login_retry_at(&loaded)
-            && now < retry_at
-        {
-            return Some(retry_at);
+        // A refused login is not tried again with the same settings until
+        // its wait is over: not for the tracker's e-mail, nor the outbox.
+        if let Some(wait) = self.login_wait(&loaded, now) {
+            return Some(wait);
+        }
+        if why == Wake::Trigger {
+            self.tracker(&loaded, &calendar, now).await;
+            if let Some(wait) = self.login_wait(&loaded, now) {
+                return Some(wait);
+            }
         }
         let sender = Sender::new(
             self.store.clone(),
@@ -383,12 +388,11 @@ impl Running {
         match sender.drain(&calendar, now, stop).await {
             // Outside the window nothing goes until the next trigger.
             Ok(r) if r.outside_window => return None,
-            Ok(r) if r.login_refused.is_some() => {
-                self.health.login_refused(r.login_refused);
-                *self.lock_refusal() = Some(LoginRefused {
-                    settings: Arc::clone(&loaded),
-                    at: now,
-                });
+            Ok(SendReport {
+                login_refused: Some(reply),
+                ..
+            }) => {
+                self.refuse_login(&loaded, reply, now);
                 return self.login_retry_at(&loaded);
             }
             Ok(r) if r.sent + r.retrying + r.failed + r.expired > 0 => {
@@ -417,6 +421,32 @@ impl Running {
             }
         };
         next.into_iter().chain(look_again).min()
+    }
+
+    /// Records the mail server's refusal of the login with the settings
+    /// `loaded`.
+    fn refuse_login(&self, loaded: &Arc<Loaded>, reply: String, now: DateTime<Utc>) {
+        self.health.login_refused(Some(reply));
+        *self.lock_refusal() = Some(LoginRefused {
+            settings: Arc::clone(loaded),
+            at: now,
+        });
+    }
+
+    /// Until when the settings `loaded` must not try the login the mail
+    /// server refused; `None` when they may.
+    fn login_wait(&self, loaded: &Arc<Loaded>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let mut refused = self.lock_refusal();
+        if refused
+            .as_ref()
+            .is_some_and(|r| !Arc::ptr_eq(&r.settings, loaded))
+        {
+            // New settings: they get their own try, and their own verdict.
+            *refused = None;
+            self.health.login_refused(None);
+        }
+        drop(refused);
+        self.login_retry_at(loaded).filter(|at| now < *at)
     }
 
     /// When the settings in force may next try the login the mail server
@@ -557,7 +587,7 @@ impl Running {
 
     /// Makes this week's tracker when it is due; a failure (an unwritable
     /// folder, a full disk) shows on `/healthz` and is tried again.
-    async fn tracker(&self, loaded: &Loaded, calendar: &Calendar, now: DateTime<Utc>) {
+    async fn tracker(&self, loaded: &Arc<Loaded>, calendar: &Calendar, now: DateTime<Utc>) {
         let tracker = TrackerJob {
             store: &self.store,
             settings: &loaded.settings,
@@ -580,6 +610,12 @@ impl Running {
                 let error = format!("{e:#}");
                 tracing::error!(error = %error, "the weekly tracker failed; will try again");
                 self.health.tracker_failed(error);
+                if let Some(SendError::Auth(reply)) = e
+                    .chain()
+                    .find_map(|cause| cause.downcast_ref::<SendError>())
+                {
+                    self.refuse_login(loaded, reply.clone(), now);
+                }
             }
         }
     }

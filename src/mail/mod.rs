@@ -6,4 +6,4 @@ pub mod sender;
 pub mod transport;
 
 pub use sender::{SendReport, Sender};
-pub use transport::Transport;
+pub use transport::{SendError, Transport};

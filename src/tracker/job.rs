@@ -173,7 +173,7 @@ impl TrackerJob<'_> {
         let reply = transport
             .send(&name, &message, mail.send_timeout)
             .await
-            .map_err(|e| anyhow::anyhow!("cannot e-mail the tracker: {e}"))?;
+            .map_err(|e| anyhow::Error::new(e).context("cannot e-mail the tracker"))?;
         tracing::info!(week = %tracker.week, %reply, "tracker e-mailed");
         Ok(recipients.iter().map(|r| r.email.to_string()).collect())
     }

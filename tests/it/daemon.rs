@@ -631,3 +631,90 @@ fn mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns() {
     );
     assert_eq!(service.stop(), Some(0));
 }
+
+/// A wrong SMTP password in `run`: one login attempt, `/healthz` says
+/// `smtp_auth_failed`, no more attempts with the same settings; mended and
+/// read again on SIGHUP, the same e-mail goes.
+#[test]
+fn a_refused_login_shows_on_healthz_and_waits_for_new_settings() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let (ca_file, cert_file, key_file) = crate::mail::tls_files(dir.path());
+    let server = SmtpServer::start(&[
+        "--tls",
+        cert_file.to_str().unwrap(),
+        key_file.to_str().unwrap(),
+        "--user",
+        "casewatch",
+        "--password",
+        "s3cret-Pa55",
+    ]);
+    let settings = |password: &str| {
+        format!(
+            "[mail]\ntransport = \"smtp\"\nfrom = \"casewatch <casewatch@northmere.gov.uk>\"\n\
+             reply_to = \"complaints@northmere.gov.uk\"\ncomplaints_team = \"complaints@northmere.gov.uk\"\n\
+             [mail.smtp]\nhost = \"localhost\"\nport = {}\nsecurity = \"starttls\"\nca_file = {:?}\n\
+             username = \"casewatch\"\npassword = {password:?}\n\
+             [web]\npublic_url = \"https://complaints.northmere.gov.uk\"\n",
+            server.port,
+            ca_file.to_str().unwrap()
+        )
+    };
+    let config = write(dir.path(), "casewatch.toml", &settings("wrong-password"));
+    let config = config.to_str().unwrap().to_owned();
+    let data = dir.path().join("data");
+    let mut env = vec![
+        ("CASEWATCH_CONFIG", config.clone()),
+        ("CASEWATCH__DATA_DIR", data.to_str().unwrap().to_owned()),
+    ];
+    let borrowed: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // CSC-9 is due on Wednesday 25 November 2026.
+    let staff = write(dir.path(), "staff.csv", crate::helpers::STAFF_CSV);
+    let cases = write(
+        dir.path(),
+        "cases.csv",
+        "reference,kind,stage,received_on,team,manager_email\n\
+         CSC-9,statutory,1,2026-11-11,Fostering,ann.lee@example.org\n",
+    );
+    for args in [
+        vec!["import", "staff", staff.to_str().unwrap()],
+        vec![
+            "import",
+            "cases",
+            cases.to_str().unwrap(),
+            "--as-of",
+            "2026-11-25",
+        ],
+    ] {
+        let out = casewatch(dir.path(), &borrowed, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    env.extend(fake_clock("2026-11-25 09:00:00"));
+    let borrowed: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut service = Service::start(dir.path(), &borrowed);
+    service.wait_until_ready();
+    let body = service.wait_for_reply("/healthz", 503, "smtp_auth_failed");
+    assert!(body.contains("refused the login as casewatch"), "{body}");
+    assert!(!body.contains("wrong-password") && !service.log().contains("wrong-password"));
+    // The poll runs every second; the login is not tried again.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(server.login_attempts(), 1);
+    assert!(server.received().is_empty());
+
+    write(dir.path(), "casewatch.toml", &settings("s3cret-Pa55"));
+    service.signal("-HUP");
+    // The reminder, and the week's tracker for the complaints team.
+    server.wait_for(2);
+    let to: Vec<Vec<String>> = server.received().into_iter().map(|m| m.rcpt_tos).collect();
+    assert!(
+        to.contains(&vec!["ann.lee@example.org".to_owned()]),
+        "{to:?}"
+    );
+    let body = service.wait_for_status("/healthz", 200);
+    assert!(!body.contains("smtp_auth_failed"), "{body}");
+    assert_eq!(
+        server.login_attempts(),
+        3,
+        "the refused one, and one per connection since"
+    );
+    assert_eq!(service.stop(), Some(0));
+}

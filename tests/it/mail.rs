@@ -614,7 +614,7 @@ async fn implicit_tls_delivers(db: TestDb) {
 /// issued for `localhost`, with that certificate's key.
 /// The private CA's certificate, the server's certificate and its key, as
 /// PEM files in `dir`.
-fn tls_files(
+pub fn tls_files(
     dir: &std::path::Path,
 ) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
     let (ca, cert, key) = private_ca_and_server_certificate();
