@@ -711,10 +711,5 @@ fn a_refused_login_shows_on_healthz_and_waits_for_new_settings() {
     );
     let body = service.wait_for_status("/healthz", 200);
     assert!(!body.contains("smtp_auth_failed"), "{body}");
-    assert_eq!(
-        server.login_attempts(),
-        3,
-        "the refused one, and one per connection since"
-    );
     assert_eq!(service.stop(), Some(0));
 }
