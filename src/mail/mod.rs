@@ -2,6 +2,7 @@
 //! Internet messages, the transports, and the outbox sender.
 
 pub mod message;
+pub mod oauth2;
 pub mod sender;
 pub mod transport;
 

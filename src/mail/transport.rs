@@ -20,13 +20,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::Message;
-use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpStream;
 
-use crate::settings::{MailSettings, Security, TransportKind};
+use super::oauth2::{TokenError, TokenSource};
+use crate::settings::{MailSettings, Security, SmtpAuth, TransportKind};
 
 /// How one attempt to hand a message over failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,8 +66,7 @@ pub struct Relay {
     host: String,
     port: u16,
     encryption: Encryption,
-    /// The mailbox to log in as, and its credentials.
-    login: Option<(String, Credentials)>,
+    login: Option<Login>,
     /// Covers everything up to a connection ready to send: TCP, greeting,
     /// EHLO, TLS and AUTH.
     connect_timeout: Duration,
@@ -80,6 +80,16 @@ impl std::fmt::Debug for Relay {
             .field("port", &self.port)
             .finish_non_exhaustive()
     }
+}
+
+/// How to log in, as which mailbox.
+enum Login {
+    Password {
+        user: String,
+        credentials: Credentials,
+    },
+    /// SASL XOAUTH2 with a token from the identity platform.
+    Xoauth2 { user: String, tokens: TokenSource },
 }
 
 enum Encryption {
@@ -180,8 +190,30 @@ impl Session<'_> {
 }
 
 impl Relay {
+    /// A connection ready to send. With XOAUTH2, a refused login is tried
+    /// once more with a fresh token (the one in hand may have been revoked).
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
-        match tokio::time::timeout(self.connect_timeout, self.open()).await {
+        match self.connect_once().await {
+            Err(SendError::Auth(_)) if matches!(self.login, Some(Login::Xoauth2 { .. })) => {
+                self.connect_once().await
+            }
+            other => other,
+        }
+    }
+
+    async fn connect_once(&self) -> Result<AsyncSmtpConnection, SendError> {
+        // The token first, within its own time-out, so a slow token
+        // endpoint is not taken for a slow relay.
+        let token = match &self.login {
+            Some(Login::Xoauth2 { tokens, .. }) => {
+                Some(tokens.token().await.map_err(|e| match e {
+                    TokenError::Refused { .. } => SendError::Auth(e.to_string()),
+                    TokenError::Unavailable { .. } => SendError::Temporary(e.to_string()),
+                })?)
+            }
+            _ => None,
+        };
+        match tokio::time::timeout(self.connect_timeout, self.open(token)).await {
             Ok(result) => result,
             Err(_) => Err(SendError::Temporary(format!(
                 "could not connect to {}:{} within {} seconds (mail.smtp.connect_timeout_seconds)",
@@ -192,8 +224,9 @@ impl Relay {
         }
     }
 
-    /// As lettre's own transport connects, but for the socket (above).
-    async fn open(&self) -> Result<AsyncSmtpConnection, SendError> {
+    /// As lettre's own transport connects, but for the socket (above);
+    /// `token` is the XOAUTH2 login's.
+    async fn open(&self, token: Option<SecretString>) -> Result<AsyncSmtpConnection, SendError> {
         let hello = ClientId::default();
         let mut conn = match &self.encryption {
             Encryption::Implicit(tls) => AsyncSmtpConnection::connect_tokio1(
@@ -224,16 +257,28 @@ impl Relay {
         if let Encryption::StartTls(tls) = &self.encryption {
             conn.starttls(tls.clone(), &hello).await.map_err(classify)?;
         }
-        if let Some((user, credentials)) = &self.login {
-            conn.auth(DEFAULT_MECHANISMS, credentials)
-                .await
-                .map_err(|e| match classify(e) {
-                    SendError::Permanent(reply) => SendError::Auth(format!(
-                        "{}:{} refused the login as {user}: {reply}",
-                        self.host, self.port
-                    )),
-                    other => other,
-                })?;
+        let refused = |user: &str, e| match classify(e) {
+            SendError::Permanent(reply) => SendError::Auth(format!(
+                "{}:{} refused the login as {user}: {reply}",
+                self.host, self.port
+            )),
+            other => other,
+        };
+        match &self.login {
+            None => {}
+            Some(Login::Password { user, credentials }) => {
+                conn.auth(DEFAULT_MECHANISMS, credentials)
+                    .await
+                    .map_err(|e| refused(user, e))?;
+            }
+            Some(Login::Xoauth2 { user, tokens }) => {
+                let token = token.map_or_else(String::new, |t| t.expose_secret().to_owned());
+                let credentials = Credentials::new(user.clone(), token);
+                if let Err(e) = conn.auth(&[Mechanism::Xoauth2], &credentials).await {
+                    tokens.forget().await;
+                    return Err(refused(user, e));
+                }
+            }
         }
         Ok(conn)
     }
@@ -287,11 +332,20 @@ fn relay(settings: &MailSettings) -> Result<Relay, TransportError> {
         Security::Starttls => Encryption::StartTls(tls()?),
         Security::Tls => Encryption::Implicit(tls()?),
     };
-    let login = match (&s.username, &s.password) {
-        (Some(user), Some(password)) => Some((
-            user.clone(),
-            Credentials::new(user.clone(), password.expose_secret().to_owned()),
-        )),
+    let login = match (s.auth, &s.username, &s.password) {
+        (SmtpAuth::Password, Some(user), Some(password)) => Some(Login::Password {
+            user: user.clone(),
+            credentials: Credentials::new(user.clone(), password.expose_secret().to_owned()),
+        }),
+        (SmtpAuth::Xoauth2, Some(user), _) => Some(Login::Xoauth2 {
+            user: user.clone(),
+            tokens: TokenSource::new(&settings.oauth2, s.connect_timeout).ok_or(
+                TransportError {
+                    key: "mail.oauth2",
+                    message: "needs a tenant (or token_url) and a client secret".to_owned(),
+                },
+            )?,
+        }),
         _ => None,
     };
     Ok(Relay {

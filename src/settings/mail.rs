@@ -78,6 +78,33 @@ pub struct MailSettings {
     #[serde(flatten)]
     pub window: SendingWindow,
     pub smtp: SmtpSettings,
+    pub oauth2: OAuth2Settings,
+}
+
+/// How casewatch logs in to the relay.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpAuth {
+    #[default]
+    None,
+    /// `mail.smtp.username` and `mail.smtp.password`.
+    Password,
+    /// OAuth2 (SASL XOAUTH2) as `mail.smtp.username`, with a token from
+    /// `[mail.oauth2]`: what Microsoft 365 needs once basic authentication
+    /// is retired.
+    Xoauth2,
+}
+
+/// Where an OAuth2 access token comes from: the client-credentials grant
+/// at an identity platform's token endpoint (Microsoft Entra ID's).
+#[derive(Debug, Clone, Serialize)]
+pub struct OAuth2Settings {
+    #[serde(serialize_with = "display_or_empty")]
+    pub token_url: Option<url::Url>,
+    pub client_id: String,
+    #[serde(serialize_with = "redacted")]
+    pub client_secret: Option<SecretString>,
+    pub scope: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -103,6 +130,7 @@ pub struct SmtpSettings {
     pub host: String,
     pub port: u16,
     pub security: Security,
+    pub auth: SmtpAuth,
     pub username: Option<String>,
     #[serde(serialize_with = "redacted")]
     pub password: Option<SecretString>,
@@ -205,6 +233,7 @@ pub(super) fn read_mail(r: &mut Reader, data_dir: &Path) -> MailSettings {
         ),
         window: SendingWindow { start, end },
         smtp: read_smtp(r),
+        oauth2: read_oauth2(r),
     }
 }
 
@@ -216,13 +245,38 @@ fn read_smtp(r: &mut Reader) -> SmtpSettings {
     let password = r.get("mail.smtp.password", |v| {
         string(v).map(|s| (!s.is_empty()).then(|| SecretString::from(s)))
     });
-    if password.is_some() != username.is_some() {
-        r.problem(
+    let auth = r.get("mail.smtp.auth", |v| match string(v)?.trim() {
+        "" if username.is_some() => Ok(SmtpAuth::Password),
+        "" | "none" => Ok(SmtpAuth::None),
+        "password" => Ok(SmtpAuth::Password),
+        "xoauth2" => Ok(SmtpAuth::Xoauth2),
+        other => Err(format!(
+            "{other:?}: use \"password\", \"xoauth2\" or \"none\""
+        )),
+    });
+    match auth {
+        SmtpAuth::Password if username.is_none() || password.is_none() => r.problem(
             "mail.smtp.username",
             "set both mail.smtp.username and mail.smtp.password, or neither".to_owned(),
-        );
+        ),
+        SmtpAuth::Xoauth2 if username.is_none() => r.problem(
+            "mail.smtp.username",
+            "with auth = \"xoauth2\", give the mailbox casewatch sends as".to_owned(),
+        ),
+        SmtpAuth::Xoauth2 if password.is_some() => r.problem(
+            "mail.smtp.password",
+            "is not used with auth = \"xoauth2\" (the token comes from [mail.oauth2]): leave it empty"
+                .to_owned(),
+        ),
+        SmtpAuth::None if username.is_some() || password.is_some() => r.problem(
+            "mail.smtp.auth",
+            "is \"none\", but a username or password is set: set auth = \"password\", or leave them empty"
+                .to_owned(),
+        ),
+        _ => {}
     }
     SmtpSettings {
+        auth,
         host: r.get("mail.smtp.host", |v| {
             let host = string(v)?.trim().to_owned();
             if host.is_empty() {
@@ -245,6 +299,92 @@ fn read_smtp(r: &mut Reader) -> SmtpSettings {
             r.get("mail.smtp.connect_timeout_seconds", |v| int_in(v, 1, 300)),
         ),
         ca_file: r.get("mail.smtp.ca_file", optional_path),
+    }
+}
+
+/// `[mail.oauth2]`; whether it is complete is checked when `auth` is
+/// `xoauth2` (`check_oauth2`).
+fn read_oauth2(r: &mut Reader) -> OAuth2Settings {
+    let text = |r: &mut Reader, key: &str| {
+        r.get(key, |v| {
+            string(v).map(|s| Some(s.trim().to_owned()).filter(|s| !s.is_empty()))
+        })
+    };
+    let tenant = r.get("mail.oauth2.tenant", |v| {
+        let tenant = string(v)?.trim().to_owned();
+        if tenant
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
+            Ok(Some(tenant).filter(|t| !t.is_empty()))
+        } else {
+            Err(format!(
+                "{tenant:?} is not a tenant: give its id (a GUID) or its domain, e.g. northmere.onmicrosoft.com"
+            ))
+        }
+    });
+    let token_url = r.get("mail.oauth2.token_url", |v| {
+        let raw = string(v)?;
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a URL ({e})"))?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(format!("{raw:?}: use an https:// address"));
+        }
+        Ok(Some(url))
+    });
+    let token_url = token_url.or_else(|| {
+        tenant.and_then(|t| {
+            url::Url::parse(&format!(
+                "https://login.microsoftonline.com/{t}/oauth2/v2.0/token"
+            ))
+            .ok()
+        })
+    });
+    OAuth2Settings {
+        token_url,
+        client_id: text(r, "mail.oauth2.client_id").unwrap_or_default(),
+        // The secret is never quoted back, whatever is wrong with it.
+        client_secret: r.get("mail.oauth2.client_secret", |v| {
+            string(v).map(|s| (!s.is_empty()).then(|| SecretString::from(s)))
+        }),
+        scope: text(r, "mail.oauth2.scope").unwrap_or_default(),
+    }
+}
+
+/// With `auth = "xoauth2"`, `[mail.oauth2]` must say where the token comes
+/// from and for whom.
+pub(super) fn check_oauth2(r: &mut Reader, mail: &MailSettings) {
+    if mail.smtp.auth != SmtpAuth::Xoauth2 {
+        return;
+    }
+    let o = &mail.oauth2;
+    if o.token_url.is_none() {
+        r.problem(
+            "mail.oauth2.tenant",
+            "with auth = \"xoauth2\", give the Microsoft 365 tenant (or mail.oauth2.token_url)"
+                .to_owned(),
+        );
+    }
+    if o.client_id.is_empty() {
+        r.problem(
+            "mail.oauth2.client_id",
+            "with auth = \"xoauth2\", give the app registration's application (client) id"
+                .to_owned(),
+        );
+    }
+    if o.client_secret.is_none() {
+        r.problem(
+            "mail.oauth2.client_secret",
+            "with auth = \"xoauth2\", give the app registration's client secret \
+             (CASEWATCH__MAIL__OAUTH2__CLIENT_SECRET)"
+                .to_owned(),
+        );
+    }
+    if o.scope.is_empty() {
+        r.problem("mail.oauth2.scope", "is empty".to_owned());
     }
 }
 
@@ -320,6 +460,10 @@ fn seconds<S: Serializer>(value: &Duration, s: S) -> Result<S::Ok, S::Error> {
 
 fn hours_minutes<S: Serializer>(value: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&value.format("%H:%M"))
+}
+
+fn display_or_empty<S: Serializer>(value: &Option<url::Url>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(value.as_ref().map_or("", url::Url::as_str))
 }
 
 fn redacted<S: Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {

@@ -34,8 +34,8 @@ use reader::{Reader, int_in, string};
 
 pub use feed::{FeedSettings, FeedSource};
 pub use mail::{
-    AcknowledgeTo, Batching, MailSettings, ReminderSettings, ScheduleSettings, Security,
-    SendingWindow, SmtpSettings, TransportKind,
+    AcknowledgeTo, Batching, MailSettings, OAuth2Settings, ReminderSettings, ScheduleSettings,
+    Security, SendingWindow, SmtpAuth, SmtpSettings, TransportKind,
 };
 pub use tracker::TrackerSettings;
 pub use web::{MIN_KEY_BYTES, WebSettings};
@@ -338,6 +338,7 @@ impl Settings {
             feed: feed::read_feed(r),
             data_dir,
         };
+        mail::check_oauth2(r, &settings.mail);
         check_sending(r, &settings);
         settings
     }
@@ -398,10 +399,10 @@ fn check_sending(r: &mut Reader, s: &Settings) {
             ),
         );
     }
-    if smtp.username.is_some() {
+    if smtp.auth != SmtpAuth::None {
         r.problem(
             "mail.smtp.security",
-            "\"none\" would send the login (mail.smtp.username and its password) unencrypted: \
+            "\"none\" would send the login (its password or token) unencrypted: \
              use \"starttls\" or \"tls\""
                 .to_owned(),
         );

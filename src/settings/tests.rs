@@ -266,3 +266,75 @@ fn procedures_are_chosen_by_name_and_numbers_laid_over_them() {
     assert_eq!(housing.extension, Extension::More(5));
     assert_eq!(housing.working_days(), Some(10));
 }
+
+#[test]
+fn xoauth2_needs_its_app_registration_and_keeps_its_secret() {
+    let err = Settings::load_from(
+        None,
+        env(&[
+            ("CASEWATCH__MAIL__SMTP__AUTH", "xoauth2"),
+            (
+                "CASEWATCH__MAIL__SMTP__USERNAME",
+                "casewatch@northmere.gov.uk",
+            ),
+        ]),
+    )
+    .unwrap_err()
+    .to_string();
+    for key in [
+        "mail.oauth2.tenant",
+        "mail.oauth2.client_id",
+        "mail.oauth2.client_secret",
+    ] {
+        assert!(err.contains(key), "no {key} in {err}");
+    }
+    let secret = "client-secret-Value~1";
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("CASEWATCH__MAIL__SMTP__AUTH", "xoauth2"),
+            (
+                "CASEWATCH__MAIL__SMTP__USERNAME",
+                "casewatch@northmere.gov.uk",
+            ),
+            (
+                "CASEWATCH__MAIL__OAUTH2__TENANT",
+                "northmere.onmicrosoft.com",
+            ),
+            ("CASEWATCH__MAIL__OAUTH2__CLIENT_ID", "6f1c0d2e"),
+            ("CASEWATCH__MAIL__OAUTH2__CLIENT_SECRET", secret),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        s.mail.oauth2.token_url.as_ref().map(url::Url::as_str),
+        Some("https://login.microsoftonline.com/northmere.onmicrosoft.com/oauth2/v2.0/token")
+    );
+    let shown = format!("{}{s:?}", s.to_toml());
+    assert!(!shown.contains(secret), "{shown}");
+    assert!(shown.contains("client_secret = \"[redacted]\""), "{shown}");
+    // A password is not used with XOAUTH2.
+    let err = Settings::load_from(
+        None,
+        env(&[
+            ("CASEWATCH__MAIL__SMTP__AUTH", "xoauth2"),
+            (
+                "CASEWATCH__MAIL__SMTP__USERNAME",
+                "casewatch@northmere.gov.uk",
+            ),
+            ("CASEWATCH__MAIL__SMTP__PASSWORD", "old-Pa55"),
+            (
+                "CASEWATCH__MAIL__OAUTH2__TENANT",
+                "northmere.onmicrosoft.com",
+            ),
+            ("CASEWATCH__MAIL__OAUTH2__CLIENT_ID", "6f1c0d2e"),
+            ("CASEWATCH__MAIL__OAUTH2__CLIENT_SECRET", secret),
+        ]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("mail.smtp.password") && !err.contains("old-Pa55"),
+        "{err}"
+    );
+}

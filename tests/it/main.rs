@@ -8,6 +8,7 @@ mod feed;
 mod feed_sql;
 mod helpers;
 mod mail;
+mod oauth2;
 mod remind;
 mod report;
 mod smtp;

@@ -7,7 +7,10 @@ Recipients whose local part starts with
   slow      make DATA wait --slow seconds before accepting.
 
 Usage: smtp_server.py PORT OUTDIR [--tls CERT KEY [--implicit] --user NAME --password PW] [--slow S]
-                      [--reuse-port]
+                      [--reuse-port] [--tls CERT KEY --xoauth2 USER TOKENS]
+With --xoauth2, the only login is SASL XOAUTH2 as USER (Microsoft 365's form,
+"user=USER^Aauth=Bearer TOKEN^A^A" in base64), with a token listed in the file
+TOKENS, read at each login; a refusal is "535 5.7.3", as Exchange Online's.
 With --implicit, TLS starts with the connection ("SMTPS") instead of by STARTTLS.
 PORT 0 lets the system pick a free port; with --reuse-port the server shares
 PORT with a socket the test holds for it (SO_REUSEPORT).
@@ -15,6 +18,7 @@ Prints "ready PORT" on standard output once it accepts connections on PORT.
 """
 
 import argparse
+import base64
 import asyncio
 import json
 import os
@@ -50,12 +54,44 @@ class AnyPortController(Controller):
         super()._trigger_server()
 
 
+def count_login(outdir, mechanism):
+    """Each attempt is counted, one line each, for the tests that check
+    casewatch does not hammer a mailbox with bad logins."""
+    with open(os.path.join(outdir, "auth-attempts"), "a") as f:
+        f.write(mechanism + "\n")
+
+
 class Handler:
     def __init__(self, outdir, slow):
         self.outdir = outdir
         self.slow = slow
         self.refused_once = set()
         self.count = 0
+
+
+class XOAuth2Handler(Handler):
+    def __init__(self, outdir, slow, user, tokens):
+        super().__init__(outdir, slow)
+        self.user = user
+        self.tokens = tokens
+
+    async def auth_XOAUTH2(self, server, args):
+        count_login(self.outdir, "XOAUTH2")
+        if len(args) == 2:
+            response = args[1]
+        else:
+            response = await server.challenge_auth("", encode_to_b64=False)
+            response = response.decode() if isinstance(response, bytes) else response
+        try:
+            text = base64.b64decode(response).decode()
+        except Exception:
+            text = ""
+        with open(self.tokens) as f:
+            valid = {line.strip() for line in f if line.strip()}
+        ok = any(text == "user=%s\x01auth=Bearer %s\x01\x01" % (self.user, t) for t in valid)
+        if ok:
+            return AuthResult(success=True, handled=False)
+        return AuthResult(success=False, handled=False, message="535 5.7.3 Authentication unsuccessful")
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0].lower()
@@ -98,6 +134,7 @@ def main():
     parser.add_argument("--password")
     parser.add_argument("--slow", type=float, default=0.0)
     parser.add_argument("--reuse-port", action="store_true")
+    parser.add_argument("--xoauth2", nargs=2, metavar=("USER", "TOKENS"))
     args = parser.parse_args()
 
     options = {}
@@ -110,10 +147,7 @@ def main():
             options.update(tls_context=context, require_starttls=True)
     if args.user:
         def authenticate(server, session, envelope, mechanism, auth_data):
-            # Each attempt is counted, one line each, for the tests that
-            # check casewatch does not hammer a mailbox with bad logins.
-            with open(os.path.join(args.outdir, "auth-attempts"), "a") as f:
-                f.write(mechanism + "\n")
+            count_login(args.outdir, mechanism)
             ok = (
                 isinstance(auth_data, LoginPassword)
                 and auth_data.login.decode() == args.user
@@ -125,8 +159,17 @@ def main():
         options.update(
             authenticator=authenticate, auth_required=True, auth_require_tls=bool(args.tls)
         )
+    if args.xoauth2:
+        handler = XOAuth2Handler(args.outdir, args.slow, *args.xoauth2)
+        options.update(
+            auth_required=True,
+            auth_require_tls=bool(args.tls),
+            auth_exclude_mechanism=["LOGIN", "PLAIN"],
+        )
+    else:
+        handler = Handler(args.outdir, args.slow)
     controller = AnyPortController(
-        Handler(args.outdir, args.slow),
+        handler,
         hostname="127.0.0.1",
         port=args.port,
         reuse_port=args.reuse_port,
