@@ -307,3 +307,11 @@ fn reusable_socket() -> tokio::net::TcpSocket {
     socket.set_reuseport(true).unwrap();
     socket
 }
+
+/// An HTTP client. reqwest is built without a TLS crypto provider (the
+/// crate's is ring, as for lettre and sqlx): it is installed first, as
+/// casewatch does before its own requests.
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}

@@ -80,7 +80,10 @@ pub async fn start(db: &TestDb) -> Server {
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(r) = reqwest::get(format!("{}/healthz", server.base)).await
+        if let Ok(r) = crate::helpers::http()
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
             && r.status() == StatusCode::OK
         {
             return server;
@@ -157,7 +160,7 @@ async fn reason_links_over_http(db: TestDb) {
     let open_reminder = reminder(&store, open).await;
     let answered_reminder = reminder(&store, answered).await;
     let server = start(&db).await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http();
     let today = london_time(Utc::now()).0;
     let later = today + Days::new(30);
     let url = |token: &str| format!("{}/reasons/{token}", server.base);

@@ -69,30 +69,6 @@ class Handler:
         self.count = 0
 
 
-class XOAuth2Handler(Handler):
-    def __init__(self, outdir, slow, user, tokens):
-        super().__init__(outdir, slow)
-        self.user = user
-        self.tokens = tokens
-
-    async def auth_XOAUTH2(self, server, args):
-        count_login(self.outdir, "XOAUTH2")
-        if len(args) == 2:
-            response = args[1]
-        else:
-            response = await server.challenge_auth("", encode_to_b64=False)
-            response = response.decode() if isinstance(response, bytes) else response
-        try:
-            text = base64.b64decode(response).decode()
-        except Exception:
-            text = ""
-        with open(self.tokens) as f:
-            valid = {line.strip() for line in f if line.strip()}
-        ok = any(text == "user=%s\x01auth=Bearer %s\x01\x01" % (self.user, t) for t in valid)
-        if ok:
-            return AuthResult(success=True, handled=False)
-        return AuthResult(success=False, handled=False, message="535 5.7.3 Authentication unsuccessful")
-
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0].lower()
         if local.startswith("unknown"):
@@ -120,6 +96,31 @@ class XOAuth2Handler(Handler):
             json.dump(record, f)
         os.rename(partial, os.path.join(self.outdir, name + ".json"))
         return "250 2.0.0 Ok: queued as %d" % self.count
+
+
+class XOAuth2Handler(Handler):
+    def __init__(self, outdir, slow, user, tokens):
+        super().__init__(outdir, slow)
+        self.user = user
+        self.tokens = tokens
+
+    async def auth_XOAUTH2(self, server, args):
+        count_login(self.outdir, "XOAUTH2")
+        if len(args) == 2:
+            response = args[1]
+        else:
+            response = await server.challenge_auth("", encode_to_b64=False)
+            response = response.decode() if isinstance(response, bytes) else response
+        try:
+            text = base64.b64decode(response).decode()
+        except Exception:
+            text = ""
+        with open(self.tokens) as f:
+            valid = {line.strip() for line in f if line.strip()}
+        ok = any(text == "user=%s\x01auth=Bearer %s\x01\x01" % (self.user, t) for t in valid)
+        if ok:
+            return AuthResult(success=True, handled=False)
+        return AuthResult(success=False, handled=False, message="535 5.7.3 Authentication unsuccessful")
 
 
 def main():
