@@ -572,6 +572,45 @@ async fn poll_once_fails_when_the_login_is_refused_and_sends_once_mended() {
     assert_eq!(server.received().len(), 2);
 }
 
+/// Exchange Online with basic authentication turned off answers a password
+/// `550 5.7.30`: the login is refused, not the message.
+#[tokio::test]
+async fn basic_authentication_turned_off_is_a_refused_login() {
+    let db = TestDb::sqlite().await;
+    let dir = tempfile::TempDir::new().unwrap();
+    let (ca_file, cert_file, key_file) = tls_files(dir.path());
+    let server = SmtpServer::start(&[
+        "--tls",
+        cert_file.to_str().unwrap(),
+        key_file.to_str().unwrap(),
+        "--user",
+        "casewatch",
+        "--password",
+        "s3cret-Pa55",
+        "--basic-auth-off",
+    ]);
+    let settings = settings(&env(
+        server.port,
+        &[
+            ("CASEWATCH__MAIL__SMTP__HOST", "localhost"),
+            ("CASEWATCH__MAIL__SMTP__SECURITY", "starttls"),
+            ("CASEWATCH__MAIL__SMTP__CA_FILE", ca_file.to_str().unwrap()),
+            ("CASEWATCH__MAIL__SMTP__USERNAME", "casewatch"),
+            ("CASEWATCH__MAIL__SMTP__PASSWORD", "s3cret-Pa55"),
+        ],
+    ));
+    let store = db.store().await;
+    queue(&store, &[message("ann.lee@example.org", None)]).await;
+    let report = drain(&store, &settings, at(0)).await;
+    let refused = report.login_refused.clone().unwrap_or_default();
+    assert!(
+        refused.contains("550") && refused.contains("5.7.30"),
+        "{report:?}"
+    );
+    assert_eq!((report.sent, report.failed), (0, 0));
+    assert_eq!(server.login_attempts(), 1);
+}
+
 /// `security = "tls"`: TLS from the first byte, to a server that speaks
 /// nothing else, trusting the council's private certificate authority.
 async fn implicit_tls_delivers(db: TestDb) {

@@ -136,6 +136,8 @@ def main():
     parser.add_argument("--slow", type=float, default=0.0)
     parser.add_argument("--reuse-port", action="store_true")
     parser.add_argument("--xoauth2", nargs=2, metavar=("USER", "TOKENS"))
+    # Exchange Online's answer to a password once basic authentication is off.
+    parser.add_argument("--basic-auth-off", action="store_true")
     args = parser.parse_args()
 
     options = {}
@@ -154,6 +156,12 @@ def main():
                 and auth_data.login.decode() == args.user
                 and auth_data.password.decode() == args.password
             )
+            if args.basic_auth_off:
+                return AuthResult(
+                    success=False,
+                    handled=False,
+                    message="550 5.7.30 Basic authentication is not supported for Client Submission.",
+                )
             # handled=False: aiosmtpd itself answers 535 on failure.
             return AuthResult(success=ok, handled=False)
 
