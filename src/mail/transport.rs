@@ -257,12 +257,18 @@ impl Relay {
         if let Encryption::StartTls(tls) = &self.encryption {
             conn.starttls(tls.clone(), &hello).await.map_err(classify)?;
         }
-        let refused = |user: &str, e| match classify(e) {
-            SendError::Permanent(reply) => SendError::Auth(format!(
-                "{}:{} refused the login as {user}: {reply}",
-                self.host, self.port
-            )),
-            other => other,
+        // A 5xx reply, or a dialogue lettre cannot go on with (no mechanism
+        // in common, a challenge XOAUTH2 does not expect): the settings'
+        // fault, not the message's.
+        let refused = |user: &str, e: lettre::transport::smtp::Error| {
+            if e.is_permanent() || e.is_client() {
+                SendError::Auth(format!(
+                    "{}:{} refused the login as {user}: {e}",
+                    self.host, self.port
+                ))
+            } else {
+                classify(e)
+            }
         };
         match &self.login {
             None => {}
