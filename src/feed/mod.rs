@@ -394,9 +394,7 @@ impl Feed<'_> {
             today,
         };
         match input {
-            Input::Csv(bytes) => {
-                import::parse_cases(name, bytes.as_slice(), &ctx).map(|p| p.records)
-            }
+            Input::Csv(bytes) => import::parse_cases_bytes(name, &bytes, &ctx).map(|p| p.records),
             Input::Rows(rows) => import::parse_cases_rows(name, &rows.columns, rows.rows, &ctx),
         }
     }
