@@ -404,7 +404,7 @@ impl Feed<'_> {
             today,
         };
         match input {
-            Input::Csv(bytes) => import::parse_cases(name, bytes.as_slice(), &ctx)
+            Input::Csv(bytes) => import::parse_cases_bytes(name, &bytes, &ctx)
                 .map(|p| (p.records, p.read_as.note().map(|n| format!("{name}: {n}")))),
             Input::Rows(rows) => {
                 import::parse_cases_rows(name, &rows.columns, rows.rows, &ctx).map(|r| (r, None))

@@ -28,7 +28,7 @@ use crate::timescale::{StageTerms, Timescales};
 
 pub use lines::{LineTracker, csv_reader};
 pub use table::{Delimiter, ReadAs};
-use table::{Row, Table};
+use table::{Row, Table, read_all, read_rows};
 pub use text::Encoding;
 
 /// The longest free text we accept in a field (a delay reason, learning).
@@ -213,9 +213,19 @@ pub fn parse_cases(
     input: impl Read,
     ctx: &CaseContext<'_>,
 ) -> Result<Parsed<Vec<CaseRecord>>, ImportError> {
-    let (table, read_as) = Table::read(file, input, CASE_REQUIRED)?;
+    parse_cases_bytes(file, &read_all(file, input)?, ctx)
+}
+
+/// [`parse_cases`] of a file already read into memory.
+pub fn parse_cases_bytes(
+    file: &str,
+    bytes: &[u8],
+    ctx: &CaseContext<'_>,
+) -> Result<Parsed<Vec<CaseRecord>>, ImportError> {
+    let mut check = CaseCheck::new(file, ctx);
+    let (_, read_as) = read_rows(file, bytes, CASE_REQUIRED, |row| check.row(&row))?;
     Ok(Parsed {
-        records: check_cases(file, &table, ctx)?,
+        records: check.finish()?,
         read_as,
     })
 }
@@ -227,31 +237,58 @@ pub fn parse_cases_rows(
     rows: Vec<csv::StringRecord>,
     ctx: &CaseContext<'_>,
 ) -> Result<Vec<CaseRecord>, ImportError> {
-    check_cases(
-        file,
-        &Table::from_rows(file, columns, rows, CASE_REQUIRED)?,
-        ctx,
-    )
+    let columns = table::query_columns(file, columns, CASE_REQUIRED)?;
+    let mut check = CaseCheck::new(file, ctx);
+    // Each row is dropped once checked: the rows and the cases made of them
+    // are not held whole at the same time.
+    for (line, record) in (1..).zip(rows) {
+        check.row(&Row::new(line, &record, &columns));
+    }
+    check.finish()
 }
 
-fn check_cases(
-    file: &str,
-    table: &Table,
-    ctx: &CaseContext<'_>,
-) -> Result<Vec<CaseRecord>, ImportError> {
-    let mut problems = Problems::new(file);
-    let mut keys: HashMap<(Reference, Stage), u64> = HashMap::new();
-    let mut kinds: HashMap<Reference, (Kind, u64)> = HashMap::new();
-    let mut rows = Vec::with_capacity(table.rows.len());
-    for row in table.rows() {
-        let mut p = problems.at(row.line);
+/// Checks case rows one at a time, as a file is read or a query's rows
+/// come, and gathers the good ones into cases, so that a complete extract
+/// of a million stages is never held as rows and as records at once
+/// (BENCHMARKS.md, the case feed).
+struct CaseCheck<'a> {
+    ctx: &'a CaseContext<'a>,
+    problems: Problems,
+    keys: HashMap<(Reference, Stage), u64>,
+    /// Each reference met with a kind that parses.
+    seen: HashMap<Reference, Seen>,
+    /// The cases, in the order they are first listed.
+    cases: Vec<CaseRecord>,
+}
+
+struct Seen {
+    /// The kind on the reference's first row with one, and that row's line.
+    kind: Kind,
+    line: u64,
+    /// Where its case is in `cases`, once a row of it passed.
+    case: Option<usize>,
+}
+
+impl<'a> CaseCheck<'a> {
+    fn new(file: &str, ctx: &'a CaseContext<'a>) -> Self {
+        Self {
+            ctx,
+            problems: Problems::new(file),
+            keys: HashMap::new(),
+            seen: HashMap::new(),
+            cases: Vec::new(),
+        }
+    }
+
+    fn row(&mut self, row: &Row<'_>) {
+        let mut p = self.problems.at(row.line);
         // Keys are checked on every row whose key parses, even if other
         // cells are bad, so one run reports duplicates too.
         let reference = Reference::parse(row.get("reference")).ok();
         let stage = optional(row.get("stage"), Stage::parse).ok();
         if let (Some(reference), Some(stage)) = (&reference, stage) {
             let stage = stage.unwrap_or(Stage::NONE);
-            if let Some(first) = keys.insert((reference.clone(), stage), row.line) {
+            if let Some(first) = self.keys.insert((reference.clone(), stage), row.line) {
                 p.add(
                     "stage",
                     format!("{reference} stage {stage} is also on line {first}"),
@@ -259,18 +296,55 @@ fn check_cases(
             }
         }
         if let (Some(reference), Ok(kind)) = (reference, Kind::parse(row.get("kind"))) {
-            let (first_kind, first) = *kinds.entry(reference).or_insert((kind, row.line));
-            if first_kind != kind {
+            let seen = self.seen.entry(reference).or_insert(Seen {
+                kind,
+                line: row.line,
+                case: None,
+            });
+            if seen.kind != kind {
                 p.add(
                     "kind",
-                    format!("{kind} here, but {first_kind} on line {first}"),
+                    format!("{kind} here, but {} on line {}", seen.kind, seen.line),
                 );
             }
         }
-        rows.extend(parse_case_row(&row, ctx, &mut p));
+        if let Some(parsed) = parse_case_row(row, self.ctx, &mut p) {
+            self.add(parsed);
+        }
     }
-    problems.finish()?;
-    Ok(group_by_case(rows))
+
+    /// Adds a stage to its case, in file order. A case's team and manager
+    /// come from its latest stage: responsibility follows the stage in hand.
+    fn add(&mut self, ParsedRow { mut case, stage }: ParsedRow) {
+        // A row that parsed had a reference and a kind, so it was seen.
+        let seen = self.seen.get_mut(&case.reference);
+        match seen.as_ref().and_then(|s| s.case) {
+            Some(at) => {
+                let record = &mut self.cases[at];
+                if record.stages.iter().all(|s| stage.stage > s.stage) {
+                    record.team = case.team;
+                    record.manager = case.manager;
+                    record.category = case.category.or(record.category.take());
+                }
+                // Most cases have one stage: room for each as it comes
+                // (a push would make room for four).
+                record.stages.reserve_exact(1);
+                record.stages.push(stage);
+            }
+            None => {
+                if let Some(seen) = seen {
+                    seen.case = Some(self.cases.len());
+                }
+                case.stages = vec![stage];
+                self.cases.push(case);
+            }
+        }
+    }
+
+    fn finish(self) -> Result<Vec<CaseRecord>, ImportError> {
+        self.problems.finish()?;
+        Ok(self.cases)
+    }
 }
 
 struct ParsedRow {
@@ -508,28 +582,6 @@ fn delay_reason(
             None
         }
     }
-}
-
-/// Gathers stage rows into cases, in file order. A case's team and manager
-/// come from its latest stage: responsibility follows the stage in hand.
-fn group_by_case(rows: Vec<ParsedRow>) -> Vec<CaseRecord> {
-    let mut index: HashMap<Reference, usize> = HashMap::new();
-    let mut cases: Vec<(CaseRecord, Stage)> = Vec::new();
-    for ParsedRow { case, stage } in rows {
-        let at = *index.entry(case.reference.clone()).or_insert_with(|| {
-            cases.push((case.clone(), stage.stage));
-            cases.len() - 1
-        });
-        let (record, latest) = &mut cases[at];
-        if stage.stage > *latest {
-            *latest = stage.stage;
-            record.team = case.team;
-            record.manager = case.manager;
-            record.category = case.category.or(record.category.take());
-        }
-        record.stages.push(stage);
-    }
-    cases.into_iter().map(|(case, _)| case).collect()
 }
 
 fn parse_working_days(raw: &str) -> Result<u16, ParseError> {

@@ -1,6 +1,7 @@
-//! A CSV file read whole into rows, with its columns found by header name
-//! and each row's line as an editor shows it. Checking the rows is the
-//! job of `parse_staff` and `parse_cases`.
+//! A CSV file read into rows, with its columns found by header name and
+//! each row's line as an editor shows it: handed over one by one as they are
+//! read (`read_rows`), or held whole (`Table`). Checking the rows is the job
+//! of `parse_staff` and `parse_cases`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -70,8 +71,13 @@ impl ReadAs {
     }
 }
 
+/// Each column's position, by its name as `normalise_word` spells it.
+pub(super) type Columns = HashMap<String, usize>;
+
+/// A file's or query's rows held whole: for staff, a few thousand at most.
+/// Cases are checked as they are read instead (`read_rows`).
 pub(super) struct Table {
-    columns: HashMap<String, usize>,
+    columns: Columns,
     /// Each row with its line in the file.
     pub(super) rows: Vec<(u64, csv::StringRecord)>,
 }
@@ -79,10 +85,18 @@ pub(super) struct Table {
 pub(super) struct Row<'a> {
     pub(super) line: u64,
     record: &'a csv::StringRecord,
-    columns: &'a HashMap<String, usize>,
+    columns: &'a Columns,
 }
 
-impl Row<'_> {
+impl<'a> Row<'a> {
+    pub(super) fn new(line: u64, record: &'a csv::StringRecord, columns: &'a Columns) -> Self {
+        Self {
+            line,
+            record,
+            columns,
+        }
+    }
+
     /// The cell under `column`; an absent optional column reads as blank.
     pub(super) fn get(&self, column: &str) -> &str {
         self.columns
@@ -92,80 +106,127 @@ impl Row<'_> {
     }
 }
 
+/// Reads `input` to the end, refusing the file if it cannot be read.
+pub(super) fn read_all(file: &str, mut input: impl Read) -> Result<Vec<u8>, ImportError> {
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| ImportError::one(file, 0, format!("cannot read: {e}")))?;
+    Ok(bytes)
+}
+
+/// Reads a file's `bytes` row by row: decodes them (`text`), finds the
+/// delimiter from the header row, and hands each row to `each` as it is
+/// read, so that the rows are never held all at once. Refuses the file if a
+/// `required` column is missing or a row is malformed; the rows handed over
+/// are then to be dropped.
+pub(super) fn read_rows(
+    file: &str,
+    bytes: &[u8],
+    required: &[&str],
+    mut each: impl FnMut(Row<'_>),
+) -> Result<(Columns, ReadAs), ImportError> {
+    let refuse = |(line, message)| ImportError::one(file, line, message);
+    let decoded = text::decode(bytes).map_err(refuse)?;
+    let delimiter = delimiter(&decoded.text, required);
+    // The csv crate reads quoted cells holding delimiters, quotes and
+    // line breaks as Excel writes them; `lines` numbers the rows.
+    let mut reader = lines::csv_reader(
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(delimiter.byte()),
+        decoded.text.as_bytes(),
+    );
+    let mut record = csv::StringRecord::new();
+    let mut problems = Vec::new();
+    let mut columns = None;
+    loop {
+        let read = reader.read_record(&mut record);
+        let position = match &read {
+            Ok(_) => record.position(),
+            Err(e) => e.position(),
+        };
+        let line = position.map_or(0, |p| reader.get_mut().record_line(p.byte()));
+        match (read, &columns) {
+            (Ok(false), _) => break,
+            (Ok(true), None) => columns = Some(header_columns(file, line, &record, required)?),
+            // Excel leaves rows of empty cells below the data.
+            (Ok(true), Some(_)) if record.iter().all(|cell| cell.trim().is_empty()) => {}
+            (Ok(true), Some(columns)) => each(Row::new(line, &record, columns)),
+            (Err(e), _) => problems.push(RowProblem::whole_row(file, line, csv_problem(&e))),
+        }
+    }
+    let columns = match columns {
+        Some(columns) => columns,
+        None => header_columns(file, 1, &csv::StringRecord::new(), required)?,
+    };
+    if !problems.is_empty() {
+        return Err(ImportError { problems });
+    }
+    let read_as = ReadAs {
+        encoding: decoded.encoding,
+        delimiter,
+    };
+    Ok((columns, read_as))
+}
+
+/// The columns of a header row, refused if a `required` one is missing.
+fn header_columns(
+    file: &str,
+    line: u64,
+    header: &csv::StringRecord,
+    required: &[&str],
+) -> Result<Columns, ImportError> {
+    let columns = columns(header);
+    let missing = missing(&columns, required);
+    if missing.is_empty() {
+        Ok(columns)
+    } else {
+        let message = format!("missing column(s): {}", missing.join(", "));
+        Err(ImportError::one(file, line, message))
+    }
+}
+
+/// The columns of a query's result, refused if a `required` one is missing.
+pub(super) fn query_columns(
+    file: &str,
+    names: &[String],
+    required: &[&str],
+) -> Result<Columns, ImportError> {
+    let columns = columns(&csv::StringRecord::from(names.to_vec()));
+    let missing = missing(&columns, required);
+    if missing.is_empty() {
+        Ok(columns)
+    } else {
+        let message = format!(
+            "the query returns no column(s) named {}",
+            missing.join(", ")
+        );
+        Err(ImportError::one(file, 0, message))
+    }
+}
+
+fn missing<'a>(columns: &Columns, required: &[&'a str]) -> Vec<&'a str> {
+    required
+        .iter()
+        .copied()
+        .filter(|c| !columns.contains_key(*c))
+        .collect()
+}
+
 impl Table {
-    /// Reads `input` whole: decodes it (`text`), finds the delimiter from
-    /// the header row, and reads the rows, refusing the file if a
-    /// `required` column is missing or a row is malformed.
+    /// Reads `input` whole into rows, as `read_rows` reads them.
     pub(super) fn read(
         file: &str,
-        mut input: impl Read,
+        input: impl Read,
         required: &[&str],
     ) -> Result<(Self, ReadAs), ImportError> {
-        let refuse = |(line, message)| ImportError::one(file, line, message);
-        let mut bytes = Vec::new();
-        input
-            .read_to_end(&mut bytes)
-            .map_err(|e| refuse((0, format!("cannot read: {e}"))))?;
-        let decoded = text::decode(&bytes).map_err(refuse)?;
-        let delimiter = delimiter(&decoded.text, required);
-        let table = Self::parse(file, decoded.text.as_bytes(), delimiter, required)?;
-        let read_as = ReadAs {
-            encoding: decoded.encoding,
-            delimiter,
-        };
-        Ok((table, read_as))
-    }
-
-    fn parse(
-        file: &str,
-        text: &[u8],
-        delimiter: Delimiter,
-        required: &[&str],
-    ) -> Result<Self, ImportError> {
-        // The csv crate reads quoted cells holding delimiters, quotes and
-        // line breaks as Excel writes them; `lines` numbers the rows.
-        let mut reader = lines::csv_reader(
-            csv::ReaderBuilder::new()
-                .has_headers(false)
-                .delimiter(delimiter.byte()),
-            text,
-        );
-        let mut record = csv::StringRecord::new();
-        let mut problems = Vec::new();
+        let bytes = read_all(file, input)?;
         let mut rows = Vec::new();
-        let mut header = None;
-        loop {
-            let read = reader.read_record(&mut record);
-            let position = match &read {
-                Ok(_) => record.position(),
-                Err(e) => e.position(),
-            };
-            let line = position.map_or(0, |p| reader.get_mut().record_line(p.byte()));
-            match read {
-                Ok(false) => break,
-                Ok(true) if header.is_none() => header = Some((line, record.clone())),
-                // Excel leaves rows of empty cells below the data.
-                Ok(true) if record.iter().all(|cell| cell.trim().is_empty()) => {}
-                Ok(true) => rows.push((line, record.clone())),
-                Err(e) => problems.push(RowProblem::whole_row(file, line, csv_problem(&e))),
-            }
-        }
-        let (header_line, header) = header.unwrap_or((1, csv::StringRecord::new()));
-        let columns = columns(&header);
-        let missing: Vec<&str> = required
-            .iter()
-            .copied()
-            .filter(|c| !columns.contains_key(*c))
-            .collect();
-        if !missing.is_empty() {
-            let message = format!("missing column(s): {}", missing.join(", "));
-            return Err(ImportError::one(file, header_line, message));
-        }
-        if problems.is_empty() {
-            Ok(Self { columns, rows })
-        } else {
-            Err(ImportError { problems })
-        }
+        let (columns, read_as) = read_rows(file, &bytes, required, |row| {
+            rows.push((row.line, row.record.clone()));
+        })?;
+        Ok((Self { columns, rows }, read_as))
     }
 
     /// A table of a query's rows, each numbered from 1, its columns named
@@ -176,36 +237,20 @@ impl Table {
         rows: Vec<csv::StringRecord>,
         required: &[&str],
     ) -> Result<Self, ImportError> {
-        let columns = columns(&csv::StringRecord::from(names.to_vec()));
-        let missing: Vec<&str> = required
-            .iter()
-            .copied()
-            .filter(|c| !columns.contains_key(*c))
-            .collect();
-        if !missing.is_empty() {
-            let message = format!(
-                "the query returns no column(s) named {}",
-                missing.join(", ")
-            );
-            return Err(ImportError::one(file, 0, message));
-        }
         Ok(Self {
-            columns,
+            columns: query_columns(file, names, required)?,
             rows: (1..).zip(rows).collect(),
         })
     }
 
     pub(super) fn rows(&self) -> impl Iterator<Item = Row<'_>> {
-        self.rows.iter().map(|(line, record)| Row {
-            line: *line,
-            record,
-            columns: &self.columns,
-        })
+        self.rows
+            .iter()
+            .map(|(line, record)| Row::new(*line, record, &self.columns))
     }
 }
 
-/// Each column's position, by its name as `normalise_word` spells it.
-fn columns(header: &csv::StringRecord) -> HashMap<String, usize> {
+fn columns(header: &csv::StringRecord) -> Columns {
     header
         .iter()
         .enumerate()
