@@ -10,8 +10,8 @@
 #     database now holding the file (best of 3): the second is the one the
 #     feed is held to, as an hourly extract mostly repeats the last;
 #   - `feed run` with `kind = "folder"`, `complete = true`: the file dropped
-#     into the folder, into the database holding it (best of 3) and into an
-#     empty one;
+#     into the folder, into the database holding it (best of 3, in turns with
+#     the import and the sql source) and into an empty one;
 #   - `feed run` with `kind = "sql"`, `complete = true`: the same rows loaded
 #     (psql \copy) into a table of a second PostgreSQL database, the case
 #     system's, read by `cases_query`; again into the database holding them
@@ -28,7 +28,7 @@
 # Needs python3, psql, /usr/bin/time (Debian package `time`; installed when
 # missing and running as root), and PostgreSQL at CASEWATCH_BENCH_POSTGRES
 # (default postgres://postgres@127.0.0.1:5432), where scratch databases are
-# created and dropped again. The data (about 300 MB at a million stages) is
+# created and dropped again. The data (about 400 MB at a million stages) is
 # written under /var/tmp and removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -214,12 +214,11 @@ bench() {
     sql="$(settings held "$url" sql)"
     timed "$backend-import-empty" "$new_cases" \
         "$casewatch" --config "$config" import cases "$workdir/extract.csv" --as-of "$as_of"
+    echo "--- $backend: import and feed into the database holding the extract"
+    # Taken in turns, so that each sort sees the machine as the others do.
     for _ in $(seq "$runs"); do
         timed "$backend-import-again" "$same_cases" \
             "$casewatch" --config "$config" import cases "$workdir/extract.csv" --as-of "$as_of"
-    done
-    echo "--- $backend: feed into the database holding the extract"
-    for _ in $(seq "$runs"); do
         feed_folder "$backend-folder-again" "$config" "$same_feed"
         timed "$backend-sql-again" "$same_feed" \
             "$casewatch" --config "$sql" feed run --as-of "$as_of"
