@@ -22,6 +22,16 @@ pub enum Reminder {
     AcknowledgementDue,
     /// The acknowledgement deadline has passed with none recorded.
     AcknowledgementOverdue,
+    /// The stage was answered after its deadline (the reminder's) and no
+    /// reason was given: asked once.
+    AnsweredLate,
+    /// The `ask`-th request for the learning from an upheld or partly
+    /// upheld response (the deadline is the day it was answered).
+    LearningRequest { ask: u32 },
+    /// An action from the learning is due today (its due date).
+    ActionDue,
+    /// An action's due date has passed: said once.
+    ActionOverdue,
 }
 
 impl Reminder {
@@ -32,9 +42,14 @@ impl Reminder {
             "escalation" => Some(Self::Escalation),
             "acknowledgement_due" => Some(Self::AcknowledgementDue),
             "acknowledgement_overdue" => Some(Self::AcknowledgementOverdue),
+            "answered_late" => Some(Self::AnsweredLate),
+            "action_due" => Some(Self::ActionDue),
+            "action_overdue" => Some(Self::ActionOverdue),
             _ => {
                 if let Some(days) = text.strip_prefix("due_soon_") {
                     days.parse().ok().map(|days| Self::DueSoon { days })
+                } else if let Some(ask) = text.strip_prefix("learning_") {
+                    ask.parse().ok().map(|ask| Self::LearningRequest { ask })
                 } else {
                     let notice = text.strip_prefix("overdue_")?.parse().ok()?;
                     Some(Self::Overdue { notice })
@@ -45,7 +60,15 @@ impl Reminder {
 
     /// Whether the reminder asks for the reason for a delay.
     pub const fn is_overdue(self) -> bool {
-        matches!(self, Self::Overdue { .. } | Self::Escalation)
+        matches!(
+            self,
+            Self::Overdue { .. } | Self::Escalation | Self::AnsweredLate
+        )
+    }
+
+    /// Whether the reminder's link leads to the learning form.
+    pub const fn asks_for_learning(self) -> bool {
+        matches!(self, Self::LearningRequest { .. })
     }
 
     /// Whether the reminder is one stale case data would make wrong: the
@@ -59,7 +82,8 @@ impl Reminder {
 }
 
 /// `due_soon_5`, `due_today`, `overdue_2`, `escalation`,
-/// `acknowledgement_due`, `acknowledgement_overdue`: stored in the
+/// `acknowledgement_due`, `acknowledgement_overdue`, `answered_late`,
+/// `learning_1`, `action_due`, `action_overdue`: stored in the
 /// reminders' uniqueness key (stage, kind, deadline).
 impl fmt::Display for Reminder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -70,6 +94,10 @@ impl fmt::Display for Reminder {
             Self::Escalation => f.write_str("escalation"),
             Self::AcknowledgementDue => f.write_str("acknowledgement_due"),
             Self::AcknowledgementOverdue => f.write_str("acknowledgement_overdue"),
+            Self::AnsweredLate => f.write_str("answered_late"),
+            Self::LearningRequest { ask } => write!(f, "learning_{ask}"),
+            Self::ActionDue => f.write_str("action_due"),
+            Self::ActionOverdue => f.write_str("action_overdue"),
         }
     }
 }

@@ -7,14 +7,14 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use super::ics;
 use crate::calendar::{Calendar, CalendarError};
-use crate::domain::{ClockStart, Reminder};
+use crate::domain::{ClockStart, Outcome, Reminder};
 use crate::format::{long_date, status};
 use crate::links::{Claims, LinkKeys};
 use crate::settings::{Batching, MailSettings};
 use crate::store::{NewMessage, UnsentReminder};
 use crate::templates::{TemplateError, Templates};
 use crate::timescale::clock_starts;
-use crate::views::notice::{Item, Notice, Section};
+use crate::views::notice::{Item, Link, Notice, Section};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
@@ -51,8 +51,9 @@ pub struct Links<'a> {
 }
 
 impl Links<'_> {
-    /// `{public_url}/reasons/{token}` for one reminder, valid `valid_days`
-    /// calendar days from `today`.
+    /// `{public_url}/reasons/{token}` (or `/learning/{token}` for a request
+    /// for learning) for one reminder, valid `valid_days` calendar days
+    /// from `today`.
     pub fn to_form(&self, reminder: &UnsentReminder, today: NaiveDate) -> String {
         let claims = Claims {
             reminder_id: reminder.id,
@@ -62,7 +63,12 @@ impl Links<'_> {
                 .unwrap_or(NaiveDate::MAX),
         };
         let base = self.public_url.as_str().trim_end_matches('/');
-        format!("{base}/reasons/{}", self.keys.sign(claims))
+        let form = if reminder.kind.asks_for_learning() {
+            "learning"
+        } else {
+            "reasons"
+        };
+        format!("{base}/{form}/{}", self.keys.sign(claims))
     }
 }
 
@@ -74,7 +80,11 @@ enum Urgency {
     AcknowledgementOverdue,
     DueToday,
     AcknowledgementDue,
+    ActionOverdue,
+    ActionDue,
     DueSoon,
+    AnsweredLate,
+    Learning,
 }
 
 impl Urgency {
@@ -85,7 +95,11 @@ impl Urgency {
             Reminder::AcknowledgementOverdue => Self::AcknowledgementOverdue,
             Reminder::DueToday => Self::DueToday,
             Reminder::AcknowledgementDue => Self::AcknowledgementDue,
+            Reminder::ActionOverdue => Self::ActionOverdue,
+            Reminder::ActionDue => Self::ActionDue,
             Reminder::DueSoon { .. } => Self::DueSoon,
+            Reminder::AnsweredLate => Self::AnsweredLate,
+            Reminder::LearningRequest { .. } => Self::Learning,
         }
     }
 
@@ -96,22 +110,43 @@ impl Urgency {
         )
     }
 
-    /// What is due: a response, or an acknowledgement.
+    /// Whether the stage has been answered: the reminder is about what
+    /// followed the response.
+    const fn is_after_response(self) -> bool {
+        matches!(
+            self,
+            Self::AnsweredLate | Self::Learning | Self::ActionOverdue | Self::ActionDue
+        )
+    }
+
+    /// What is due, as a noun that takes an "s" in the plural.
     const fn due(self) -> &'static str {
-        if self.is_acknowledgement() {
-            "acknowledgement"
-        } else {
-            "response"
+        match self {
+            Self::AcknowledgementOverdue | Self::AcknowledgementDue => "acknowledgement",
+            Self::ActionOverdue | Self::ActionDue => "action",
+            Self::Learning => "upheld response",
+            _ => "response",
         }
     }
 
-    /// The word after the count in a subject: "2 overdue".
+    /// The words after the count in a subject: "2 overdue".
     const fn counted(self) -> &'static str {
         match self {
             Self::Escalated => "escalated",
-            Self::Overdue | Self::AcknowledgementOverdue => "overdue",
-            Self::DueToday | Self::AcknowledgementDue => "due today",
+            Self::Overdue | Self::AcknowledgementOverdue | Self::ActionOverdue => "overdue",
+            Self::DueToday | Self::AcknowledgementDue | Self::ActionDue => "due today",
             Self::DueSoon => "due soon",
+            Self::AnsweredLate => "answered late",
+            Self::Learning => "awaiting learning",
+        }
+    }
+
+    /// The words of the link by each case, for the reminders that have one.
+    const fn link_label(self) -> Option<&'static str> {
+        match self {
+            Self::Escalated | Self::Overdue | Self::AnsweredLate => Some("Give the reason"),
+            Self::Learning => Some("Record the learning"),
+            _ => None,
         }
     }
 }
@@ -218,8 +253,10 @@ impl Composer<'_> {
                     section.more += 1;
                     continue;
                 }
-                let link = matches!(p.urgency, Urgency::Escalated | Urgency::Overdue)
-                    .then(|| self.links.to_form(p.reminder, self.today));
+                let link = p.urgency.link_label().map(|label| Link {
+                    url: self.links.to_form(p.reminder, self.today),
+                    label: label.to_owned(),
+                });
                 section.items.push(item(p, link));
             }
         }
@@ -260,15 +297,37 @@ impl Composer<'_> {
                 "Please make sure the response is sent by the date shown. The attached calendar \
                  entry holds the deadline.",
             ),
+            Urgency::AnsweredLate => (
+                "Answered late: please tell us why".to_owned(),
+                "The case system shows these responses sent after their deadline, and no reason \
+                 has been given. Please follow the link by each case to say what held it up: the \
+                 complaints team reports the reasons to senior managers. You are asked once.",
+            ),
+            Urgency::Learning => (
+                "Upheld: what has been learnt?".to_owned(),
+                "These complaints were upheld or partly upheld, and no learning is on record. \
+                 Please follow the link by each case to say what the service has learnt and what \
+                 will change: it takes a few minutes.",
+            ),
+            Urgency::ActionOverdue => (
+                "Actions past their date".to_owned(),
+                "These actions, agreed after upheld complaints, were due by the date shown. If \
+                 one is done or has moved, tell the complaints team.",
+            ),
+            Urgency::ActionDue => (
+                "Actions due today".to_owned(),
+                "These actions, agreed after upheld complaints, are due today.",
+            ),
         };
         (heading, action.to_owned())
     }
 }
 
-fn item(p: &Placed<'_>, reason_link: Option<String>) -> Item {
+fn item(p: &Placed<'_>, link: Option<Link>) -> Item {
     let stage = &p.reminder.stage;
     let terms = &stage.terms;
     let provisional = !p.urgency.is_acknowledgement()
+        && !p.urgency.is_after_response()
         && terms.terms.clock_starts == ClockStart::Acknowledged
         && terms.acknowledged_on.is_none();
     Item {
@@ -290,7 +349,10 @@ fn item(p: &Placed<'_>, reason_link: Option<String>) -> Item {
             },
         )
         .to_owned(),
-        due_on: if provisional {
+        answered: p.urgency.is_after_response(),
+        due_on: if p.urgency == Urgency::Learning {
+            String::new()
+        } else if provisional {
             format!(
                 "{} (provisional: counted from the acknowledgement deadline until the complaint is acknowledged)",
                 long_date(p.reminder.due_on)
@@ -298,8 +360,29 @@ fn item(p: &Placed<'_>, reason_link: Option<String>) -> Item {
         } else {
             long_date(p.reminder.due_on)
         },
-        status: status(p.left),
-        reason_link,
+        status: item_status(p),
+        action: p.reminder.action.clone(),
+        link,
+    }
+}
+
+/// Where the stage stands: "3 working days overdue"; for a stage answered,
+/// when and how.
+fn item_status(p: &Placed<'_>) -> String {
+    let stage = &p.reminder.stage;
+    let answered = stage
+        .responded_on
+        .map_or_else(String::new, |day| format!("Answered {}", long_date(day)));
+    match p.urgency {
+        Urgency::AnsweredLate => format!("{answered}, after the deadline"),
+        Urgency::Learning => {
+            let outcome = stage.outcome.map_or("", |o| match o {
+                Outcome::PartiallyUpheld => ", partly upheld",
+                _ => ", upheld",
+            });
+            format!("{answered}{outcome}")
+        }
+        _ => status(p.left),
     }
 }
 

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 
 use crate::calendar::{Calendar, CalendarError};
 pub use crate::domain::Reminder;
-use crate::settings::ReminderSettings;
+use crate::settings::{LearningSettings, ReminderSettings};
 
 /// What the policy needs to know about an open stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,9 @@ pub struct OpenStage {
     pub due_on: NaiveDate,
     /// A reason for the delay has been given for this deadline.
     pub reason_given: bool,
+    /// The day the first overdue notice about this deadline was recorded,
+    /// if one was.
+    pub first_notice_on: Option<NaiveDate>,
 }
 
 /// The reminders `stage` needs on `today`, with the working days left
@@ -61,11 +64,102 @@ pub fn reminders_due(
             let notice = u32::try_from((overdue - 1) / every + 1).unwrap_or(u32::MAX);
             due.push(Reminder::Overdue { notice });
         }
-        if overdue >= i64::from(rules.escalate_after_days) {
+        if overdue >= i64::from(rules.escalate_after_days)
+            && noticed_for(stage, today, overdue, calendar)? >= i64::from(rules.escalate_after_days)
+        {
             due.push(Reminder::Escalation);
         }
     }
     Ok((left, due))
+}
+
+/// How many working days, today included, the manager has known the stage
+/// overdue: from the first overdue notice. An escalation waits until the
+/// manager has had `escalate_after_days` of them to answer, so a backlog
+/// found overdue when casewatch goes live gets its first notice before
+/// anyone above the manager hears of it. With no notice recorded, today's
+/// is the first; a stage whose reason was given before any notice counts
+/// from the deadline, as the manager knew it was late.
+fn noticed_for(
+    stage: OpenStage,
+    today: NaiveDate,
+    overdue: i64,
+    calendar: &Calendar,
+) -> Result<i64, CalendarError> {
+    Ok(match stage.first_notice_on {
+        Some(day) => calendar.working_days_between(day, today)? + 1,
+        None if stage.reason_given => overdue,
+        None => 1,
+    })
+}
+
+/// What the policy needs to know about an answered stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnsweredStage {
+    /// The response deadline; `None` for a stage with none.
+    pub due_on: Option<NaiveDate>,
+    pub responded_on: NaiveDate,
+    /// Upheld or partly upheld.
+    pub upheld: bool,
+    pub reason_given: bool,
+    pub learning_given: bool,
+}
+
+/// What an answered stage needs on `today`, each with the date it is
+/// about: a late answer with no reason is asked about once (its deadline),
+/// if it was answered at most `answered_late_within_days` working days ago;
+/// an upheld one with no learning is asked for it (the day it was
+/// answered) on the turns `learning` sets. Nothing on a non-working day.
+///
+/// # Errors
+/// When a date is outside the calendar.
+pub fn after_response(
+    stage: AnsweredStage,
+    today: NaiveDate,
+    calendar: &Calendar,
+    rules: &ReminderSettings,
+    learning: &LearningSettings,
+) -> Result<Vec<(Reminder, NaiveDate)>, CalendarError> {
+    let mut due = Vec::new();
+    if !calendar.is_working_day(today)? || stage.responded_on > today {
+        return Ok(due);
+    }
+    // Working days since the answer: 0 on the day itself.
+    let since = -calendar.working_days_between(today, stage.responded_on)?;
+    if let Some(deadline) = stage.due_on.filter(|d| *d < stage.responded_on)
+        && !stage.reason_given
+        && since <= i64::from(rules.answered_late_within_days)
+        && rules.answered_late_within_days > 0
+    {
+        due.push((Reminder::AnsweredLate, deadline));
+    }
+    if stage.upheld
+        && !stage.learning_given
+        && let Some(ask) = learning.ask_due(since)
+    {
+        due.push((Reminder::LearningRequest { ask }, stage.responded_on));
+    }
+    Ok(due)
+}
+
+/// The reminder an action's owner needs on `today`: on its due date, and
+/// once after it. Nothing on a non-working day.
+///
+/// # Errors
+/// When a date is outside the calendar.
+pub fn action_due(
+    due_on: NaiveDate,
+    today: NaiveDate,
+    calendar: &Calendar,
+) -> Result<Option<Reminder>, CalendarError> {
+    if !calendar.is_working_day(today)? {
+        return Ok(None);
+    }
+    Ok(match calendar.working_days_between(today, due_on)? {
+        0 => Some(Reminder::ActionDue),
+        ..0 => Some(Reminder::ActionOverdue),
+        _ => None,
+    })
 }
 
 /// The acknowledgement reminder an unacknowledged stage needs on `today`:
@@ -108,6 +202,7 @@ mod tests {
             due_today: true,
             overdue_repeat_days: 5,
             escalate_after_days: 10,
+            answered_late_within_days: 10,
             batch: Batching::Recipient,
             acknowledge_to: crate::settings::AcknowledgeTo::Team,
             cases_per_section: 100,
@@ -140,6 +235,7 @@ mod tests {
         let stage = OpenStage {
             due_on: date("2027-01-06"),
             reason_given: false,
+            first_notice_on: None,
         };
         let days = date("2026-12-18")
             .iter_days()
@@ -173,6 +269,7 @@ mod tests {
         let stage = OpenStage {
             due_on: date("2026-12-29"),
             reason_given: false,
+            first_notice_on: None,
         };
         for day in ["2026-12-25", "2026-12-26", "2026-12-27", "2026-12-28"] {
             let (_, due) = reminders_due(stage, date(day), &calendar, &rules()).unwrap();
@@ -187,6 +284,7 @@ mod tests {
         let stage = OpenStage {
             due_on: date("2026-11-02"),
             reason_given: false,
+            first_notice_on: None,
         };
         let got = recorded(stage, std::iter::once(date("2026-11-25")));
         // 17 working days overdue: the fourth notice and the escalation.
@@ -201,6 +299,7 @@ mod tests {
         let stage = OpenStage {
             due_on: date("2026-11-20"),
             reason_given: false,
+            first_notice_on: None,
         };
         // Down from the Friday a week before to the Monday after the deadline.
         let days = [date("2026-11-13"), date("2026-11-23")];
@@ -220,6 +319,7 @@ mod tests {
         let stage = OpenStage {
             due_on: date("2026-11-02"),
             reason_given: true,
+            first_notice_on: None,
         };
         let (left, due) = reminders_due(stage, date("2026-11-03"), &calendar, &rules()).unwrap();
         assert_eq!((left, due), (-1, vec![]));
@@ -233,6 +333,7 @@ mod tests {
         let stage = OpenStage {
             due_on: date("2026-11-30"),
             reason_given: false,
+            first_notice_on: None,
         };
         let mut custom = rules();
         custom.due_soon_days = vec![10];

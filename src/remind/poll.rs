@@ -3,16 +3,21 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::compose::{ComposeError, Composer, Links};
-use super::policy::{OpenStage, Reminder, acknowledgement_due, reminders_due};
+use super::policy::{
+    AnsweredStage, OpenStage, Reminder, acknowledgement_due, action_due, after_response,
+    reminders_due,
+};
 use crate::calendar::{Calendar, CalendarError};
-use crate::domain::london_time;
+use crate::domain::{Outcome, london_time};
 use crate::links::LinkKeys;
 use crate::settings::{AcknowledgeTo, Settings};
-use crate::store::{NewMessage, NewReminder, OpenStageRow, Store, StoreError, UnsentReminder};
+use crate::store::{
+    NewMessage, NewReminder, OpenStageRow, StageRow, Store, StoreError, UnsentReminder,
+};
 use crate::templates::Templates;
 
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +89,7 @@ impl Poll<'_> {
         }
         let mut reminders = Vec::new();
         let mut report = self
-            .due(today, |reminder, _| reminders.push(reminder))
+            .due(today, |reminder, _, _| reminders.push(reminder))
             .await?;
         // Each recipient's reminders recorded together, so that their ids
         // follow the order their e-mail lists them in.
@@ -134,37 +139,39 @@ impl Poll<'_> {
         let (today, _) = london_time(now);
         let recorded = self.store.recorded_reminders().await?;
         let mut due = Vec::new();
-        self.due(today, |reminder, row| {
+        self.due(today, |reminder, stage, action| {
             let key = (reminder.stage_id, reminder.kind, reminder.due_on);
             if !recorded.contains(&key) {
-                due.push((reminder, row.stage.clone()));
+                due.push((reminder, stage.clone(), action.map(str::to_owned)));
             }
         })
         .await?;
-        due.sort_by_key(|(_, stage)| stage.stage_id);
+        due.sort_by_key(|(_, stage, _)| stage.stage_id);
         let names: HashMap<String, String> = self.store.staff_names().await?;
         let unsent: Vec<UnsentReminder> = due
             .into_iter()
             .zip(1..)
-            .map(|((reminder, stage), id)| UnsentReminder {
+            .map(|((reminder, stage, action), id)| UnsentReminder {
                 id,
                 recipient_name: names.get(&reminder.recipient).cloned(),
                 kind: reminder.kind,
                 due_on: reminder.due_on,
                 recipient: reminder.recipient,
                 stage,
+                action,
             })
             .collect();
         Ok(self.composer(today, now).compose(&unsent)?)
     }
 
-    /// Every open stage through the policy: `keep` gets each reminder due,
-    /// with its stage, so memory follows what the caller keeps of the
-    /// day's reminders, not the number of cases.
+    /// Every open stage, every stage answered lately and every action due
+    /// through the policy: `keep` gets each reminder due, with its stage
+    /// (and an action reminder's action), so memory follows what the
+    /// caller keeps of the day's reminders, not the number of cases.
     async fn due(
         &self,
         today: NaiveDate,
-        mut keep: impl FnMut(NewReminder, &OpenStageRow),
+        mut keep: impl FnMut(NewReminder, &StageRow, Option<&str>),
     ) -> Result<PollReport, PollError> {
         let mut report = PollReport::default();
         let team = &self.settings.mail.complaints_team.email;
@@ -203,7 +210,7 @@ impl Poll<'_> {
                             due_on,
                             recipient,
                         };
-                        keep(reminder, &row);
+                        keep(reminder, &row.stage, None);
                     }
                 }
                 Err(problem) => {
@@ -212,7 +219,95 @@ impl Poll<'_> {
                 }
             })
             .await?;
+        if !self.hold_overdue {
+            self.after_responses(today, &mut report, &mut keep).await?;
+        }
         Ok(report)
+    }
+
+    /// The requests for late answers' reasons and upheld answers' learning,
+    /// and reminders of actions, due today. Stale data holds them back with
+    /// the overdue notices: the case system may have changed since.
+    async fn after_responses(
+        &self,
+        today: NaiveDate,
+        report: &mut PollReport,
+        keep: &mut impl FnMut(NewReminder, &StageRow, Option<&str>),
+    ) -> Result<(), PollError> {
+        let settings = self.settings;
+        // Calendar days enough to hold the working days any request may be
+        // made in: the policy counts the working days themselves.
+        let reach = i64::from(settings.reminders.answered_late_within_days)
+            .max(settings.learning.asks_end_after());
+        let from = today - Days::new(u64::try_from(reach * 2 + 14).unwrap_or(0));
+        for row in self.store.answered_stages(from, today).await? {
+            let s = &row.stage;
+            let Some(responded_on) = s.responded_on else {
+                continue;
+            };
+            let due_on = match s.terms.deadlines(
+                s.received_on,
+                self.calendar,
+                settings.timescales.agreed_default_months,
+            ) {
+                Ok(d) => d.respond_by,
+                Err(problem) => {
+                    report.skipped += 1;
+                    tracing::warn!(case = s.reference.as_str(), %problem, "skipped");
+                    continue;
+                }
+            };
+            let answered = AnsweredStage {
+                due_on,
+                responded_on,
+                upheld: matches!(s.outcome, Some(Outcome::Upheld | Outcome::PartiallyUpheld)),
+                reason_given: row.reason_given,
+                learning_given: row.learning_given,
+            };
+            let due = after_response(
+                answered,
+                today,
+                self.calendar,
+                &settings.reminders,
+                &settings.learning,
+            )
+            .unwrap_or_else(|problem| {
+                tracing::warn!(case = s.reference.as_str(), %problem, "skipped");
+                Vec::new()
+            });
+            for (kind, due_on) in due {
+                report.due += 1;
+                let reminder = NewReminder {
+                    stage_id: s.stage_id,
+                    kind,
+                    due_on,
+                    recipient: s.manager_email.clone(),
+                };
+                keep(reminder, s, None);
+            }
+        }
+        // Overdue actions are reminded once, on the first poll after their
+        // date: a week back is reach enough for a service that was down.
+        let from = today - Days::new(14);
+        for row in self.store.due_actions(from, today).await? {
+            match action_due(row.due_on, today, self.calendar) {
+                Ok(Some(kind)) => {
+                    report.due += 1;
+                    let reminder = NewReminder {
+                        stage_id: row.stage.stage_id,
+                        kind,
+                        due_on: row.due_on,
+                        recipient: row.owner.clone(),
+                    };
+                    keep(reminder, &row.stage, Some(&row.action));
+                }
+                Ok(None) => {}
+                Err(problem) => {
+                    tracing::warn!(case = row.stage.reference.as_str(), %problem, "skipped");
+                }
+            }
+        }
+        Ok(())
     }
 
     /// What one open stage needs today; `None` when it has no deadline.
@@ -233,6 +328,10 @@ impl Poll<'_> {
         let stage = OpenStage {
             due_on,
             reason_given: row.reason_given,
+            first_notice_on: row
+                .first_notice
+                .filter(|(notice_due_on, _)| *notice_due_on == due_on)
+                .map(|(_, day)| day),
         };
         let (_, reminders) = reminders_due(stage, today, self.calendar, &self.settings.reminders)?;
         let mut reminders: Vec<(Reminder, NaiveDate)> =

@@ -25,6 +25,9 @@ pub struct ReminderSettings {
     pub overdue_repeat_days: u32,
     /// Working days overdue at which the case is escalated.
     pub escalate_after_days: u32,
+    /// A stage answered late with no reason is asked about once, if it was
+    /// answered at most this many working days ago (0: never).
+    pub answered_late_within_days: u32,
     pub batch: Batching,
     /// Who is reminded of acknowledgements due.
     pub acknowledge_to: AcknowledgeTo,
@@ -162,6 +165,8 @@ pub(super) fn read_reminders(r: &mut Reader) -> ReminderSettings {
         due_today: r.get("reminders.due_today", boolean),
         overdue_repeat_days: r.get("reminders.overdue_repeat_days", |v| int_in(v, 1, 100)),
         escalate_after_days: r.get("reminders.escalate_after_days", |v| int_in(v, 1, 500)),
+        answered_late_within_days: r
+            .get("reminders.answered_late_within_days", |v| int_in(v, 0, 250)),
         batch: r.get("reminders.batch", |v| match string(v)?.as_str() {
             "recipient" => Ok(Batching::Recipient),
             "case" => Ok(Batching::Case),

@@ -22,6 +22,7 @@ use crate::domain::{normalise_word, parse_date};
 use crate::timescale::Timescales;
 
 mod feed;
+mod learning;
 mod mail;
 mod reader;
 #[cfg(test)]
@@ -33,6 +34,7 @@ mod web;
 use reader::{Reader, int_in, string};
 
 pub use feed::{FeedSettings, FeedSource};
+pub use learning::LearningSettings;
 pub use mail::{
     AcknowledgeTo, Batching, MailSettings, OAuth2Settings, ReminderSettings, ScheduleSettings,
     Security, SendingWindow, SmtpAuth, SmtpSettings, TransportKind,
@@ -58,6 +60,7 @@ pub struct Settings {
     #[serde(flatten, serialize_with = "timescales::serialize")]
     pub timescales: Timescales,
     pub delay_reasons: DelayReasons,
+    pub learning: LearningSettings,
     pub reminders: ReminderSettings,
     pub mail: MailSettings,
     pub schedule: ScheduleSettings,
@@ -176,6 +179,9 @@ impl CalendarSettings {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DelayReasons {
     pub categories: Vec<ReasonCategory>,
+    /// The fewest characters an explanation may have: "n/a" tells the
+    /// complaints team nothing.
+    pub min_text_length: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -329,7 +335,11 @@ impl Settings {
                 local_closures: r.get("calendar.local_closures", parse_closures),
             },
             timescales: timescales::read(r),
-            delay_reasons: r.get("delay_reasons.categories", parse_categories),
+            delay_reasons: DelayReasons {
+                categories: r.get("delay_reasons.categories", parse_categories),
+                min_text_length: r.get("delay_reasons.min_text_length", |v| int_in(v, 1, 500)),
+            },
+            learning: learning::read_learning(r),
             reminders: mail::read_reminders(r),
             mail: mail::read_mail(r, &data_dir),
             schedule: mail::read_schedule(r),
@@ -555,7 +565,7 @@ fn parse_closures(value: &Value) -> Result<Vec<LocalClosure>, String> {
     Ok(closures)
 }
 
-fn parse_categories(value: &Value) -> Result<DelayReasons, String> {
+fn parse_categories(value: &Value) -> Result<Vec<ReasonCategory>, String> {
     let items = value
         .clone()
         .into_array()
@@ -588,5 +598,5 @@ fn parse_categories(value: &Value) -> Result<DelayReasons, String> {
         }
         categories.push(ReasonCategory { name, label });
     }
-    Ok(DelayReasons { categories })
+    Ok(categories)
 }

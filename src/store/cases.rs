@@ -45,6 +45,9 @@ pub struct ImportSummary {
     pub cases: ImportCounts,
     pub stages: ImportCounts,
     pub reasons_added: usize,
+    /// Learning the import's `learning` column brought that was not on
+    /// record for its stage.
+    pub learning_added: usize,
     /// Open stages missing from a complete extract, closed as no longer in
     /// the case system.
     pub closed: usize,
@@ -524,6 +527,30 @@ impl Store {
                         listed.insert(stage_id);
                     }
 
+                    // Learning the case system holds is added to the
+                    // stage's history once; a changed text is added too,
+                    // and what was said before is kept.
+                    if let Some(text) = &stage.learning {
+                        let known: i64 = sqlx::query_scalar(
+                            "SELECT COUNT(*) FROM learning WHERE stage_id = $1 AND text = $2",
+                        )
+                        .bind(stage_id)
+                        .bind(text)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        if known == 0 {
+                            sqlx::query(
+                                "INSERT INTO learning (stage_id, text, given_at, via)
+                                 VALUES ($1, $2, $3, 'import')",
+                            )
+                            .bind(stage_id)
+                            .bind(text)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await?;
+                            summary.learning_added += 1;
+                        }
+                    }
                     if let Some((category, text)) = &stage.delay_reason {
                         let known: i64 = sqlx::query_scalar(
                             "SELECT COUNT(*) FROM delay_reasons WHERE stage_id = $1 AND category = $2 AND text = $3",

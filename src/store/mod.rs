@@ -41,6 +41,7 @@ macro_rules! stages_with_case {
 mod cases;
 mod feed;
 mod holidays;
+mod learning;
 mod locks;
 mod outbox;
 mod postgres;
@@ -56,10 +57,11 @@ use crate::settings::{DatabaseSettings, DatabaseUrl};
 pub use cases::{CasesImported, ImportCounts, ImportSummary, Listing, StageRow};
 pub use feed::{FeedRun, RunOutcome, RunSource};
 pub use holidays::{DivisionImport, StoredHolidays};
+pub use learning::{NewLearning, StoredLearning};
 pub use locks::{JobLock, SingleJob};
 pub use outbox::{
-    Held, MessageStatus, NewMessage, NewReminder, OpenStageRow, OutboxClaim, OutboxMessage,
-    OutboxStatus, Outcome, UnsentReminder,
+    ActionRow, AnsweredStageRow, Held, MessageStatus, NewMessage, NewReminder, OpenStageRow,
+    OutboxClaim, OutboxMessage, OutboxStatus, Outcome, UnsentReminder,
 };
 pub use reasons::{NewReason, ReasonTarget, StoredReason};
 pub use report::ReportStageRow;

@@ -27,6 +27,9 @@ pub struct OpenStageRow {
     pub escalation_email: Option<String>,
     /// Whether a reason for the delay has been given for this stage.
     pub reason_given: bool,
+    /// The latest deadline an overdue notice was recorded for, and the day
+    /// the first of them was.
+    pub first_notice: Option<(NaiveDate, NaiveDate)>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -35,6 +38,43 @@ struct OpenStageListed {
     stage: StageListed,
     escalation_email: Option<String>,
     reason_given: bool,
+    notice_due_on: Option<NaiveDate>,
+    first_notice_on: Option<NaiveDate>,
+}
+
+/// A stage answered lately: what the poll needs to ask for a late answer's
+/// reason, or an upheld one's learning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnsweredStageRow {
+    pub stage: StageRow,
+    pub reason_given: bool,
+    pub learning_given: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct AnsweredListed {
+    #[sqlx(flatten)]
+    stage: StageListed,
+    reason_given: bool,
+    learning_given: bool,
+}
+
+/// An action from learning, due lately, whose owner is on the staff list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRow {
+    pub stage: StageRow,
+    pub owner: String,
+    pub action: String,
+    pub due_on: NaiveDate,
+}
+
+#[derive(sqlx::FromRow)]
+struct ActionListed {
+    #[sqlx(flatten)]
+    stage: StageListed,
+    action_owner: String,
+    action: String,
+    action_due_on: NaiveDate,
 }
 
 /// A reminder the poll found due, before it is recorded.
@@ -56,6 +96,8 @@ pub struct UnsentReminder {
     pub recipient: String,
     pub recipient_name: Option<String>,
     pub stage: StageRow,
+    /// The action an action reminder is about.
+    pub action: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -68,6 +110,7 @@ struct UnsentListed {
     reminder_due_on: NaiveDate,
     recipient: String,
     recipient_name: Option<String>,
+    action: Option<String>,
 }
 
 impl TryFrom<UnsentListed> for UnsentReminder {
@@ -81,6 +124,7 @@ impl TryFrom<UnsentListed> for UnsentReminder {
             recipient: r.recipient,
             recipient_name: r.recipient_name,
             stage: StageRow::try_from(r.stage)?,
+            action: r.action,
         })
     }
 }
@@ -223,13 +267,44 @@ const OPEN_STAGES: &str = concat!(
     "SELECT ",
     stage_columns!(),
     ", m.escalation_email,
-       EXISTS (SELECT 1 FROM delay_reasons r WHERE r.stage_id = s.id) AS reason_given",
+       EXISTS (SELECT 1 FROM delay_reasons r WHERE r.stage_id = s.id) AS reason_given,
+       (SELECT MAX(r.due_on) FROM reminders r
+        WHERE r.stage_id = s.id AND r.kind LIKE 'overdue_%') AS notice_due_on,
+       (SELECT MIN(r.for_day) FROM reminders r
+        WHERE r.stage_id = s.id AND r.kind LIKE 'overdue_%'
+          AND r.due_on = (SELECT MAX(n.due_on) FROM reminders n
+                          WHERE n.stage_id = s.id AND n.kind LIKE 'overdue_%')) AS first_notice_on",
     stages_with_case!(),
     "WHERE c.kind NOT IN ('comment', 'compliment')
        AND s.received_on <= $1
        AND (s.responded_on IS NULL OR s.responded_on > $1)
        AND (s.left_source_on IS NULL OR s.left_source_on > $1)
        AND (s.outcome IS NULL OR s.outcome <> 'withdrawn' OR s.responded_on IS NOT NULL)"
+);
+
+/// Stages answered between $1 and $2, as the case system last showed
+/// them (withdrawn ones and those gone from it aside).
+const ANSWERED_STAGES: &str = concat!(
+    "SELECT ",
+    stage_columns!(),
+    ", EXISTS (SELECT 1 FROM delay_reasons r WHERE r.stage_id = s.id) AS reason_given,
+       EXISTS (SELECT 1 FROM learning l WHERE l.stage_id = s.id) AS learning_given",
+    stages_with_case!(),
+    "WHERE c.kind NOT IN ('comment', 'compliment')
+       AND s.responded_on BETWEEN $1 AND $2
+       AND s.left_source_on IS NULL
+       AND (s.outcome IS NULL OR s.outcome <> 'withdrawn')"
+);
+
+/// Actions due between $1 and $2 whose owner is a member of staff.
+const DUE_ACTIONS: &str = concat!(
+    "SELECT ",
+    stage_columns!(),
+    ", l.action_owner, l.action, l.action_due_on",
+    stages_with_case!(),
+    "JOIN learning l ON l.stage_id = s.id
+     JOIN staff o ON o.email = l.action_owner
+     WHERE l.action_due_on BETWEEN $1 AND $2 AND l.action IS NOT NULL"
 );
 
 /// The unsent reminders' columns, for the two reads below.
@@ -239,7 +314,10 @@ macro_rules! unsent {
             "SELECT ",
             stage_columns!(),
             ", r.id AS reminder_id, r.kind AS reminder_kind, r.due_on AS reminder_due_on,
-               r.recipient, p.name AS recipient_name",
+               r.recipient, p.name AS recipient_name,
+               (SELECT MIN(l.action) FROM learning l
+                WHERE l.stage_id = s.id AND l.action_due_on = r.due_on
+                  AND r.kind IN ('action_due', 'action_overdue')) AS action",
             stages_with_case!(),
             "JOIN reminders r ON r.stage_id = s.id
              LEFT JOIN staff p ON p.email = r.recipient
@@ -311,10 +389,61 @@ impl Store {
                     stage: StageRow::try_from(row.stage)?,
                     escalation_email: row.escalation_email,
                     reason_given: row.reason_given,
+                    first_notice: row.notice_due_on.zip(row.first_notice_on),
                 });
             }
         });
         Ok(count)
+    }
+
+    /// The stages answered from `from` to `to`, both included.
+    pub async fn answered_stages(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<AnsweredStageRow>, StoreError> {
+        let rows: Vec<AnsweredListed> = with_pool!(self, |pool| {
+            sqlx::query_as(ANSWERED_STAGES)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|r| {
+                Ok(AnsweredStageRow {
+                    stage: StageRow::try_from(r.stage)?,
+                    reason_given: r.reason_given,
+                    learning_given: r.learning_given,
+                })
+            })
+            .collect()
+    }
+
+    /// The actions due from `from` to `to`, both included, whose owner is
+    /// on the staff list (only they can be reminded).
+    pub async fn due_actions(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ActionRow>, StoreError> {
+        let rows: Vec<ActionListed> = with_pool!(self, |pool| {
+            sqlx::query_as(DUE_ACTIONS)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|r| {
+                Ok(ActionRow {
+                    stage: StageRow::try_from(r.stage)?,
+                    owner: r.action_owner,
+                    action: r.action,
+                    due_on: r.action_due_on,
+                })
+            })
+            .collect()
     }
 
     /// Every reminder recorded so far, as (stage, kind, deadline).

@@ -57,7 +57,7 @@ struct ReportListed {
 const REPORT_STAGES: &str = concat!(
     "SELECT s.id AS stage_id, c.reference, c.kind, c.category, c.team, s.stage,
            s.received_on, s.responded_on, s.outcome, s.left_source_on,
-           (s.learning IS NOT NULL AND TRIM(s.learning) <> '') AS has_learning, ",
+           EXISTS (SELECT 1 FROM learning l WHERE l.stage_id = s.id) AS has_learning, ",
     terms_columns!(),
     " FROM case_stages s
     JOIN cases c ON c.id = s.case_id

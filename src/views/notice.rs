@@ -37,11 +37,26 @@ pub struct Item {
     pub manager_name: Option<String>,
     pub received_on: String,
     pub clock_starts: String,
+    /// The stage has been answered: the reminder is about what followed
+    /// (a late answer's reason, learning, an action), so when its clock
+    /// started is beside the point.
+    pub answered: bool,
+    /// Empty for a request for learning, which has no deadline.
     pub due_on: String,
     /// E.g. "3 working days overdue", "Due today".
     pub status: String,
-    /// The signed link to the delay-reason form (overdue and escalated).
-    pub reason_link: Option<String>,
+    /// The action an action reminder is about, as its owner wrote it.
+    pub action: Option<String>,
+    /// The signed link to the form this reminder asks to be filled in: the
+    /// delay reason (overdue, escalated, answered late) or the learning.
+    pub link: Option<Link>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub url: String,
+    /// What following it does: "Give the reason for the delay".
+    pub label: String,
 }
 
 impl Notice {
@@ -53,10 +68,15 @@ impl Notice {
             stage: 1,
             team: "Fostering".to_owned(),
             manager_name: manager.map(str::to_owned),
-            reason_link: Some("https://casewatch.council.example/reasons/AbC-123_x".to_owned()),
+            link: Some(Link {
+                url: "https://casewatch.council.example/reasons/AbC-123_x".to_owned(),
+                label: "Give the reason".to_owned(),
+            }),
+            action: Some("Review the fostering placement checklist".to_owned()),
             received_on: "Monday 2 November 2026".to_owned(),
             clock_starts: "the complaint was received".to_owned(),
             due_on: "Monday 16 November 2026".to_owned(),
+            answered: false,
             status: status.to_owned(),
         };
         let section = |heading: &str, items: Vec<Item>| Section {

@@ -32,6 +32,7 @@ fn unsent(id: i64, reference: &str, kind: &str, due_on: &str, recipient: &str) -
             outcome: None,
             left_source_on: None,
         },
+        action: None,
     }
 }
 
