@@ -209,9 +209,10 @@ mod tests {
         }
     }
 
-    /// Every reminder the poll would record if it ran on each of `days`.
+    /// Every reminder the poll would record if it ran on each of `days`,
+    /// remembering the first overdue notice as the store does.
     fn recorded(
-        stage: OpenStage,
+        mut stage: OpenStage,
         days: impl Iterator<Item = NaiveDate>,
     ) -> Vec<(NaiveDate, Reminder)> {
         let calendar = Calendar::builtin(Division::EnglandAndWales);
@@ -222,6 +223,9 @@ mod tests {
             for r in due {
                 if seen.insert(r) {
                     out.push((day, r));
+                }
+                if matches!(r, Reminder::Overdue { .. }) && stage.first_notice_on.is_none() {
+                    stage.first_notice_on = Some(day);
                 }
             }
         }
@@ -287,11 +291,56 @@ mod tests {
             first_notice_on: None,
         };
         let got = recorded(stage, std::iter::once(date("2026-11-25")));
-        // 17 working days overdue: the fourth notice and the escalation.
+        // 17 working days overdue: the fourth notice, and no escalation yet.
         assert_eq!(
             got.iter().map(|(_, r)| *r).collect::<Vec<_>>(),
-            [Reminder::Overdue { notice: 4 }, Reminder::Escalation]
+            [Reminder::Overdue { notice: 4 }]
         );
+    }
+
+    #[test]
+    fn a_backlog_found_overdue_is_escalated_only_after_its_first_notice_has_had_its_turn() {
+        // Going live on Wednesday 25 November 2026 with a stage due on 2
+        // November: the manager gets a notice that day, and the escalation
+        // comes on the tenth working day counting it (Tuesday 8 December),
+        // not on day one.
+        let stage = OpenStage {
+            due_on: date("2026-11-02"),
+            reason_given: false,
+            first_notice_on: None,
+        };
+        let days = date("2026-11-25")
+            .iter_days()
+            .take_while(|d| *d <= date("2026-12-09"));
+        let got: Vec<(String, String)> = recorded(stage, days)
+            .into_iter()
+            .map(|(d, r)| (d.to_string(), r.to_string()))
+            .collect();
+        let want = [
+            // 17 working days overdue; the notices keep their five-day
+            // turns from the deadline (21 and 26 days overdue).
+            ("2026-11-25", "overdue_4"),
+            ("2026-12-01", "overdue_5"),
+            ("2026-12-08", "overdue_6"),
+            ("2026-12-08", "escalation"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(d, r)| ((*d).to_owned(), (*r).to_owned()))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_stage_whose_reason_came_before_any_notice_is_escalated_on_time() {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        let stage = OpenStage {
+            due_on: date("2026-11-02"),
+            reason_given: true,
+            first_notice_on: None,
+        };
+        let (_, due) = reminders_due(stage, date("2026-11-16"), &calendar, &rules()).unwrap();
+        assert_eq!(due, [Reminder::Escalation]);
     }
 
     #[test]
@@ -353,10 +402,142 @@ mod tests {
             Reminder::Escalation,
             Reminder::AcknowledgementDue,
             Reminder::AcknowledgementOverdue,
+            Reminder::AnsweredLate,
+            Reminder::LearningRequest { ask: 2 },
+            Reminder::ActionDue,
+            Reminder::ActionOverdue,
         ] {
             assert_eq!(Reminder::parse(&r.to_string()), Some(r));
         }
         assert_eq!(Reminder::parse("overdue_x"), None);
+    }
+
+    fn learning() -> LearningSettings {
+        LearningSettings {
+            ask_after_days: 5,
+            repeat_days: 10,
+            max_asks: 3,
+        }
+    }
+
+    /// Every reminder the poll would record for an answered stage, polled
+    /// every day of `days`.
+    fn after(stage: AnsweredStage, from: &str, to: &str) -> Vec<(String, String, String)> {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for day in date(from).iter_days().take_while(|d| *d <= date(to)) {
+            for (r, about) in after_response(stage, day, &calendar, &rules(), &learning()).unwrap()
+            {
+                if seen.insert((r, about)) {
+                    out.push((day.to_string(), r.to_string(), about.to_string()));
+                }
+            }
+        }
+        out
+    }
+
+    fn strings(want: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+        want.iter()
+            .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_late_answer_with_no_reason_is_asked_about_once() {
+        // Due Friday 4 December 2026, answered Tuesday 8th.
+        let stage = AnsweredStage {
+            due_on: Some(date("2026-12-04")),
+            responded_on: date("2026-12-08"),
+            upheld: false,
+            reason_given: false,
+            learning_given: false,
+        };
+        assert_eq!(
+            after(stage, "2026-12-01", "2027-02-26"),
+            strings(&[("2026-12-08", "answered_late", "2026-12-04")])
+        );
+        // A reason given, or an answer on time: nothing.
+        let reasoned = AnsweredStage {
+            reason_given: true,
+            ..stage
+        };
+        assert!(after(reasoned, "2026-12-01", "2027-02-26").is_empty());
+        let on_time = AnsweredStage {
+            responded_on: date("2026-12-04"),
+            ..stage
+        };
+        assert!(after(on_time, "2026-12-01", "2027-02-26").is_empty());
+    }
+
+    #[test]
+    fn a_late_answer_found_after_its_window_is_not_asked_about() {
+        // Answered Tuesday 8 December; casewatch first polls it on Wednesday
+        // 23rd (11 working days later): past answered_late_within_days (10).
+        let stage = AnsweredStage {
+            due_on: Some(date("2026-12-04")),
+            responded_on: date("2026-12-08"),
+            upheld: false,
+            reason_given: false,
+            learning_given: false,
+        };
+        assert!(after(stage, "2026-12-23", "2027-01-29").is_empty());
+        // On the 22nd (10 working days), it is.
+        assert_eq!(
+            after(stage, "2026-12-22", "2026-12-22"),
+            strings(&[("2026-12-22", "answered_late", "2026-12-04")])
+        );
+    }
+
+    #[test]
+    fn an_upheld_answer_is_asked_for_its_learning_three_times_over_christmas() {
+        // Answered (on time) Friday 11 December 2026, upheld, no learning:
+        // asked 5 working days later (Friday 18th), then every 10 working
+        // days (Wednesday 6 January, over Christmas, Boxing Day's Monday 28
+        // December and New Year's Day; Wednesday 20 January), and not again.
+        let stage = AnsweredStage {
+            due_on: Some(date("2026-12-11")),
+            responded_on: date("2026-12-11"),
+            upheld: true,
+            reason_given: false,
+            learning_given: false,
+        };
+        assert_eq!(
+            after(stage, "2026-12-11", "2027-03-31"),
+            strings(&[
+                ("2026-12-18", "learning_1", "2026-12-11"),
+                ("2027-01-06", "learning_2", "2026-12-11"),
+                ("2027-01-20", "learning_3", "2026-12-11"),
+            ])
+        );
+        let learnt = AnsweredStage {
+            learning_given: true,
+            ..stage
+        };
+        assert!(after(learnt, "2026-12-11", "2027-03-31").is_empty());
+    }
+
+    #[test]
+    fn a_request_for_learning_missed_on_its_day_is_made_the_next_and_old_ones_never() {
+        let rules = learning();
+        assert_eq!(rules.ask_due(4), None);
+        assert_eq!(rules.ask_due(5), Some(1));
+        assert_eq!(rules.ask_due(6), Some(1), "a poll that missed day 5");
+        assert_eq!(rules.ask_due(15), Some(2));
+        assert_eq!(rules.ask_due(34), Some(3));
+        assert_eq!(rules.ask_due(35), None, "past the last request's turn");
+        assert_eq!(rules.asks_end_after(), 35);
+    }
+
+    #[test]
+    fn an_action_is_reminded_on_its_day_and_once_after() {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        let by = date("2026-12-24");
+        let on = |day: &str| action_due(by, date(day), &calendar).unwrap();
+        assert_eq!(on("2026-12-23"), None);
+        assert_eq!(on("2026-12-24"), Some(Reminder::ActionDue));
+        assert_eq!(on("2026-12-25"), None, "Christmas Day");
+        assert_eq!(on("2026-12-29"), Some(Reminder::ActionOverdue));
     }
 
     #[test]
