@@ -17,7 +17,7 @@ use crate::views::{pages, report, team, tracker};
 
 /// Every template casewatch renders, with its built-in text. The extension
 /// picks the escaping: `.html` is auto-escaped, `.txt` is not.
-const BUILT_IN: [(&str, &str); 9] = [
+const BUILT_IN: [(&str, &str); 13] = [
     ("reminder.txt", include_str!("../templates/reminder.txt")),
     ("reminder.html", include_str!("../templates/reminder.html")),
     (
@@ -28,7 +28,23 @@ const BUILT_IN: [(&str, &str); 9] = [
         "reason_done.html",
         include_str!("../templates/reason_done.html"),
     ),
+    (
+        "learning_form.html",
+        include_str!("../templates/learning_form.html"),
+    ),
+    (
+        "learning_done.html",
+        include_str!("../templates/learning_done.html"),
+    ),
     ("refused.html", include_str!("../templates/refused.html")),
+    (
+        "form_base.html",
+        include_str!("../templates/form_base.html"),
+    ),
+    (
+        "form_macros.html",
+        include_str!("../templates/form_macros.html"),
+    ),
     ("tracker.html", include_str!("../templates/tracker.html")),
     ("report.html", include_str!("../templates/report.html")),
     (
@@ -47,7 +63,11 @@ fn sample(name: &str) -> minijinja::Value {
     match name {
         "reason_form.html" => minijinja::Value::from(Serde(pages::FormPage::sample())),
         "reason_done.html" => minijinja::Value::from(Serde(pages::DonePage::sample())),
-        "refused.html" => minijinja::Value::from(Serde(pages::RefusedPage::sample())),
+        "learning_form.html" => minijinja::Value::from(Serde(pages::LearningPage::sample())),
+        "learning_done.html" => minijinja::Value::from(Serde(pages::LearningDonePage::sample())),
+        "refused.html" | "form_base.html" | "form_macros.html" => {
+            minijinja::Value::from(Serde(pages::RefusedPage::sample()))
+        }
         "tracker.html" => minijinja::Value::from(Serde(tracker::Page::sample())),
         "report.html" => minijinja::Value::from(Serde(report::Layout::sample())),
         "team_notice.txt" | "team_notice.html" => {

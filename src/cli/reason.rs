@@ -59,12 +59,17 @@ pub(super) async fn record(settings: &Settings, given: Given) -> Result<(), Fail
         given_by: given.given_by,
         via: Via::Cli,
     };
-    store.add_reason(&reason, Utc::now()).await?;
+    let added = store.add_reason(&reason, Utc::now()).await?;
     let count = store.reasons_of(found.stage_id).await?.len();
     store.close().await;
+    let what = if added {
+        "reason recorded"
+    } else {
+        "this reason was already on record, nothing added"
+    };
     writeln!(
         super::out(),
-        "{} stage {}: reason recorded ({}); {count} reason(s) on record",
+        "{} stage {}: {what} ({}); {count} reason(s) on record",
         reference.as_str(),
         stage.number(),
         category.label

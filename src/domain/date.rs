@@ -3,8 +3,8 @@ use chrono_tz::Europe::London;
 
 use super::ParseError;
 
-/// Parses a civil date written `YYYY-MM-DD` (ISO) or `DD/MM/YYYY` (as UK
-/// spreadsheets write it). An impossible date such as 31/02/2026 is an
+/// Parses a civil date written `YYYY-MM-DD` (ISO), `DD/MM/YYYY` (as UK
+/// spreadsheets write it) or `11 December 2026`. An impossible date such as 31/02/2026 is an
 /// error, and so is a year not written in four digits: chrono would read
 /// 09/03/26 as the year 26, which no complaint was made in.
 pub fn parse_date(raw: &str) -> Result<NaiveDate, ParseError> {
@@ -14,6 +14,9 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, ParseError> {
     }
     let (format, year) = if value.contains('/') {
         ("%d/%m/%Y", value.rsplit('/').next())
+    } else if value.bytes().any(|b| b.is_ascii_alphabetic()) {
+        // "11 December 2026" (or "11 Dec 2026"), as the forms' hints write it.
+        ("%d %B %Y", value.rsplit(' ').next())
     } else {
         ("%Y-%m-%d", value.split('-').next())
     };
@@ -62,6 +65,15 @@ pub fn london_instant(day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_month_by_name() {
+        let want = NaiveDate::from_ymd_opt(2026, 12, 11);
+        assert_eq!(parse_date("11 December 2026").ok(), want);
+        assert_eq!(parse_date(" 11 dec 2026 ").ok(), want);
+        assert!(parse_date("31 February 2026").is_err());
+        assert!(parse_date("11 December 26").is_err());
+    }
 
     #[test]
     fn reads_both_spellings() {

@@ -33,16 +33,21 @@ pub struct StoredLearning {
 }
 
 impl Store {
-    /// Adds learning to the stage's history.
+    /// Adds learning to the stage's history, unless the same words and
+    /// action are on record already (a form sent twice). Returns whether
+    /// it was added.
     pub async fn add_learning(
         &self,
         learning: &NewLearning,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
+    ) -> Result<bool, StoreError> {
+        let added = with_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO learning (stage_id, text, action, action_owner, action_due_on, given_by, given_at, via)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8
+                 WHERE NOT EXISTS (SELECT 1 FROM learning
+                                   WHERE stage_id = $1 AND text = $2
+                                     AND COALESCE(action, '') = COALESCE($3, ''))",
             )
             .bind(learning.stage_id)
             .bind(&learning.text)
@@ -53,9 +58,10 @@ impl Store {
             .bind(now)
             .bind(learning.via.as_str())
             .execute(pool)
-            .await?;
+            .await?
+            .rows_affected()
         });
-        Ok(())
+        Ok(added > 0)
     }
 
     /// The learning recorded for a stage, oldest first.

@@ -5,15 +5,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::cases::StageListed;
 use super::{StageRow, Store, StoreError, with_pool};
-use crate::domain::{Reference, Stage, Via};
+use crate::domain::{Reference, Reminder, Stage, Via};
 
-/// The stage a link leads to, and who the link was sent to.
+/// The stage a link leads to, who the link was sent to, and what the
+/// reminder carrying it was (which decides the form it opens).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReasonTarget {
     pub stage: StageRow,
     pub recipient: String,
-    /// Reasons recorded for the stage so far.
-    pub reasons_given: i64,
+    pub kind: Reminder,
 }
 
 /// A reason to record.
@@ -41,8 +41,7 @@ pub struct StoredReason {
 const REASON_TARGET: &str = concat!(
     "SELECT ",
     stage_columns!(),
-    ", r.recipient,
-       (SELECT COUNT(*) FROM delay_reasons d WHERE d.stage_id = s.id) AS reasons_given",
+    ", r.recipient, r.kind AS reminder_kind",
     stages_with_case!(),
     "JOIN reminders r ON r.stage_id = s.id
      WHERE r.id = $1 AND r.stage_id = $2"
@@ -60,7 +59,8 @@ struct TargetListed {
     #[sqlx(flatten)]
     stage: StageListed,
     recipient: String,
-    reasons_given: i64,
+    #[sqlx(try_from = "String")]
+    reminder_kind: Reminder,
 }
 
 impl Store {
@@ -82,7 +82,7 @@ impl Store {
             Ok(ReasonTarget {
                 stage: StageRow::try_from(r.stage)?,
                 recipient: r.recipient,
-                reasons_given: r.reasons_given,
+                kind: r.reminder_kind,
             })
         })
         .transpose()
@@ -104,16 +104,20 @@ impl Store {
         row.map(StageRow::try_from).transpose()
     }
 
-    /// Adds a reason to the stage's history.
+    /// Adds a reason to the stage's history, unless the same reason (the
+    /// same category and words) is on record already: a form sent twice
+    /// by a double click adds it once. Returns whether it was added.
     pub async fn add_reason(
         &self,
         reason: &NewReason,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
+    ) -> Result<bool, StoreError> {
+        let added = with_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO delay_reasons (stage_id, category, text, expected_response_on, given_by, given_at, via)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 SELECT $1, $2, $3, $4, $5, $6, $7
+                 WHERE NOT EXISTS (SELECT 1 FROM delay_reasons
+                                   WHERE stage_id = $1 AND category = $2 AND text = $3)",
             )
             .bind(reason.stage_id)
             .bind(&reason.category)
@@ -123,9 +127,10 @@ impl Store {
             .bind(now)
             .bind(reason.via.as_str())
             .execute(pool)
-            .await?;
+            .await?
+            .rows_affected()
         });
-        Ok(())
+        Ok(added > 0)
     }
 
     /// The reasons recorded for a stage, oldest first.
@@ -139,6 +144,17 @@ impl Store {
             .fetch_all(pool)
             .await?
         }))
+    }
+
+    /// Whether `email` is on the staff list (only staff are reminded).
+    pub async fn is_staff(&self, email: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> = with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT id FROM staff WHERE email = $1")
+                .bind(email)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(found.is_some())
     }
 
     /// Whether the database answers.

@@ -55,6 +55,14 @@ impl Health {
         s.overdue_with_reason = figures.overdue_with_reason;
     }
 
+    /// A first reason was given, through the form, for a stage open past
+    /// its deadline: the coverage the last poll measured rises now rather
+    /// than at the next poll.
+    pub fn reason_given(&self) {
+        let mut s = self.lock();
+        s.overdue_with_reason = (s.overdue_with_reason + 1).min(s.overdue);
+    }
+
     /// A poll that had nothing to do (the sending window had closed).
     pub fn polled_idle(&self, at: DateTime<Utc>) {
         let mut s = self.lock();

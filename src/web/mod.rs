@@ -1,8 +1,10 @@
-//! The web server inside `run`: the delay-reason form behind signed links,
-//! `/healthz` and `/metrics`.
+//! The web server inside `run`: the delay-reason and learning forms behind
+//! signed links, `/healthz` and `/metrics`.
 
+mod forms;
 pub mod health;
-pub mod pages;
+pub mod learning;
+pub mod reasons;
 
 use std::sync::Arc;
 
@@ -32,7 +34,11 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/reasons/{token}", get(pages::show).post(pages::submit))
+        .route("/reasons/{token}", get(reasons::show).post(reasons::submit))
+        .route(
+            "/learning/{token}",
+            get(learning::show).post(learning::submit),
+        )
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .fallback(not_found)
