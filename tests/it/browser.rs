@@ -103,7 +103,7 @@ async fn a_manager_gives_a_reason_from_the_link_in_an_overdue_notice() {
     let text = email_text_to(&db.dir.path().join("mail"), "ann.lee@example.org");
     let link = text
         .lines()
-        .find_map(|l| l.trim().strip_prefix("Give the reason for the delay: "))
+        .find_map(|l| l.trim().strip_prefix("Give the reason for CSC-1: "))
         .unwrap_or_else(|| panic!("no link in\n{text}"))
         .to_owned();
     // The service's port is known only once it listens: the link goes to

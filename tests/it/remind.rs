@@ -104,20 +104,26 @@ async fn a_days_reminders_are_sent_once_and_escalate_later(db: TestDb) {
     );
     assert_eq!(mailbox(&mail).len(), 2);
 
-    // 30 November: ten working days overdue. Ann's case goes to her
-    // escalation contact, copied to the complaints team; Bo has no contact,
-    // so his goes to the complaints team. The second overdue notice was
-    // already sent, so managers get nothing new.
+    // 30 November: ten working days overdue, but the managers had their
+    // first notice only on the 25th, when casewatch first saw the cases:
+    // nobody above them hears yet, and their second notice was already
+    // sent, so nothing goes.
     let later = run(&["poll", "--once", "--as-of", "2026-11-30"]);
+    assert!(later.contains("0 e-mail(s) queued"), "{later}");
+    // 8 December: the tenth working day since the first notice (the 25th
+    // counted). Ann's case goes to her escalation contact, copied to the
+    // complaints team; Bo has no contact, so his goes to the complaints
+    // team. Each manager gets a fourth notice (sixteen days overdue).
+    let later = run(&["poll", "--once", "--as-of", "2026-12-08"]);
     assert!(
-        later.contains("2 e-mail(s) queued") && later.contains("2 sent"),
+        later.contains("4 e-mail(s) queued") && later.contains("4 sent"),
         "{later}"
     );
     let all = mailbox(&mail);
-    assert_eq!(all.len(), 4);
+    assert_eq!(all.len(), 6);
     let new: Vec<&String> = all
         .iter()
-        .filter(|(name, _)| name.starts_with("2026-11-30"))
+        .filter(|(name, _)| name.starts_with("2026-12-08"))
         .map(|(_, m)| m)
         .collect();
     let to_head = new

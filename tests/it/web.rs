@@ -1,10 +1,12 @@
-//! The delay-reason form over real HTTP, served by `casewatch run`, on both
-//! backends: valid, tampered, expired, unknown and answered-stage links,
-//! form errors, body limits and security headers; and `casewatch reason`.
+//! The delay-reason and learning forms over real HTTP, served by `casewatch
+//! run`, on both backends: valid, tampered, expired, unknown and crossed
+//! links, late answers and notes, the duplicate guard, form errors, body
+//! limits and security headers; and `casewatch reason`.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use casewatch::calendar::{Calendar, Division};
 use casewatch::domain::{Reference, Reminder, Stage, london_time};
 use casewatch::links::{Claims, LinkKeys};
 use casewatch::store::{NewReminder, Store};
@@ -18,6 +20,7 @@ use crate::helpers::{
 
 on_both_backends!(
     reason_links_over_http,
+    late_answers_notes_and_learning_over_http,
     reasons_recorded_from_the_command_line
 );
 
@@ -59,6 +62,13 @@ pub const PUBLIC_URL: &str = "http://casewatch.test";
 pub async fn start(db: &TestDb) -> Server {
     let mut vars = env(db);
     vars.push(("CASEWATCH__WEB__BIND".to_owned(), "127.0.0.1:0".to_owned()));
+    // The poll at start measures the overdue stages whatever the hour the
+    // tests run at: after the sending window it would record nothing.
+    vars.push((
+        "CASEWATCH__MAIL__WINDOW_START".to_owned(),
+        "00:00".to_owned(),
+    ));
+    vars.push(("CASEWATCH__MAIL__WINDOW_END".to_owned(), "23:59".to_owned()));
     vars.push((
         "CASEWATCH__WEB__PUBLIC_URL".to_owned(),
         PUBLIC_URL.to_owned(),
@@ -116,10 +126,15 @@ pub async fn stage_id(store: &Store, reference: &str, stage: u8) -> i64 {
 
 /// Records an overdue reminder to ann.lee about `stage_id` and returns its id.
 async fn reminder(store: &Store, stage_id: i64) -> i64 {
+    reminder_of(store, stage_id, Reminder::Overdue { notice: 1 }).await
+}
+
+/// Records a reminder of `kind` to ann.lee about `stage_id` and returns its id.
+async fn reminder_of(store: &Store, stage_id: i64, kind: Reminder) -> i64 {
     let today = london_time(Utc::now()).0;
     let new = NewReminder {
         stage_id,
-        kind: Reminder::Overdue { notice: 1 },
+        kind,
         due_on: "2026-11-16".parse().unwrap(),
         recipient: "ann.lee@example.org".into(),
     };
@@ -130,9 +145,26 @@ async fn reminder(store: &Store, stage_id: i64) -> i64 {
     unsent(store, today)
         .await
         .iter()
-        .find(|r| r.stage.stage_id == stage_id)
+        .find(|r| r.stage.stage_id == stage_id && r.kind == kind)
         .unwrap()
         .id
+}
+
+/// The value of a metric without labels.
+async fn metric(server: &Server, name: &str) -> f64 {
+    let text = crate::helpers::http()
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+        .parse()
+        .unwrap()
 }
 
 fn token(reminder_id: i64, stage_id: i64, expires_on: NaiveDate) -> String {
@@ -236,19 +268,64 @@ async fn reason_links_over_http(db: TestDb) {
     .await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
-    // A good answer is stored; a second one is added, not overwritten.
-    let r = post(vec![
-        ("category", "legal_advice".to_owned()),
-        ("text", " Waiting for counsel ".to_owned()),
-    ])
-    .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.unwrap().contains("Reason received"));
+    // Too short an explanation tells the complaints team nothing; the
+    // error is tied to its field.
     let r = post(vec![
         ("category", "other".to_owned()),
-        ("text", "Still waiting".to_owned()),
+        ("text", "n/a".to_owned()),
     ])
     .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("at least 10 characters"), "{body}");
+    assert!(
+        body.contains(r#"aria-describedby="text-hint text-error" aria-invalid="true""#),
+        "{body}"
+    );
+
+    let with_reason = metric(&server, "casewatch_overdue_stages_with_reason").await;
+
+    // A good answer is stored; sent twice (a double click), it is stored
+    // once; a different one is added, not overwritten, only when the
+    // manager says it is another.
+    let first = vec![
+        ("category", "legal_advice".to_owned()),
+        ("text", " Waiting for counsel ".to_owned()),
+    ];
+    let r = post(first.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Reason received"));
+    // The first reason for an overdue stage counts in /metrics at once,
+    // not at the next poll.
+    assert_eq!(
+        metric(&server, "casewatch_overdue_stages_with_reason").await,
+        with_reason + 1.0
+    );
+    let r = post(first).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("already on record"));
+    let page = client
+        .get(&good)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Already given") && page.contains("Waiting for counsel"),
+        "{page}"
+    );
+    let second = vec![
+        ("category", "other".to_owned()),
+        ("text", "Still waiting".to_owned()),
+    ];
+    let r = post(second.clone()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("tick the box"));
+    let mut another = second;
+    another.push(("add_another", "yes".to_owned()));
+    let r = post(another).await;
     assert_eq!(r.status(), StatusCode::OK);
     let reasons = store.reasons_of(open).await.unwrap();
     let got: Vec<(&str, &str, &str, Option<&str>)> = reasons
@@ -320,24 +397,38 @@ async fn reason_links_over_http(db: TestDb) {
     }
     assert_eq!(store.reasons_of(open).await.unwrap().len(), 2);
 
-    // An answered stage says so and takes no reason.
+    // A stage answered late (CSC-1 stage 1: due 29 September, answered 5
+    // October) takes its reason after the event, beside the one on record.
     let answered_link = url(&token(answered_reminder, answered, later));
     let r = client.get(&answered_link).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let body = r.text().await.unwrap();
     assert!(
-        body.contains("has been answered") && !body.contains("<form"),
+        body.contains("Why was the response to CSC-1 late?")
+            && body.contains("4 working days after the deadline")
+            && body.contains("Officer on leave")
+            && !body.contains("expected_response_on"),
         "{body}"
     );
     let before = store.reasons_of(answered).await.unwrap().len();
     let r = client
         .post(&answered_link)
-        .form(&[("category", "other"), ("text", "late")])
+        .form(&[
+            ("category", "sign_off"),
+            ("text", "Director away for sign-off"),
+            ("add_another", "yes"),
+        ])
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::CONFLICT);
-    assert_eq!(store.reasons_of(answered).await.unwrap().len(), before);
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("why the response was late")
+    );
+    assert_eq!(store.reasons_of(answered).await.unwrap().len(), before + 1);
 
     // Health and metrics.
     let r = client
@@ -371,6 +462,243 @@ async fn reason_links_over_http(db: TestDb) {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
+/// Two corporate complaints answered in November: CORP-9 on time and
+/// upheld, CORP-8 late (due 15 October, answered 20 November) and not
+/// upheld.
+const ANSWERED_CSV: &str = "\
+reference,kind,stage,received_on,team,manager_email,responded_on,outcome
+CORP-9,corporate,1,2026-11-02,Parks,ann.lee@example.org,2026-11-10,upheld
+CORP-8,corporate,1,2026-10-01,Parks,ann.lee@example.org,2026-11-20,not upheld
+";
+
+/// `casewatch report` for this council year, as JSON.
+fn report_json(db: &TestDb) -> serde_json::Value {
+    let vars = env(db);
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let args = [
+        "report",
+        "--from",
+        "2026-04-01",
+        "--to",
+        "2027-03-31",
+        "--format",
+        "json",
+    ];
+    let out = casewatch(db.dir.path(), &env, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+async fn late_answers_notes_and_learning_over_http(db: TestDb) {
+    load(&db);
+    let vars = env(&db);
+    let env_refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let file = crate::helpers::write(db.dir.path(), "answered.csv", ANSWERED_CSV);
+    let args = [
+        "import",
+        "cases",
+        file.to_str().unwrap(),
+        "--as-of",
+        "2026-11-25",
+    ];
+    let out = casewatch(db.dir.path(), &env_refs, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let store = db.store().await;
+    let upheld = stage_id(&store, "CORP-9", 1).await;
+    let late = stage_id(&store, "CORP-8", 1).await;
+    let ask_learning = reminder_of(&store, upheld, Reminder::LearningRequest { ask: 1 }).await;
+    let ask_late = reminder_of(&store, late, Reminder::AnsweredLate).await;
+    let wrong_learning = reminder_of(&store, late, Reminder::LearningRequest { ask: 1 }).await;
+    let note = reminder(&store, upheld).await;
+    let server = start(&db).await;
+    let client = crate::helpers::http();
+    let today = london_time(Utc::now()).0;
+    let later = today + Days::new(30);
+    let link = |form: &str, reminder: i64, stage: i64| {
+        format!("{}/{form}/{}", server.base, token(reminder, stage, later))
+    };
+
+    // A late answer's reason, through the form, counts in the report.
+    let before = report_json(&db)["late_with_reason"].as_u64().unwrap();
+    let r = client
+        .post(link("reasons", ask_late, late))
+        .form(&[
+            ("category", "complex_case"),
+            ("text", "Three services had to reply"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("You will not be asked about it again")
+    );
+    assert_eq!(
+        report_json(&db)["late_with_reason"].as_u64().unwrap(),
+        before + 1
+    );
+
+    // An answer on time takes a note, which no figure counts as a reason.
+    let page = client
+        .get(link("reasons", note, upheld))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("kept as a note"), "{page}");
+    let r = client
+        .post(link("reasons", note, upheld))
+        .form(&[
+            ("category", "other"),
+            ("text", "Sent early by post as well"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Note received"));
+    assert_eq!(store.reasons_of(upheld).await.unwrap().len(), 1);
+    assert_eq!(
+        report_json(&db)["late_with_reason"].as_u64().unwrap(),
+        before + 1
+    );
+
+    // The learning form, for the upheld answer.
+    let learning = link("learning", ask_learning, upheld);
+    let page = client
+        .get(&learning)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("What has been learnt from CORP-9?") && page.contains("was upheld"),
+        "{page}"
+    );
+    let post = |form: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let learning = learning.clone();
+        async move { client.post(&learning).form(&form).send().await.unwrap() }
+    };
+    let due = {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        calendar.deadline(today, 3).unwrap()
+    };
+    // An owner and a date with no action, and too short an answer.
+    let r = post(vec![
+        ("text", "Be nicer".to_owned()),
+        ("action_owner", "bo.khan@example.org".to_owned()),
+        ("action_due_on", due.to_string()),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("at least 10 characters") && body.contains("Say what the action is"),
+        "{body}"
+    );
+    assert!(store.learning_of(upheld).await.unwrap().is_empty());
+    let first = vec![
+        (
+            "text",
+            "Letters must say when bins are collected".to_owned(),
+        ),
+        ("action", "Update the letter template".to_owned()),
+        ("action_owner", " Bo.Khan@example.org ".to_owned()),
+        ("action_due_on", due.format("%-d %B %Y").to_string()),
+    ];
+    let r = post(first.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("Learning received") && body.contains("bo.khan@example.org will be reminded"),
+        "{body}"
+    );
+    // Sent twice: stored once.
+    let r = post(first).await;
+    assert!(r.text().await.unwrap().contains("already on record"));
+    // More learning is added beside it when the manager says so; an owner
+    // casewatch does not know is kept as written, and said so.
+    let second = vec![
+        ("text", "Crews need the new route map".to_owned()),
+        ("action", "Brief the crews".to_owned()),
+        ("action_owner", "Waste services team".to_owned()),
+    ];
+    let r = post(second.clone()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let mut another = second;
+    another.push(("add_another", "yes".to_owned()));
+    let r = post(another).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("is not the address of anyone casewatch knows")
+    );
+    let stored = store.learning_of(upheld).await.unwrap();
+    let got: Vec<(&str, Option<&str>, Option<NaiveDate>, &str)> = stored
+        .iter()
+        .map(|l| {
+            (
+                l.text.as_str(),
+                l.action_owner.as_deref(),
+                l.action_due_on,
+                l.via.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Letters must say when bins are collected",
+                Some("bo.khan@example.org"),
+                Some(due),
+                "web"
+            ),
+            (
+                "Crews need the new route map",
+                Some("Waste services team"),
+                None,
+                "web"
+            ),
+        ]
+    );
+
+    // A stage that was not upheld takes no learning; a reason link opened
+    // as a learning link, or the other way round, is not valid.
+    let r = client
+        .get(link("learning", wrong_learning, late))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("No learning is asked"));
+    let r = client
+        .post(link("learning", wrong_learning, late))
+        .form(&[("text", "Should not be stored at all")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(store.learning_of(late).await.unwrap().is_empty());
+    for wrong in [
+        link("learning", note, upheld),
+        link("reasons", ask_learning, upheld),
+    ] {
+        let r = client.get(&wrong).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{wrong}");
+    }
+}
+
 async fn reasons_recorded_from_the_command_line(db: TestDb) {
     load(&db);
     let vars = env(&db);
@@ -388,7 +716,7 @@ async fn reasons_recorded_from_the_command_line(db: TestDb) {
             "--category",
             "Staff Capacity",
             "--text",
-            "Officer on leave",
+            "Officer on leave for two weeks",
             "--given-by",
             "ann.lee@example.org",
         ],
