@@ -10,6 +10,7 @@ use crate::helpers::{
 on_both_backends!(
     a_days_reminders_are_sent_once_and_escalate_later,
     the_complaints_team_is_reminded_of_acknowledgements,
+    answered_stages_are_asked_for_reasons_and_learning_and_actions_reminded,
 );
 
 /// The `.eml` files written so far, by name.
@@ -250,4 +251,140 @@ async fn the_complaints_team_is_reminded_of_acknowledgements(db: TestDb) {
     );
     let said = run(&["poll", "--once", "--as-of", "2026-11-27"]);
     assert!(said.contains("0 reminder(s) due"), "{said}");
+}
+
+/// CORP-9 answered on time and upheld on 10 November, CORP-8 answered late
+/// (due 15 October) on Friday 20 November, both by Ann.
+const ANSWERED_CSV: &str = "\
+reference,kind,stage,received_on,team,manager_email,responded_on,outcome
+CORP-9,corporate,1,2026-11-02,Parks,ann.lee@example.org,2026-11-10,upheld
+CORP-8,corporate,1,2026-10-01,Parks,ann.lee@example.org,2026-11-20,not upheld
+";
+
+/// After the response: a late answer's reason is asked for once, an upheld
+/// one's learning on its turns until it is given, and an action's owner is
+/// reminded on its date and once after.
+async fn answered_stages_are_asked_for_reasons_and_learning_and_actions_reminded(db: TestDb) {
+    let dir = db.dir.path();
+    let mail = dir.join("mail");
+    let url = db.url();
+    let mail_dir = mail.to_str().unwrap().to_owned();
+    let env = [
+        ("CASEWATCH__DATABASE__URL", url.as_str()),
+        ("CASEWATCH__MAIL__DIR", mail_dir.as_str()),
+    ];
+    let run = |args: &[&str]| {
+        let out = casewatch(dir, &env, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    import_sample(dir, &env, "2026-11-25");
+    let file = write(dir, "answered.csv", ANSWERED_CSV);
+    run(&[
+        "import",
+        "cases",
+        file.to_str().unwrap(),
+        "--as-of",
+        "2026-11-25",
+    ]);
+    // The day's e-mail to Ann, by the day's prefix of its file name.
+    let to_ann = |day: &str| -> Option<String> {
+        mailbox(&mail)
+            .into_iter()
+            .filter(|(name, _)| name.starts_with(day))
+            .map(|(_, m)| m)
+            .find(|m| header(m, "To") == Some("ann.lee@example.org"))
+    };
+
+    // Friday 20 November: CORP-8 answered late today; CORP-9 answered
+    // eight working days ago, past the five before learning is asked for.
+    run(&["poll", "--once", "--as-of", "2026-11-20"]);
+    let ann = to_ann("2026-11-20").expect("an e-mail to Ann");
+    let text = ann
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    assert!(
+        text.contains("Answered late: please tell us why")
+            && text.contains("Upheld: what has been learnt?"),
+        "{text}"
+    );
+    assert!(text.contains("Give the reason for CORP-8: http"), "{text}");
+    assert!(
+        text.contains("Record the learning for CORP-9: http"),
+        "{text}"
+    );
+    assert!(text.contains("/learning/"), "{text}");
+    let unfolded = ann.replace("\r\n ", " ").replace("\n ", " ");
+    assert_eq!(
+        header(&unfolded, "Subject"),
+        Some("1 complaint response overdue, 1 answered late, 1 upheld response awaiting learning")
+    );
+
+    // Monday 23rd: asked once each; nothing new about them.
+    run(&["poll", "--once", "--as-of", "2026-11-23"]);
+    assert!(
+        to_ann("2026-11-23").is_none_or(|m| !m.contains("CORP-8") && !m.contains("CORP-9")),
+        "{:?}",
+        to_ann("2026-11-23")
+    );
+    // Tuesday 1 December, fifteen working days after CORP-9's answer: its
+    // second request; still not CORP-8 again.
+    run(&["poll", "--once", "--as-of", "2026-12-01"]);
+    let ann = to_ann("2026-12-01").expect("an e-mail to Ann");
+    assert!(ann.contains("CORP-9") && !ann.contains("CORP-8"), "{ann}");
+
+    // The learning arrives with an action for Bo, due Thursday 3 December:
+    // no more requests; Bo is reminded that day, and once after.
+    let store = db.store().await;
+    let corp9 = store
+        .find_stage(
+            &casewatch::domain::Reference::parse("CORP-9").unwrap(),
+            casewatch::domain::Stage::new(1).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let learning = casewatch::store::NewLearning {
+        stage_id: corp9.stage_id,
+        text: "Letters must say when bins are collected".to_owned(),
+        action: Some("Update the letter template".to_owned()),
+        action_owner: Some("bo.khan@example.org".to_owned()),
+        action_due_on: Some("2026-12-03".parse().unwrap()),
+        given_by: None,
+        via: casewatch::domain::Via::Web,
+    };
+    assert!(
+        store
+            .add_learning(&learning, chrono::Utc::now())
+            .await
+            .unwrap()
+    );
+    let to_bo = |day: &str| -> Vec<String> {
+        mailbox(&mail)
+            .into_iter()
+            .filter(|(name, _)| name.starts_with(day))
+            .map(|(_, m)| m)
+            .filter(|m| header(m, "To") == Some("bo.khan@example.org"))
+            .collect()
+    };
+    run(&["poll", "--once", "--as-of", "2026-12-03"]);
+    let bo = to_bo("2026-12-03").concat();
+    assert!(
+        bo.contains("Actions due today") && bo.contains("Update the letter template"),
+        "{bo}"
+    );
+    run(&["poll", "--once", "--as-of", "2026-12-04"]);
+    let bo = to_bo("2026-12-04").concat();
+    assert!(bo.contains("Actions past their date"), "{bo}");
+    run(&["poll", "--once", "--as-of", "2026-12-07"]);
+    assert!(
+        !to_bo("2026-12-07")
+            .concat()
+            .contains("Update the letter template"),
+        "reminded once after its date"
+    );
+    // Wednesday 16 December would have been CORP-9's third request.
+    run(&["poll", "--once", "--as-of", "2026-12-16"]);
+    assert!(to_ann("2026-12-16").is_none_or(|m| !m.contains("CORP-9")));
 }
