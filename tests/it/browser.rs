@@ -1,6 +1,8 @@
-//! End to end in headless Chromium (Debian's chromium and chromedriver):
-//! a manager opens the link in an overdue notice, fills in the form, sends
-//! it and sees the confirmation; the reason is in the store.
+//! End to end in headless Chromium (Debian's chromium and chromedriver),
+//! at a phone's width: a manager opens the links in the day's e-mail, gives
+//! the reason for an overdue case and for one answered late, and the
+//! learning from an upheld one with an action; the duplicate guard; what
+//! was given is in the store.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -8,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use casewatch::calendar::{Calendar, Division};
 use casewatch::domain::london_time;
-use chrono::Utc;
+use chrono::{Days, Utc};
 use fantoccini::{ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
@@ -94,6 +96,37 @@ async fn a_manager_gives_a_reason_from_the_link_in_an_overdue_notice() {
         .rev()
         .find(|d| calendar.is_working_day(*d).unwrap())
         .unwrap();
+    // CORP-9 answered on time and upheld six working days ago: its
+    // learning is asked for. CORP-8 answered late today: its reason is.
+    let before = |n: usize| {
+        day.iter_days()
+            .rev()
+            .skip(1)
+            .filter(|d| calendar.is_working_day(*d).unwrap())
+            .nth(n - 1)
+            .unwrap()
+    };
+    let upheld_on = before(6);
+    let answered = format!(
+        "reference,kind,stage,received_on,team,manager_email,responded_on,outcome\n\
+         CORP-9,corporate,1,{},Parks,ann.lee@example.org,{upheld_on},upheld\n\
+         CORP-8,corporate,1,{},Parks,ann.lee@example.org,{day},not upheld\n",
+        upheld_on - Days::new(7),
+        day - Days::new(60),
+    );
+    let file = crate::helpers::write(db.dir.path(), "answered.csv", &answered);
+    let out = casewatch(
+        db.dir.path(),
+        &env,
+        &[
+            "import",
+            "cases",
+            file.to_str().unwrap(),
+            "--as-of",
+            &day.to_string(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = casewatch(
         db.dir.path(),
         &env,
@@ -101,15 +134,18 @@ async fn a_manager_gives_a_reason_from_the_link_in_an_overdue_notice() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = email_text_to(&db.dir.path().join("mail"), "ann.lee@example.org");
-    let link = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Give the reason for CSC-1: "))
-        .unwrap_or_else(|| panic!("no link in\n{text}"))
-        .to_owned();
-    // The service's port is known only once it listens: the link goes to
+    // The service's port is known only once it listens: the links go to
     // it as through a proxy in front of the service.
     let server = start(&db).await;
-    let link = link.replace(PUBLIC_URL, &server.base);
+    let link_for = |words: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(words))
+            .unwrap_or_else(|| panic!("no {words:?} in\n{text}"))
+            .replace(PUBLIC_URL, &server.base)
+    };
+    let link = link_for("Give the reason for CSC-1: ");
+    let late_link = link_for("Give the reason for CORP-8: ");
+    let learning_link = link_for("Record the learning for CORP-9: ");
     assert!(
         link.starts_with(&format!("{}/reasons/", server.base)),
         "{link}"
@@ -201,6 +237,111 @@ async fn a_manager_gives_a_reason_from_the_link_in_an_overdue_notice() {
         .await
         .unwrap();
     assert_eq!(panel.text().await.unwrap(), "Reason received");
+
+    // The link again: the reason is shown, and a different one is added
+    // only when the manager ticks the box.
+    browser.goto(&link).await.unwrap();
+    let given = text_of(&browser, ".given").await;
+    assert!(given.contains("Waiting for the health visitor"), "{given}");
+    click(&browser, "label[for=category-legal_advice]").await;
+    type_into(&browser, "text", "Legal advice on disclosure needed").await;
+    click(&browser, "button[type=submit]").await;
+    let summary = text_of(&browser, ".summary").await;
+    assert!(summary.contains("tick the box"), "{summary}");
+    click(&browser, "label[for=add_another]").await;
+    click(&browser, "button[type=submit]").await;
+    assert_eq!(text_of(&browser, ".panel h1").await, "Reason received");
+
+    // The reason for a response sent late: no date to expect.
+    browser.goto(&late_link).await.unwrap();
+    assert_eq!(
+        text_of(&browser, "h1").await,
+        "Why was the response to CORP-8 late?"
+    );
+    assert!(
+        browser
+            .find(Locator::Id("expected_response_on"))
+            .await
+            .is_err()
+    );
+    click(&browser, "label[for=category-complex_case]").await;
+    type_into(&browser, "text", "Three services had to reply").await;
+    click(&browser, "button[type=submit]").await;
+    assert_eq!(text_of(&browser, ".panel h1").await, "Reason received");
+
+    // The learning, with an action for Bo. Errors are tied to their fields.
+    browser.goto(&learning_link).await.unwrap();
+    assert_eq!(
+        text_of(&browser, "h1").await,
+        "What has been learnt from CORP-9?"
+    );
+    click(&browser, "button[type=submit]").await;
+    let summary = text_of(&browser, ".summary").await;
+    assert!(
+        summary.contains("Say what the service has learnt"),
+        "{summary}"
+    );
+    let field = browser.find(Locator::Id("text")).await.unwrap();
+    assert_eq!(
+        field.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        field.attr("aria-describedby").await.unwrap().as_deref(),
+        Some("text-hint text-error")
+    );
+    let due = calendar.deadline(today, 5).unwrap();
+    let fill = |browser: &fantoccini::Client| {
+        let browser = browser.clone();
+        async move {
+            type_into(&browser, "text", "Letters must say when bins are collected").await;
+            type_into(&browser, "action", "Update the letter template").await;
+            type_into(&browser, "action_owner", "bo.khan@example.org").await;
+            // A date field's typing follows the browser's locale: set it.
+            browser
+                .execute(
+                    "document.getElementById('action_due_on').value = arguments[0]",
+                    vec![serde_json::json!(due.to_string())],
+                )
+                .await
+                .unwrap();
+            click(&browser, "button[type=submit]").await;
+        }
+    };
+    fill(&browser).await;
+    assert_eq!(text_of(&browser, ".panel h1").await, "Learning received");
+    let done = text_of(&browser, "main").await;
+    assert!(
+        done.contains("bo.khan@example.org will be reminded"),
+        "{done}"
+    );
+    // Sent again (as a second click would): kept once.
+    browser.goto(&learning_link).await.unwrap();
+    fill(&browser).await;
+    assert_eq!(text_of(&browser, ".panel h1").await, "Learning received");
+    let done = text_of(&browser, "main").await;
+    assert!(done.contains("already on record"), "{done}");
+
+    // The e-mail itself at a phone's width: nothing runs off the side, and
+    // each link is a button naming its case.
+    let html = &text[text.find("<!DOCTYPE html>").unwrap()..];
+    let html = &html[..html.find("</html>").unwrap() + "</html>".len()];
+    let page = db.dir.path().join("email.html");
+    std::fs::write(&page, html).unwrap();
+    browser
+        .goto(&format!("file://{}", page.display()))
+        .await
+        .unwrap();
+    let fits = browser
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fits, serde_json::json!(true));
+    let button = text_of(&browser, "td[bgcolor] a").await;
+    assert_eq!(button, "Give the reason for CSC-1");
     browser.close().await.unwrap();
 
     let store = db.store().await;
@@ -208,8 +349,56 @@ async fn a_manager_gives_a_reason_from_the_link_in_an_overdue_notice() {
         .reasons_of(stage_id(&store, "CSC-1", 2).await)
         .await
         .unwrap();
-    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
     assert_eq!(reasons[0].category, "awaiting_other_agency");
     assert_eq!(reasons[0].text, "Waiting for the health visitor's report");
     assert_eq!(reasons[0].via, "web");
+    assert_eq!(reasons[1].category, "legal_advice");
+    let late = store
+        .reasons_of(stage_id(&store, "CORP-8", 1).await)
+        .await
+        .unwrap();
+    assert_eq!(late.len(), 1, "{late:?}");
+    let learning = store
+        .learning_of(stage_id(&store, "CORP-9", 1).await)
+        .await
+        .unwrap();
+    assert_eq!(learning.len(), 1, "{learning:?}");
+    assert_eq!(
+        learning[0].action_owner.as_deref(),
+        Some("bo.khan@example.org")
+    );
+    assert_eq!(learning[0].action_due_on, Some(due));
+}
+
+async fn click(browser: &fantoccini::Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn type_into(browser: &fantoccini::Client, id: &str, text: &str) {
+    browser
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// The text of the first `css` element, once the page shows one.
+async fn text_of(browser: &fantoccini::Client, css: &str) -> String {
+    browser
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
 }
