@@ -28,6 +28,7 @@ use crate::domain::{Preset, parse_date, today_in_london};
 use crate::import::{self, CaseContext, ImportError, ReadAs};
 use crate::settings::{CalendarSettings, Settings, settings_file};
 use crate::store::{CasesImported, FeedRun, ImportCounts, Listing, RunSource, Store};
+use crate::templates::Templates;
 use crate::{demo, telemetry};
 
 /// Keeps council complaint responses on time: working-day deadlines,
@@ -420,6 +421,9 @@ fn run_command(cli: Cli) -> Result<(), Failure> {
     .map_err(Failure::bad_input)?;
     let settings = Settings::load(file.as_deref()).map_err(Failure::bad_input)?;
     if let Command::CheckConfig = cli.command {
+        // The templates too: a council's own copies, checked against the
+        // samples, before `run` would meet them.
+        Templates::load(settings.mail.templates_dir.as_deref()).map_err(Failure::bad_input)?;
         let source = file.map_or_else(
             || "none (built-in defaults)".to_owned(),
             |f| f.display().to_string(),

@@ -56,6 +56,29 @@ fn check_config_prints_settings_with_secrets_redacted() {
     assert!(!shown.contains("hunter2"), "{shown}");
 }
 
+/// A council's own template that would fail (here one written for an
+/// older release) is named by check-config, before `run` meets it.
+#[test]
+fn check_config_renders_the_councils_own_templates() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    write(
+        &templates,
+        "reminder.txt",
+        "{% for s in sections %}{% for item in s.items %}{{ item.reason_link.url }}{% endfor %}{% endfor %}\n",
+    );
+    let dir_setting = templates.display().to_string();
+    let env = [("CASEWATCH__MAIL__TEMPLATES_DIR", dir_setting.as_str())];
+    let out = casewatch(dir.path(), &env, &["check-config"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("template reminder.txt") && err.contains(&dir_setting),
+        "{err}"
+    );
+}
+
 /// Settings that would send broken or unsafe mail are refused, each
 /// naming its key and what to set.
 #[test]
