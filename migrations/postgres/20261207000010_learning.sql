@@ -20,7 +20,3 @@ CREATE INDEX learning_action_due ON learning (action_due_on) WHERE action_due_on
 INSERT INTO learning (stage_id, text, given_at, via)
 SELECT id, TRIM(learning), updated_at, 'import' FROM case_stages
 WHERE learning IS NOT NULL AND TRIM(learning) <> '';
-
--- Reminders read by stage and kind (the first overdue notice of a deadline,
--- the requests already made for a reason or for learning).
-CREATE INDEX reminders_stage_kind ON reminders (stage_id, kind);
