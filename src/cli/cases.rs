@@ -207,13 +207,7 @@ impl Listed<'_> {
 /// Where a stage stood on `as_of` (later responses are not yet known then),
 /// by the rule the tracker counts open stages with.
 fn status(row: &StageRow, as_of: NaiveDate) -> (Status, Option<NaiveDate>) {
-    let dates = StageDates {
-        received_on: row.received_on,
-        responded_on: row.responded_on,
-        outcome: row.outcome,
-        left_source_on: row.left_source_on,
-    };
-    let standing = dates.standing(as_of);
+    let standing = dates(row).standing(as_of);
     let responded = match standing {
         Standing::Answered(on) => Some(on),
         Standing::Withdrawn => row.responded_on.filter(|d| *d <= as_of),
@@ -227,6 +221,16 @@ fn status(row: &StageRow, as_of: NaiveDate) -> (Status, Option<NaiveDate>) {
         Standing::Open | Standing::NotReceived => Status::Open,
     };
     (status, responded)
+}
+
+/// The stage's dates, for the rule of what is open on a day.
+pub(super) fn dates(row: &StageRow) -> StageDates {
+    StageDates {
+        received_on: row.received_on,
+        responded_on: row.responded_on,
+        outcome: row.outcome,
+        left_source_on: row.left_source_on,
+    }
 }
 
 /// Whether an answered stage's learning is recorded or awaited; `None`

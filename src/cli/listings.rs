@@ -7,10 +7,10 @@ use anyhow::{Context, anyhow};
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 
-use super::cases::{csv_text, date_cell, label, one_line};
+use super::cases::{csv_text, date_cell, dates, label, one_line};
 use super::{Failure, Format};
 use crate::calendar::Calendar;
-use crate::domain::{Outcome, StageDates, Standing, london_instant, london_time, today_in_london};
+use crate::domain::{Outcome, Standing, london_instant, london_time, today_in_london};
 use crate::report::Period;
 use crate::settings::Settings;
 use crate::store::{StageRow, Store};
@@ -66,13 +66,7 @@ impl Answered {
         calendar: &Calendar,
         settings: &Settings,
     ) -> anyhow::Result<Self> {
-        let dates = StageDates {
-            received_on: row.received_on,
-            responded_on: row.responded_on,
-            outcome: row.outcome,
-            left_source_on: row.left_source_on,
-        };
-        Ok(match dates.standing(today.max(row.received_on)) {
+        Ok(match dates(row).standing(today.max(row.received_on)) {
             Standing::Answered(on) => {
                 let due = row
                     .terms
