@@ -5,6 +5,8 @@
 mod cases;
 mod feed;
 mod holidays;
+mod learning;
+mod listings;
 mod poll;
 mod reason;
 mod report;
@@ -71,14 +73,30 @@ pub enum Command {
 
     /// List complaint stages: when each is due, whether it has been answered, and the working days left.
     #[command(
-        after_help = "Example:\n  casewatch cases --open --as-of 2026-11-30 --format csv > open.csv\n\n\
+        after_help = "Examples:\n  casewatch cases --open --as-of 2026-11-30 --format csv > open.csv\n  \
+        casewatch cases --overdue --team Fostering\n\n\
         working_days_left counts working days after the as-of day up to the due day: 0 means \
-        due that day, -2 means two working days overdue."
+        due that day, -2 means two working days overdue. Filters combine: a stage is listed \
+        when it meets all of them. Each stage shows its latest delay reason, the response date \
+        that reason expects, and for upheld or partly upheld answers whether learning is \
+        recorded or awaited."
     )]
     Cases {
         /// Only stages still waiting for a response.
         #[arg(long)]
         open: bool,
+        /// Only open stages past their due day.
+        #[arg(long)]
+        overdue: bool,
+        /// Only stages answered after their due day.
+        #[arg(long)]
+        late: bool,
+        /// Only this team's stages (as the cases file names it; any case).
+        #[arg(long, value_name = "TEAM", allow_hyphen_values = true)]
+        team: Option<String>,
+        /// Only the stages of the case manager with this e-mail address.
+        #[arg(long, value_name = "EMAIL")]
+        manager: Option<String>,
         /// Show the cases as they stood on this date (default: today in Europe/London).
         #[arg(long, value_name = "DATE", value_parser = date_arg)]
         as_of: Option<NaiveDate>,
@@ -193,14 +211,81 @@ pub enum Command {
         /// The category's short name, e.g. other.
         #[arg(long)]
         category: String,
-        /// The reason, as given (at most 2,000 characters).
-        #[arg(long)]
+        /// The reason, as given (at most 2,000 characters; it may start with "-").
+        #[arg(long, allow_hyphen_values = true)]
         text: String,
         /// When the response is expected (YYYY-MM-DD or DD/MM/YYYY).
         #[arg(long, value_name = "DATE", value_parser = date_arg)]
         expected: Option<NaiveDate>,
         /// Who gave the reason, e.g. the manager's e-mail address.
-        #[arg(long, value_name = "WHO")]
+        #[arg(long, value_name = "WHO", allow_hyphen_values = true)]
+        given_by: Option<String>,
+    },
+
+    /// List every delay reason given in a period, with its case and whether the stage was answered late.
+    #[command(
+        after_help = "Example:\n  casewatch reasons --from 2026-04-01 --to 2026-11-30 --format csv > reasons.csv\n\n\
+        The period is of the days the reasons were given (Europe/London), both included; by \
+        default this council year, from 1 April to today. answered is late, on time or open: \
+        where the stage stands today."
+    )]
+    Reasons {
+        /// The first day (default: 1 April of this council year).
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        from: Option<NaiveDate>,
+        /// The last day, included (default: today in Europe/London).
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        to: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+
+    /// List the learning recorded in a period, then the upheld responses of the period with none.
+    #[command(
+        after_help = "Example:\n  casewatch learning --from 2026-04-01 --format json\n\n\
+        Learning is listed by the day it was given; after it come the stages answered upheld or \
+        partly upheld in the period with no learning on record, marked \"no learning recorded\". \
+        The period is by default this council year, from 1 April to today."
+    )]
+    Learning {
+        /// The first day (default: 1 April of this council year).
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        from: Option<NaiveDate>,
+        /// The last day, included (default: today in Europe/London).
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        to: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+
+    /// Record the learning from an upheld or partly upheld response, and the action it leads to.
+    #[command(
+        after_help = "Example:\n  casewatch add-learning CSC-2026-0142 --stage 1 \\\n    \
+        --text \"Letters now name a contact\" --action \"Update the letter template\" \\\n    \
+        --owner ann.lee@example.org --action-due 2027-01-29\n\n\
+        An owner who is a member of staff (by e-mail address) is reminded of the action; any \
+        other owner is recorded as given and gets no reminder."
+    )]
+    AddLearning {
+        /// The case reference.
+        reference: String,
+        /// The stage (1-3).
+        #[arg(long)]
+        stage: u8,
+        /// The learning, as given (it may start with "-").
+        #[arg(long, allow_hyphen_values = true)]
+        text: String,
+        /// The action the learning leads to.
+        #[arg(long, allow_hyphen_values = true)]
+        action: Option<String>,
+        /// Who owns the action: a member of staff's e-mail address, or a name.
+        #[arg(long, value_name = "WHO", allow_hyphen_values = true)]
+        owner: Option<String>,
+        /// When the action is due (needs --action).
+        #[arg(long, value_name = "DATE", value_parser = date_arg, requires = "action")]
+        action_due: Option<NaiveDate>,
+        /// Who gave the learning, e.g. the manager's e-mail address.
+        #[arg(long, value_name = "WHO", allow_hyphen_values = true)]
         given_by: Option<String>,
     },
 
@@ -499,22 +584,15 @@ async fn dispatch(
         }
         Command::Cases {
             open,
+            overdue,
+            late,
+            team,
+            manager,
             as_of,
             format,
         } => {
-            let store = Store::open(&settings.database).await?;
-            let calendar = store
-                .calendar(&settings.calendar, settings.calendar.division)
-                .await?;
-            let view = cases::View {
-                as_of: as_of.unwrap_or_else(today_in_london),
-                only_open: open,
-                timescales: &settings.timescales,
-                calendar: &calendar,
-            };
-            let stages = store.stages().await?;
-            write!(out(), "{}", cases::render(&stages, &view, format)?)?;
-            Ok(())
+            let filter = cases::Filter::new(open, overdue, late, team, manager)?;
+            cases::list(&settings, filter, as_of, format).await
         }
         Command::Deadline {
             start,
@@ -591,6 +669,32 @@ async fn dispatch(
                 given_by,
             };
             reason::record(&settings, given).await
+        }
+        Command::Reasons { from, to, format } => {
+            listings::reasons(&settings, listings::period(from, to)?, format).await
+        }
+        Command::Learning { from, to, format } => {
+            listings::learning(&settings, listings::period(from, to)?, format).await
+        }
+        Command::AddLearning {
+            reference,
+            stage,
+            text,
+            action,
+            owner,
+            action_due,
+            given_by,
+        } => {
+            let given = learning::Given {
+                reference,
+                stage,
+                text,
+                action,
+                owner,
+                action_due,
+                given_by,
+            };
+            learning::record(&settings, given).await
         }
         Command::Tracker {
             as_of,

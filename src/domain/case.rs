@@ -158,6 +158,13 @@ word_enum!(
     }
 );
 
+impl Outcome {
+    /// Upheld or partly upheld: the outcomes that call for learning.
+    pub fn is_upheld(self) -> bool {
+        matches!(self, Outcome::Upheld | Outcome::PartiallyUpheld)
+    }
+}
+
 word_enum!(
     /// How a delay reason reached us.
     Via, "source" {

@@ -10,6 +10,7 @@ mod email;
 mod procedure;
 mod records;
 mod reminder;
+mod standing;
 
 pub use case::{Kind, Outcome, ParseError, Reference, Stage, Team, Via};
 pub use date::{london_instant, london_time, parse_date, today_in_london};
@@ -17,6 +18,7 @@ pub use email::Email;
 pub use procedure::{ClockStart, Preset, Terms};
 pub use records::{CaseRecord, Staff, StageRecord};
 pub use reminder::Reminder;
+pub use standing::{OPEN_RULE, StageDates, Standing};
 
 /// Folds a word from a spreadsheet into its canonical spelling:
 /// case-insensitive, with spaces and hyphens accepted for underscores.

@@ -42,6 +42,7 @@ mod cases;
 mod feed;
 mod holidays;
 mod learning;
+mod listings;
 mod locks;
 mod outbox;
 mod postgres;
@@ -58,6 +59,7 @@ pub use cases::{CasesImported, ImportCounts, ImportSummary, Listing, StageRow};
 pub use feed::{FeedRun, RunOutcome, RunSource};
 pub use holidays::{DivisionImport, StoredHolidays};
 pub use learning::{NewLearning, StoredLearning};
+pub use listings::{LearningGiven, ReasonGiven, StageNotes};
 pub use locks::{JobLock, SingleJob};
 pub use outbox::{
     ActionRow, AnsweredStageRow, Held, MessageStatus, NewMessage, NewReminder, OpenStageRow,

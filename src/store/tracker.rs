@@ -26,6 +26,8 @@ pub struct TrackedStage {
     pub outcome: Option<Outcome>,
     /// Whether any delay reason is recorded for the stage.
     pub has_reason: bool,
+    /// Whether any learning is recorded for the stage.
+    pub has_learning: bool,
     /// The day a complete extract no longer listed the open stage.
     pub left_source_on: Option<NaiveDate>,
 }
@@ -39,6 +41,7 @@ struct TrackedListed {
     responded_on: Option<NaiveDate>,
     outcome: Option<String>,
     has_reason: bool,
+    has_learning: bool,
     left_source_on: Option<NaiveDate>,
     #[sqlx(flatten)]
     terms: TermsListed,
@@ -60,6 +63,7 @@ impl TryFrom<TrackedListed> for TrackedStage {
             responded_on: r.responded_on,
             outcome,
             has_reason: r.has_reason,
+            has_learning: r.has_learning,
             left_source_on: r.left_source_on,
         })
     }
@@ -72,9 +76,11 @@ pub struct Details {
     pub stage: u8,
     pub manager: String,
     pub reminders_sent: i64,
-    /// The latest reason's category and text.
+    /// The latest reason's category (its label once the tracker is
+    /// built), its text and the response date it expects.
     pub reason_category: Option<String>,
     pub reason_text: Option<String>,
+    pub expected_response_on: Option<NaiveDate>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -86,6 +92,7 @@ struct DetailsListed {
     reminders_sent: i64,
     reason_category: Option<String>,
     reason_text: Option<String>,
+    expected_response_on: Option<NaiveDate>,
 }
 
 /// An e-mail that could not be delivered.
@@ -103,7 +110,8 @@ const TRACKED: &str = concat!(
     "SELECT s.id AS stage_id, c.kind, c.team, s.received_on, s.responded_on, s.outcome,
            s.left_source_on, ",
     terms_columns!(),
-    ", EXISTS (SELECT 1 FROM delay_reasons d WHERE d.stage_id = s.id) AS has_reason
+    ", EXISTS (SELECT 1 FROM delay_reasons d WHERE d.stage_id = s.id) AS has_reason,
+       EXISTS (SELECT 1 FROM learning l WHERE l.stage_id = s.id) AS has_learning
     FROM case_stages s
     JOIN cases c ON c.id = s.case_id
     WHERE c.kind NOT IN ('comment', 'compliment')
@@ -114,19 +122,18 @@ const TRACKED: &str = concat!(
 
 /// The details of listed stages, up to the list of their ids: the reminders
 /// sent by a day (the value bound between the two parts), and the latest
-/// delay reason.
+/// delay reason (joined by its id: the greatest of the stage's).
 const DETAILS_HEAD: &str = "
     SELECT s.id AS stage_id, c.reference, s.stage, m.name AS manager,
        (SELECT COUNT(*) FROM reminders r JOIN outbox o ON o.id = r.outbox_id
          WHERE r.stage_id = s.id AND o.status = 'sent' AND o.for_day <= ";
 const DETAILS_TAIL: &str = ") AS reminders_sent,
-       (SELECT d.category FROM delay_reasons d WHERE d.stage_id = s.id
-         ORDER BY d.id DESC LIMIT 1) AS reason_category,
-       (SELECT d.text FROM delay_reasons d WHERE d.stage_id = s.id
-         ORDER BY d.id DESC LIMIT 1) AS reason_text
+       d.category AS reason_category, d.text AS reason_text, d.expected_response_on
     FROM case_stages s
     JOIN cases c ON c.id = s.case_id
     JOIN staff m ON m.email = c.manager_email
+    LEFT JOIN delay_reasons d
+      ON d.id = (SELECT MAX(d2.id) FROM delay_reasons d2 WHERE d2.stage_id = s.id)
     WHERE s.id IN (";
 
 /// Stage ids listed per details query.
@@ -195,6 +202,7 @@ impl Store {
                     reminders_sent: r.reminders_sent,
                     reason_category: r.reason_category,
                     reason_text: r.reason_text,
+                    expected_response_on: r.expected_response_on,
                 };
                 (r.stage_id, found)
             }));

@@ -12,7 +12,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
 
 use crate::calendar::Calendar;
-use crate::domain::Outcome;
+use crate::domain::{Outcome, StageDates, Standing};
 use crate::format::percent;
 pub use crate::store::{Details, TrackedStage, Undelivered};
 use crate::timescale::{Deadlines, Timescales};
@@ -40,6 +40,10 @@ pub struct Headline {
     pub ytd_acknowledged_on_time: usize,
     /// Year to date: responses to stages whose time was extended.
     pub ytd_extended: usize,
+    /// Year to date: responses upheld or partly upheld, and those with
+    /// learning on record.
+    pub ytd_upheld: usize,
+    pub ytd_upheld_with_learning: usize,
 }
 
 impl Headline {
@@ -49,6 +53,10 @@ impl Headline {
 
     pub fn ytd_reason_pct(&self) -> Option<f64> {
         percent(self.ytd_late_with_reason as u64, self.ytd_late as u64)
+    }
+
+    pub fn ytd_learning_pct(&self) -> Option<f64> {
+        percent(self.ytd_upheld_with_learning as u64, self.ytd_upheld as u64)
     }
 
     pub fn ytd_acknowledged_pct(&self) -> Option<f64> {
@@ -306,11 +314,11 @@ impl<'a> Builder<'a> {
     /// Headline and team figures as of `day` (index 0: the tracker's day,
     /// 1: a week before).
     fn count(&mut self, s: &TrackedStage, due_on: NaiveDate, day: NaiveDate, which: usize) {
-        if s.received_on > day {
+        let standing = dates(s).standing(day);
+        if standing == Standing::NotReceived {
             return;
         }
         let responded = s.responded_on.filter(|r| *r <= day);
-        let left = s.left_source_on.filter(|l| *l <= day);
         let withdrawn = s.outcome == Some(Outcome::Withdrawn);
         let year_start = self.year_start[which];
         let h = if which == 0 {
@@ -320,12 +328,12 @@ impl<'a> Builder<'a> {
         };
         let mut team_open = false;
         let mut team_overdue = false;
-        match responded {
-            None if withdrawn => {}
-            None if left.is_some() => {
-                h.ytd_left_case_system += usize::from(left.is_some_and(|l| l >= year_start));
+        // Open by the rule `cases --open` lists with (`domain::Standing`).
+        match (standing, responded) {
+            (Standing::LeftCaseSystem(left), _) => {
+                h.ytd_left_case_system += usize::from(left >= year_start);
             }
-            None => {
+            (Standing::Open, _) => {
                 h.open += 1;
                 team_open = true;
                 let left = self.calendar.working_days_between(day, due_on).unwrap_or(0);
@@ -336,7 +344,7 @@ impl<'a> Builder<'a> {
                     h.due_soon += 1;
                 }
             }
-            Some(r) => {
+            (_, Some(r)) => {
                 let late = r > due_on;
                 let monday = monday_of(day);
                 if r < monday && r >= monday - Days::new(7) {
@@ -349,6 +357,10 @@ impl<'a> Builder<'a> {
                 if r >= year_start && !withdrawn {
                     h.ytd_responses += 1;
                     h.ytd_extended += usize::from(s.terms.terms.extended());
+                    if s.outcome.is_some_and(Outcome::is_upheld) {
+                        h.ytd_upheld += 1;
+                        h.ytd_upheld_with_learning += usize::from(s.has_learning);
+                    }
                     let within = self
                         .calendar
                         .working_days_between(s.received_on, r)
@@ -366,6 +378,8 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
+            // Withdrawn on a day not recorded, or not yet received.
+            _ => {}
         }
         if which == 0 && (team_open || team_overdue) {
             let team = team_figures(&mut self.tracker.teams, &s.team);
@@ -410,10 +424,7 @@ impl<'a> Builder<'a> {
     /// [`DUE_SOON_DAYS`] or overdue.
     fn acknowledgement_row(&self, s: &TrackedStage, by: NaiveDate) -> Option<Row> {
         let as_of = self.tracker.as_of;
-        let open = s.received_on <= as_of
-            && s.responded_on.is_none_or(|r| r > as_of)
-            && s.left_source_on.is_none_or(|l| l > as_of)
-            && s.outcome != Some(Outcome::Withdrawn)
+        let open = dates(s).standing(as_of) == Standing::Open
             && s.terms.acknowledged_on.is_none_or(|a| a > as_of);
         let left = self.calendar.working_days_between(as_of, by).ok()?;
         (open && left <= DUE_SOON_DAYS).then(|| Row {
@@ -459,14 +470,16 @@ impl<'a> Builder<'a> {
     /// working days left counted on the day it left).
     fn row(&self, s: &TrackedStage, due_on: NaiveDate, provisional: bool) -> Option<Row> {
         let as_of = self.tracker.as_of;
-        if s.received_on > as_of {
+        let standing = dates(s).standing(as_of);
+        if standing == Standing::NotReceived {
             return None;
         }
         let responded = s.responded_on.filter(|r| *r <= as_of);
-        let withdrawn = s.outcome == Some(Outcome::Withdrawn);
-        let left_source_on = s
-            .left_source_on
-            .filter(|l| *l <= as_of && responded.is_none() && !withdrawn);
+        let withdrawn = standing == Standing::Withdrawn;
+        let left_source_on = match standing {
+            Standing::LeftCaseSystem(on) => Some(on),
+            _ => None,
+        };
         let counted_on = left_source_on.unwrap_or(as_of);
         let left = self
             .calendar
@@ -491,6 +504,16 @@ impl<'a> Builder<'a> {
             left_source_on,
             details: Details::default(),
         })
+    }
+}
+
+/// The stage's dates, for the rule of what is open on a day.
+fn dates(s: &TrackedStage) -> StageDates {
+    StageDates {
+        received_on: s.received_on,
+        responded_on: s.responded_on,
+        outcome: s.outcome,
+        left_source_on: s.left_source_on,
     }
 }
 
@@ -555,6 +578,7 @@ mod tests {
             responded_on: responded.map(date),
             outcome: None,
             has_reason,
+            has_learning: false,
             left_source_on: None,
         }
     }
@@ -619,6 +643,8 @@ mod tests {
                 ytd_acknowledgements: 0,
                 ytd_acknowledged_on_time: 0,
                 ytd_extended: 0,
+                ytd_upheld: 0,
+                ytd_upheld_with_learning: 0,
             }
         );
         // As of the 16th: A (due that day), C (due that day) and D (five

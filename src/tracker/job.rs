@@ -125,7 +125,16 @@ impl TrackerJob<'_> {
         self.store
             .for_each_tracked_stage(as_of, builder.answered_since(), |stage| builder.add(stage))
             .await?;
-        let details = self.store.listed_details(as_of, &builder.listed()).await?;
+        let mut details = self.store.listed_details(as_of, &builder.listed()).await?;
+        // People read the categories' labels; the store keeps short names.
+        for category in details
+            .values_mut()
+            .filter_map(|d| d.reason_category.as_mut())
+        {
+            if let Some(found) = self.settings.delay_reasons.find(category) {
+                category.clone_from(&found.label);
+            }
+        }
         // Failures of the last four weeks: long enough to be noticed, short
         // enough that a corrected address drops off.
         let since = as_of - Days::new(28);

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use super::figures::{Headline, Row, Tracker};
+use crate::domain::OPEN_RULE;
 use crate::format::{csv_cell, long_date, percent, percent_text, status};
 use crate::templates::{TemplateError, Templates};
 use crate::views::tracker::{
@@ -58,41 +59,101 @@ fn listing(rows: &[Row]) -> Listing {
     }
 }
 
+/// A headline figure: a count, or a share of a whole (none when the whole
+/// is nothing). The HTML shows it as text; the XLSX writes it as a number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Figure {
+    Count(usize),
+    Share(Option<f64>),
+}
+
+impl Figure {
+    fn text(self) -> String {
+        match self {
+            Figure::Count(n) => n.to_string(),
+            Figure::Share(p) => percent_text(p),
+        }
+    }
+}
+
+/// The headline's lines, in order: the label and how to read its figure.
+type HeadlineFigure = (&'static str, fn(&Headline) -> Figure);
+
+const HEADLINE: [HeadlineFigure; 13] = [
+    ("Open complaint stages", |h| Figure::Count(h.open)),
+    ("Due in the next 5 working days", |h| {
+        Figure::Count(h.due_soon)
+    }),
+    ("Overdue", |h| Figure::Count(h.overdue)),
+    ("Answered last week on time", |h| {
+        Figure::Count(h.answered_last_week_on_time)
+    }),
+    ("Answered last week late", |h| {
+        Figure::Count(h.answered_last_week_late)
+    }),
+    ("Year to date: answered within 20 working days", |h| {
+        Figure::Share(h.ytd_within_20_pct())
+    }),
+    ("Year to date: late responses", |h| {
+        Figure::Count(h.ytd_late)
+    }),
+    ("Year to date: late responses with a reason", |h| {
+        Figure::Share(h.ytd_reason_pct())
+    }),
+    ("Year to date: acknowledged on time", |h| {
+        Figure::Share(h.ytd_acknowledged_pct())
+    }),
+    ("Year to date: responses after an extension", |h| {
+        Figure::Count(h.ytd_extended)
+    }),
+    ("Year to date: no longer in the case system", |h| {
+        Figure::Count(h.ytd_left_case_system)
+    }),
+    (
+        "Year to date: upheld responses with learning recorded",
+        |h| Figure::Count(h.ytd_upheld_with_learning),
+    ),
+    (
+        "Year to date: share of upheld responses with learning recorded",
+        |h| Figure::Share(h.ytd_learning_pct()),
+    ),
+];
+
 fn headline_lines(now: &Headline, before: &Headline) -> Vec<HeadlineLine> {
-    let line = |label: &str, f: &dyn Fn(&Headline) -> String| HeadlineLine {
-        label: label.to_owned(),
-        now: f(now),
-        last_week: f(before),
-    };
-    vec![
-        line("Open complaint stages", &|h| h.open.to_string()),
-        line("Due in the next 5 working days", &|h| {
-            h.due_soon.to_string()
-        }),
-        line("Overdue", &|h| h.overdue.to_string()),
-        line("Answered last week on time", &|h| {
-            h.answered_last_week_on_time.to_string()
-        }),
-        line("Answered last week late", &|h| {
-            h.answered_last_week_late.to_string()
-        }),
-        line("Year to date: answered within 20 working days", &|h| {
-            percent_text(h.ytd_within_20_pct())
-        }),
-        line("Year to date: late responses", &|h| h.ytd_late.to_string()),
-        line("Year to date: late responses with a reason", &|h| {
-            percent_text(h.ytd_reason_pct())
-        }),
-        line("Year to date: acknowledged on time", &|h| {
-            percent_text(h.ytd_acknowledged_pct())
-        }),
-        line("Year to date: responses after an extension", &|h| {
-            h.ytd_extended.to_string()
-        }),
-        line("Year to date: no longer in the case system", &|h| {
-            h.ytd_left_case_system.to_string()
-        }),
-    ]
+    HEADLINE
+        .iter()
+        .map(|(label, figure)| HeadlineLine {
+            label: (*label).to_owned(),
+            now: figure(now).text(),
+            last_week: figure(before).text(),
+        })
+        .collect()
+}
+
+/// Whether the row is late (answered after its deadline) or overdue (open
+/// past it): only then does a missing reason matter.
+fn late_or_overdue(r: &Row) -> bool {
+    match r.responded_on {
+        Some(_) => r.on_time == Some(false),
+        None => r.working_days_left < 0,
+    }
+}
+
+/// The latest reason as "label: text"; "no reason given" where one is
+/// wanted, nothing where it is not.
+fn reason_text(r: &Row) -> String {
+    let d = &r.details;
+    match (&d.reason_category, &d.reason_text) {
+        (Some(c), Some(t)) => format!("{c}: {t}"),
+        _ if late_or_overdue(r) => "no reason given".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// The response date the latest reason expects, shown on open rows only.
+fn expected_on(r: &Row) -> Option<NaiveDate> {
+    let open = r.responded_on.is_none() && r.left_source_on.is_none();
+    r.details.expected_response_on.filter(|_| open)
 }
 
 fn row_text(r: &Row) -> RowText {
@@ -120,10 +181,8 @@ fn row_text(r: &Row) -> RowText {
         },
         status,
         reminders_sent: d.reminders_sent,
-        reason: match (&d.reason_category, &d.reason_text) {
-            (Some(c), Some(t)) => format!("{c}: {t}"),
-            _ => "no reason given".to_owned(),
-        },
+        reason: reason_text(r),
+        expected_on: expected_on(r).map_or_else(String::new, |d| d.format("%d/%m/%Y").to_string()),
     }
 }
 
@@ -132,6 +191,7 @@ pub fn page(t: &Tracker) -> Page {
     Page {
         week: t.week.clone(),
         day: long_date(t.as_of),
+        open_rule: OPEN_RULE.to_owned(),
         data_refreshed: t.data_refreshed.map_or_else(
             || "never".to_owned(),
             |at| {
@@ -169,7 +229,7 @@ pub fn page(t: &Tracker) -> Page {
     }
 }
 
-const COLUMNS: [&str; 16] = [
+const COLUMNS: [&str; 17] = [
     "section",
     "reference",
     "kind",
@@ -186,12 +246,15 @@ const COLUMNS: [&str; 16] = [
     "reminders_sent",
     "reason_category",
     "reason_text",
+    "expected_response_on",
 ];
 
+/// Each table: its CSV section, its sheet's name (the HTML's heading,
+/// shortened where a sheet name's 31 characters need it) and its rows.
 fn sections(t: &Tracker) -> [(&'static str, &'static str, &[Row]); 5] {
     [
         ("overdue", "Overdue", &t.overdue),
-        ("due_soon", "Due soon", &t.due_soon),
+        ("due_soon", "Due in the next 5 working days", &t.due_soon),
         (
             "answered_last_week",
             "Answered last week",
@@ -199,16 +262,36 @@ fn sections(t: &Tracker) -> [(&'static str, &'static str, &[Row]); 5] {
         ),
         (
             "acknowledgement_due",
-            "Acknowledgements due",
+            "Acknowledgement due or overdue",
             &t.acknowledgements,
         ),
         (
             "left_case_system",
-            "Left the case system",
+            "No longer in the case system",
             &t.left_case_system,
         ),
     ]
 }
+
+/// The XLSX's column headings: the HTML's words where it has the column.
+const SHEET_COLUMNS: [&str; 16] = [
+    "Reference",
+    "Kind",
+    "Stage",
+    "Team",
+    "Manager",
+    "Received",
+    "Deadline",
+    "Provisional",
+    "Working days left",
+    "Responded",
+    "On time",
+    "Left the case system",
+    "Reminders sent",
+    "Reason category",
+    "Reason for delay",
+    "Expected response",
+];
 
 /// One CSV with every listed stage, its section in the first column.
 fn csv(t: &Tracker) -> Result<Vec<u8>, csv::Error> {
@@ -238,6 +321,7 @@ fn csv(t: &Tracker) -> Result<Vec<u8>, csv::Error> {
                 d.reminders_sent.to_string(),
                 d.reason_category.clone().unwrap_or_default(),
                 d.reason_text.clone().unwrap_or_default(),
+                date(expected_on(r)),
             ];
             out.write_record(cells.iter().map(|cell| csv_cell(cell).into_owned()))?;
         }
@@ -263,70 +347,49 @@ fn xlsx(t: &Tracker) -> Result<Vec<u8>, XlsxError> {
             .set_title(format!("Complaints tracker {}", t.week))
             .set_creation_datetime(&created),
     );
-    let bold = Format::new().set_bold();
-    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let formats = Formats {
+        bold: Format::new().set_bold(),
+        date: Format::new().set_num_format("dd/mm/yyyy"),
+        count: Format::new().set_num_format("0"),
+        share: Format::new().set_num_format("0.0%"),
+    };
+    let (bold, date) = (&formats.bold, &formats.date);
 
-    let summary = book.add_worksheet().set_name("Summary")?;
-    header(summary, &["Measure", "This week", "Last week"], &bold)?;
-    for (i, line) in headline_lines(&t.headline, &t.last_week).iter().enumerate() {
+    let summary = book.add_worksheet().set_name("Headline")?;
+    header(summary, &["Measure", "This week", "Last week"], bold)?;
+    for (i, (label, figure)) in HEADLINE.iter().enumerate() {
         let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        summary.write(row, 0, &line.label)?;
-        summary.write(row, 1, &line.now)?;
-        summary.write(row, 2, &line.last_week)?;
+        summary.write(row, 0, *label)?;
+        write_figure(summary, row, 1, figure(&t.headline), &formats)?;
+        write_figure(summary, row, 2, figure(&t.last_week), &formats)?;
     }
-    summary.set_column_width(0, 48)?;
+    summary.set_column_width(0, 56)?;
 
     for (_, name, rows) in sections(t) {
         // Written row by row to a temporary file rather than held as cells:
         // a hundred thousand rows took 150 MB as cells.
         let sheet = book.add_worksheet_with_low_memory()?.set_name(name)?;
-        header(sheet, &COLUMNS[1..], &bold)?;
+        header(sheet, &SHEET_COLUMNS, bold)?;
         for (i, r) in rows.iter().enumerate() {
             let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            let d = &r.details;
-            sheet.write(row, 0, &d.reference)?;
-            sheet.write(row, 1, r.kind)?;
-            sheet.write(row, 2, u32::from(d.stage))?;
-            sheet.write(row, 3, &r.team)?;
-            sheet.write(row, 4, &d.manager)?;
-            sheet.write_date_with_format(row, 5, r.received_on, &date)?;
-            sheet.write_date_with_format(row, 6, r.due_on, &date)?;
-            sheet.write(row, 7, if r.provisional { "yes" } else { "no" })?;
-            sheet.write(row, 8, r.working_days_left as f64)?;
-            if let Some(d) = r.responded_on {
-                sheet.write_date_with_format(row, 9, d, &date)?;
-            }
-            if let Some(on_time) = r.on_time {
-                sheet.write(row, 10, if on_time { "yes" } else { "no" })?;
-            }
-            if let Some(d) = r.left_source_on {
-                sheet.write_date_with_format(row, 11, d, &date)?;
-            }
-            sheet.write(row, 12, d.reminders_sent as f64)?;
-            sheet.write(row, 13, d.reason_category.as_deref().unwrap_or(""))?;
-            sheet.write(
-                row,
-                14,
-                d.reason_text.as_deref().unwrap_or("no reason given"),
-            )?;
+            sheet_row(sheet, row, r, &formats)?;
         }
-        finish_table(sheet, rows.len(), COLUMNS.len() - 2)?;
+        finish_table(sheet, rows.len(), SHEET_COLUMNS.len() - 1)?;
     }
 
     let teams = book.add_worksheet().set_name("By team")?;
     header(
         teams,
         &["Team", "Open", "Overdue", "On time, year to date"],
-        &bold,
+        bold,
     )?;
     for (i, (team, f)) in t.teams.iter().enumerate() {
         let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
         teams.write(row, 0, team)?;
-        teams.write(row, 1, f.open as f64)?;
-        teams.write(row, 2, f.overdue as f64)?;
-        if let Some(p) = percent(f.ytd_on_time as u64, f.ytd_responses as u64) {
-            teams.write(row, 3, p / 100.0)?;
-        }
+        write_figure(teams, row, 1, Figure::Count(f.open), &formats)?;
+        write_figure(teams, row, 2, Figure::Count(f.overdue), &formats)?;
+        let on_time = percent(f.ytd_on_time as u64, f.ytd_responses as u64);
+        write_figure(teams, row, 3, Figure::Share(on_time), &formats)?;
     }
     finish_table(teams, t.teams.len(), 3)?;
 
@@ -334,17 +397,83 @@ fn xlsx(t: &Tracker) -> Result<Vec<u8>, XlsxError> {
     header(
         failed,
         &["Day", "Recipient", "Subject", "Mail server's reply"],
-        &bold,
+        bold,
     )?;
     for (i, u) in t.undelivered.iter().enumerate() {
         let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        failed.write_date_with_format(row, 0, u.day, &date)?;
+        failed.write_date_with_format(row, 0, u.day, date)?;
         failed.write(row, 1, &u.recipient)?;
         failed.write(row, 2, &u.subject)?;
         failed.write(row, 3, &u.reply)?;
     }
     finish_table(failed, t.undelivered.len(), 3)?;
     book.save_to_buffer()
+}
+
+/// The XLSX's cell formats.
+struct Formats {
+    bold: Format,
+    date: Format,
+    count: Format,
+    share: Format,
+}
+
+/// A figure as a number: a count as a whole number, a share as a fraction
+/// shown as a percentage, nothing where there is no share.
+fn write_figure(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    figure: Figure,
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    match figure {
+        Figure::Count(n) => {
+            sheet.write_number_with_format(row, col, n as f64, &formats.count)?;
+        }
+        Figure::Share(Some(p)) => {
+            sheet.write_number_with_format(row, col, p / 100.0, &formats.share)?;
+        }
+        Figure::Share(None) => {}
+    }
+    Ok(())
+}
+
+/// One listed stage, in the order of [`SHEET_COLUMNS`].
+fn sheet_row(sheet: &mut Worksheet, row: u32, r: &Row, formats: &Formats) -> Result<(), XlsxError> {
+    let (date, count) = (&formats.date, &formats.count);
+    let d = &r.details;
+    sheet.write(row, 0, &d.reference)?;
+    sheet.write(row, 1, r.kind)?;
+    sheet.write_number_with_format(row, 2, f64::from(d.stage), count)?;
+    sheet.write(row, 3, &r.team)?;
+    sheet.write(row, 4, &d.manager)?;
+    sheet.write_date_with_format(row, 5, r.received_on, date)?;
+    sheet.write_date_with_format(row, 6, r.due_on, date)?;
+    sheet.write(row, 7, if r.provisional { "yes" } else { "no" })?;
+    sheet.write_number_with_format(row, 8, r.working_days_left as f64, count)?;
+    if let Some(d) = r.responded_on {
+        sheet.write_date_with_format(row, 9, d, date)?;
+    }
+    if let Some(on_time) = r.on_time {
+        sheet.write(row, 10, if on_time { "yes" } else { "no" })?;
+    }
+    if let Some(d) = r.left_source_on {
+        sheet.write_date_with_format(row, 11, d, date)?;
+    }
+    sheet.write_number_with_format(row, 12, d.reminders_sent as f64, count)?;
+    if let Some(category) = &d.reason_category {
+        sheet.write(row, 13, category)?;
+    }
+    match &d.reason_text {
+        Some(text) => sheet.write(row, 14, text)?,
+        None if late_or_overdue(r) => sheet.write(row, 14, "no reason given")?,
+        None => sheet,
+    };
+    if let Some(on) = expected_on(r) {
+        sheet.write_date_with_format(row, 15, on, date)?;
+    }
+    Ok(())
 }
 
 fn header(sheet: &mut Worksheet, names: &[&str], bold: &Format) -> Result<(), XlsxError> {
@@ -398,6 +527,7 @@ mod tests {
                 responded_on: None,
                 outcome: None,
                 has_reason: false,
+                has_learning: false,
                 left_source_on: None,
             });
         }

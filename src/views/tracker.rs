@@ -13,6 +13,8 @@ pub const HTML_ROWS: usize = 100;
 pub struct Page {
     pub week: String,
     pub day: String,
+    /// Which stages count as open on the day (`domain::OPEN_RULE`).
+    pub open_rule: String,
     /// When the case data was last refreshed, e.g. "Friday 4 December
     /// 2026 at 07:00", or "never".
     pub data_refreshed: String,
@@ -55,7 +57,11 @@ pub struct RowText {
     pub due_on: String,
     pub status: String,
     pub reminders_sent: i64,
+    /// The latest reason as "label: text", "no reason given" on a late or
+    /// overdue row without one, else empty.
     pub reason: String,
+    /// The response date the latest reason expects (open rows), or empty.
+    pub expected_on: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -86,10 +92,12 @@ impl Page {
             status: "3 working days overdue".to_owned(),
             reminders_sent: 2,
             reason: "no reason given".to_owned(),
+            expected_on: "11/12/2026".to_owned(),
         };
         Self {
             week: "2026-W48".to_owned(),
             day: "Monday 23 November 2026".to_owned(),
+            open_rule: crate::domain::OPEN_RULE.to_owned(),
             headline: vec![HeadlineLine {
                 label: "Open complaint stages".to_owned(),
                 now: "3".to_owned(),

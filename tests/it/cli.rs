@@ -943,3 +943,334 @@ fn batch_problems_name_the_editors_line() {
         "start,end,working_days\n2026-12-01,2026-12-31,20\n2026-12-01,2026-12-32,\n"
     );
 }
+
+/// What was said where people look next: a reason and learning given on
+/// the command line (text that starts with a hyphen included), the latest
+/// reason and the learning status in `cases`, its filters, and the
+/// `reasons` and `learning` listings.
+async fn reasons_and_learning_are_listed(db: TestDb) {
+    let dir = db.dir.path();
+    let url = db.url();
+    let env = [("CASEWATCH__DATABASE__URL", url.as_str())];
+    let run = |args: &[&str]| casewatch(dir, &env, args);
+    crate::helpers::import_sample(dir, &env, "2026-11-25");
+    // CSC-5 was upheld, and nobody has said what was learnt.
+    let more = write(
+        dir,
+        "more.csv",
+        &format!(
+            "{}CSC-5,statutory,1,2026-10-01,Parks,bo.khan@example.org,,,,2026-10-09,upheld,,,,\n",
+            CASES_CSV.lines().next().unwrap().to_owned() + "\n"
+        ),
+    );
+    let out = run(&[
+        "import",
+        "cases",
+        more.to_str().unwrap(),
+        "--as-of",
+        "2026-11-25",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let out = run(&[
+        "reason",
+        "CSC-1",
+        "--stage",
+        "2",
+        "--category",
+        "legal_advice",
+        "--text",
+        "- waiting for legal advice",
+        "--expected",
+        "2026-12-11",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let cases = |extra: &[&str]| {
+        let mut args = vec!["cases", "--as-of", "2026-11-25", "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        listed.as_array().unwrap().clone()
+    };
+    let key = |s: &serde_json::Value| {
+        format!(
+            "{} {}",
+            s["reference"].as_str().unwrap(),
+            s["stage"].as_str().unwrap()
+        )
+    };
+    let all = cases(&[]);
+    let find = |k: &str| all.iter().find(|s| key(s) == k).unwrap().clone();
+    let waiting = find("CSC-1 2");
+    assert_eq!(waiting["reason_category"], "Waiting for legal advice");
+    assert_eq!(waiting["reason"], "- waiting for legal advice");
+    assert_eq!(waiting["expected_response_on"], "2026-12-11");
+    assert_eq!(waiting["learning"], serde_json::Value::Null);
+    let answered = find("CSC-1 1");
+    assert_eq!(answered["reason_category"], "Staff absence or capacity");
+    assert_eq!(answered["learning"], "recorded");
+    assert_eq!(find("CSC-5 1")["learning"], "awaited");
+    assert_eq!(find("CORP-2 1")["learning"], serde_json::Value::Null);
+
+    let keys = |listed: Vec<serde_json::Value>| listed.iter().map(key).collect::<Vec<_>>();
+    // Due on 16 November, both still open on the 25th.
+    assert_eq!(keys(cases(&["--overdue"])), ["CSC-1 2", "CORP-2 1"]);
+    assert_eq!(
+        keys(cases(&["--overdue", "--team", "fostering"])),
+        ["CSC-1 2"]
+    );
+    // CSC-1 stage 1 was due on 29 September and answered on 5 October.
+    assert_eq!(keys(cases(&["--late"])), ["CSC-1 1"]);
+    assert_eq!(
+        keys(cases(&["--manager", "Bo.Khan@example.org"])),
+        ["CSC-5 1", "CORP-2 1", "CPL-4 -"]
+    );
+    assert_eq!(
+        keys(cases(&["--open", "--manager", "bo.khan@example.org"])),
+        ["CORP-2 1"]
+    );
+    let out = run(&["cases", "--manager", "not an address"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--manager"), "{}", stderr(&out));
+    let table = stdout(&run(&["cases", "--as-of", "2026-11-25", "--overdue"]));
+    assert!(
+        table.contains("Waiting for legal advice: - waiting for legal advice")
+            && table.contains("2026-12-11"),
+        "{table}"
+    );
+
+    // Before any is given here: the import's learning for CSC-1, then
+    // CSC-5, upheld with none.
+    let today = casewatch::domain::today_in_london().to_string();
+    let out = run(&[
+        "learning",
+        "--from",
+        "2026-04-01",
+        "--to",
+        &today,
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let csv = stdout(&out);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(
+        rows[0].starts_with("reference,stage,team,manager_email"),
+        "{csv}"
+    );
+    assert_eq!(rows.len(), 3, "{csv}");
+    assert!(
+        rows[1].starts_with("CSC-1,1,Fostering,")
+            && rows[1].contains(",recorded,Letters name a contact,"),
+        "{csv}"
+    );
+    assert!(
+        rows[2].starts_with("CSC-5,1,Parks,") && rows[2].contains(",no learning recorded,"),
+        "{csv}"
+    );
+    // Answered on 9 October: outside a period that ends before.
+    let out = run(&[
+        "learning",
+        "--from",
+        "2026-04-01",
+        "--to",
+        "2026-10-08",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
+
+    // Learning: refused for a stage not answered upheld, and badly given.
+    let add = |extra: &[&str]| {
+        let mut args = vec!["add-learning"];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let out = add(&[
+        "CORP-2",
+        "--stage",
+        "1",
+        "--text",
+        "Parks letters were unclear",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("case CORP-2 stage 1 was not answered upheld"),
+        "{}",
+        stderr(&out)
+    );
+    let out = add(&[
+        "NOPE-9",
+        "--stage",
+        "1",
+        "--text",
+        "Parks letters were unclear",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("there is no stage 1 of case NOPE-9"),
+        "{}",
+        stderr(&out)
+    );
+    let out = add(&["CSC-5", "--stage", "1", "--text", "too short"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--text: give the learning in 10 to 2000"),
+        "{}",
+        stderr(&out)
+    );
+    let out = add(&[
+        "CSC-5",
+        "--stage",
+        "1",
+        "--text",
+        "Parks letters were unclear",
+        "--action-due",
+        "2027-01-29",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = add(&[
+        "CSC-5",
+        "--stage",
+        "1",
+        "--text",
+        "- letters now name a contact",
+        "--action",
+        "Update the letter template",
+        "--owner",
+        "Bo.Khan@Example.org",
+        "--action-due",
+        "2027-01-29",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("no reminder"), "{}", stdout(&out));
+    let out = add(&[
+        "CSC-1",
+        "--stage",
+        "1",
+        "--text",
+        "Officers cover each other's post",
+        "--action",
+        "Rota",
+        "--owner",
+        "Head of Service",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("no reminder will go to them"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("2 entries on record"),
+        "{}",
+        stdout(&out)
+    );
+    let store = db.store().await;
+    let stage = store
+        .find_stage(
+            &casewatch::domain::Reference::parse("CSC-5").unwrap(),
+            casewatch::domain::Stage::new(1).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let learning = store.learning_of(stage.stage_id).await.unwrap();
+    assert_eq!(learning.len(), 1);
+    assert_eq!(learning[0].text, "- letters now name a contact");
+    assert_eq!(
+        learning[0].action_owner.as_deref(),
+        Some("bo.khan@example.org")
+    );
+    assert_eq!(learning[0].via, "cli");
+    store.close().await;
+
+    let period = ["--from", "2026-04-01", "--to", today.as_str()];
+    let listing = |command: &str| {
+        let mut args = vec![command];
+        args.extend_from_slice(&period);
+        args.extend_from_slice(&["--format", "json"]);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let reasons = listing("reasons");
+    let reasons = reasons.as_array().unwrap();
+    let said: Vec<(&str, &str, &str, &str)> = reasons
+        .iter()
+        .map(|r| {
+            (
+                r["reference"].as_str().unwrap(),
+                r["category"].as_str().unwrap(),
+                r["via"].as_str().unwrap(),
+                r["answered"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            ("CSC-1", "Staff absence or capacity", "import", "late"),
+            ("CSC-1", "Waiting for legal advice", "cli", "open"),
+        ]
+    );
+    assert_eq!(reasons[1]["expected_response_on"], "2026-12-11");
+    assert_eq!(reasons[1]["manager_email"], "ann.lee@example.org");
+
+    // Learning given now, then the upheld responses of the period without.
+    // CSC-5 now has learning; CSC-1's came with the import.
+    let learning = listing("learning");
+    let lines: Vec<(&str, &str, &str)> = learning
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["reference"].as_str().unwrap(),
+                l["outcome"].as_str().unwrap(),
+                l["learning"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("CSC-1", "partly upheld", "recorded"),
+            ("CSC-5", "upheld", "recorded"),
+            ("CSC-1", "partly upheld", "recorded"),
+        ]
+    );
+    assert_eq!(learning[1]["action_due_on"], "2027-01-29");
+    // A period with nothing in it, and bad input.
+    let out = run(&[
+        "reasons",
+        "--from",
+        "2020-04-01",
+        "--to",
+        "2020-05-01",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
+    for bad in [
+        vec!["reasons", "--from", "2026-12-01", "--to", "2026-11-01"],
+        vec!["reasons", "--from", "31/02/2026"],
+        vec!["learning", "--format", "xml"],
+        vec![
+            "add-learning",
+            "CSC-5",
+            "--stage",
+            "9",
+            "--text",
+            "Parks letters were unclear",
+        ],
+    ] {
+        let out = run(&bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+        assert!(!stderr(&out).is_empty());
+    }
+}
+
+crate::helpers::on_both_backends!(reasons_and_learning_are_listed);

@@ -12,10 +12,13 @@ use casewatch::templates::Templates;
 use casewatch::tracker::{Due, TrackerJob};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
-use crate::helpers::{TestDb, casewatch, import_sample, on_both_backends, stderr, stdout};
+use crate::helpers::{
+    CASES_CSV, TestDb, casewatch, import_sample, on_both_backends, stderr, stdout, write,
+};
 
 on_both_backends!(
     a_weeks_tracker_is_written_the_same_twice_and_reads_back,
+    the_tracker_counts_open_as_cases_lists_and_shows_what_was_said,
     the_tracker_is_made_once_per_week_at_seven_london_time,
 );
 
@@ -102,7 +105,7 @@ async fn a_weeks_tracker_is_written_the_same_twice_and_reads_back(db: TestDb) {
     );
     assert!(
         lines.contains(
-            &"overdue,CSC-1,statutory,2,Fostering,Ann Lee,2026-10-12,2026-11-16,no,-5,,,,0,,"
+            &"overdue,CSC-1,statutory,2,Fostering,Ann Lee,2026-10-12,2026-11-16,no,-5,,,,0,,,"
         ),
         "{csv}"
     );
@@ -130,12 +133,12 @@ async fn a_weeks_tracker_is_written_the_same_twice_and_reads_back(db: TestDb) {
     assert_eq!(
         book.sheet_names(),
         [
-            "Summary",
+            "Headline",
             "Overdue",
-            "Due soon",
+            "Due in the next 5 working days",
             "Answered last week",
-            "Acknowledgements due",
-            "Left the case system",
+            "Acknowledgement due or overdue",
+            "No longer in the case system",
             "By team",
             "Undelivered e-mails"
         ]
@@ -143,7 +146,7 @@ async fn a_weeks_tracker_is_written_the_same_twice_and_reads_back(db: TestDb) {
     let overdue = book.worksheet_range("Overdue").unwrap();
     assert_eq!(
         overdue.get_value((0, 0)),
-        Some(&Data::String("reference".to_owned()))
+        Some(&Data::String("Reference".to_owned()))
     );
     let refs: Vec<String> = (1..overdue.height())
         .map(|r| overdue.get_value((r as u32, 0)).unwrap().to_string())
@@ -152,15 +155,168 @@ async fn a_weeks_tracker_is_written_the_same_twice_and_reads_back(db: TestDb) {
     let due = overdue.get_value((1, 6)).unwrap();
     assert!(matches!(due, Data::DateTime(_)), "{due:?}");
     assert_eq!(due.as_date(), Some(date("2026-11-16")));
-    let summary = book.worksheet_range("Summary").unwrap();
+    let summary = book.worksheet_range("Headline").unwrap();
     assert_eq!(
         summary.get_value((3, 0)),
         Some(&Data::String("Overdue".to_owned()))
     );
+    // Numbers, not text: a count, and a share as a fraction.
+    assert_eq!(summary.get_value((3, 1)), Some(&Data::Float(2.0)));
     assert_eq!(
-        summary.get_value((3, 1)),
-        Some(&Data::String("2".to_owned()))
+        summary.get_value((6, 0)),
+        Some(&Data::String(
+            "Year to date: answered within 20 working days".to_owned()
+        ))
     );
+    assert_eq!(summary.get_value((6, 1)), Some(&Data::Float(0.0)));
+}
+
+/// Stages besides the sample, for the week of Monday 23 November 2026.
+const MORE_CASES: [&str; 3] = [
+    // Acknowledged on 16 November: due on the 30th, five working days on.
+    "DUE-6,corporate,1,2026-11-16,Parks,bo.khan@example.org,,,,,,,,,2026-11-16",
+    // Withdrawn on the 24th: still open on the 23rd.
+    "WD-7,corporate,1,2026-11-02,Parks,bo.khan@example.org,,,,2026-11-24,withdrawn,,,,2026-11-02",
+    // Upheld with no learning, beside CSC-1 stage 1 (partly upheld, with).
+    "UP-8,corporate,1,2026-10-01,Parks,bo.khan@example.org,,,,2026-10-09,upheld,,,,2026-10-01",
+];
+
+/// The tracker's open count is `cases --open` on the same day, its rule
+/// is stated, and its rows show what was said as people expect.
+async fn the_tracker_counts_open_as_cases_lists_and_shows_what_was_said(db: TestDb) {
+    let env = load(&db);
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let dir = db.dir.path();
+    let run = |args: &[&str]| {
+        let out = casewatch(dir, &pairs, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let header = CASES_CSV.lines().next().unwrap();
+    let more = write(
+        dir,
+        "more.csv",
+        &format!("{header}\n{}\n", MORE_CASES.join("\n")),
+    );
+    run(&[
+        "import",
+        "cases",
+        more.to_str().unwrap(),
+        "--as-of",
+        "2026-11-25",
+    ]);
+    run(&[
+        "reason",
+        "CORP-2",
+        "--stage",
+        "1",
+        "--category",
+        "legal_advice",
+        "--text",
+        "Counsel's opinion awaited",
+        "--expected",
+        "2026-12-11",
+    ]);
+
+    let open: serde_json::Value = serde_json::from_str(&run(&[
+        "cases",
+        "--open",
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let open = open.as_array().unwrap().len();
+    // ASC-3, CSC-1 stage 2, CORP-2, DUE-6 and WD-7.
+    assert_eq!(open, 5);
+
+    let out_dir = dir.join("week");
+    run(&[
+        "tracker",
+        "--as-of",
+        "2026-11-23",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--no-email",
+    ]);
+    let html = std::fs::read_to_string(out_dir.join("tracker-2026-W48.html")).unwrap();
+    assert!(html.contains(casewatch::domain::OPEN_RULE), "{html}");
+    assert!(
+        html.contains(&format!(
+            "<tr><td>Open complaint stages</td><td class=\"num\">{open}</td>"
+        )),
+        "{html}"
+    );
+    let row = |reference: &str| {
+        html.lines()
+            .find(|l| l.starts_with(&format!("<tr><td>{reference}</td>")))
+            .unwrap_or_else(|| panic!("no row for {reference}:\n{html}"))
+            .to_owned()
+    };
+    // Overdue with a reason: its label and the date it expects.
+    let corp = row("CORP-2");
+    assert!(
+        corp.contains(
+            "<td>Waiting for legal advice: Counsel&#x27;s opinion awaited</td><td>11&#x2f;12&#x2f;2026</td>"
+        ),
+        "{corp}"
+    );
+    assert!(row("CSC-1").contains("<td>no reason given</td>"));
+    // Due soon, with no reason: nothing is missing yet.
+    let due = row("DUE-6");
+    assert!(due.contains("<td></td><td></td></tr>"), "{due}");
+    assert!(!due.contains("no reason given"), "{due}");
+
+    let mut book: Xlsx<_> = calamine::open_workbook(out_dir.join("tracker-2026-W48.xlsx")).unwrap();
+    let headline = book.worksheet_range("Headline").unwrap();
+    let figure = |label: &str| {
+        let at = (0..headline.height())
+            .find(|&r| headline.get_value((r as u32, 0)) == Some(&Data::String(label.to_owned())))
+            .unwrap_or_else(|| panic!("no line {label}"));
+        headline.get_value((at as u32, 1)).cloned()
+    };
+    assert_eq!(
+        figure("Open complaint stages"),
+        Some(Data::Float(open as f64))
+    );
+    assert_eq!(
+        figure("Year to date: upheld responses with learning recorded"),
+        Some(Data::Float(1.0))
+    );
+    assert_eq!(
+        figure("Year to date: share of upheld responses with learning recorded"),
+        Some(Data::Float(0.5))
+    );
+    let overdue = book.worksheet_range("Overdue").unwrap();
+    let headings: Vec<String> = (0..overdue.width())
+        .map(|c| overdue.get_value((0, c as u32)).unwrap().to_string())
+        .collect();
+    assert_eq!(headings[..3], ["Reference", "Kind", "Stage"]);
+    assert_eq!(
+        headings[13..],
+        ["Reason category", "Reason for delay", "Expected response"]
+    );
+    let corp = (1..overdue.height())
+        .find(|&r| overdue.get_value((r as u32, 0)) == Some(&Data::String("CORP-2".to_owned())))
+        .unwrap() as u32;
+    assert_eq!(overdue.get_value((corp, 2)), Some(&Data::Float(1.0)));
+    assert_eq!(overdue.get_value((corp, 8)), Some(&Data::Float(-5.0)));
+    assert_eq!(
+        overdue.get_value((corp, 13)),
+        Some(&Data::String("Waiting for legal advice".to_owned()))
+    );
+    assert_eq!(
+        overdue.get_value((corp, 15)).unwrap().as_date(),
+        Some(date("2026-12-11"))
+    );
+    let teams = book.worksheet_range("By team").unwrap();
+    let parks = (1..teams.height())
+        .find(|&r| teams.get_value((r as u32, 0)) == Some(&Data::String("Parks".to_owned())))
+        .unwrap() as u32;
+    // Parks: CORP-2, DUE-6 and WD-7 open; UP-8 answered on time this year.
+    assert_eq!(teams.get_value((parks, 1)), Some(&Data::Float(3.0)));
+    assert_eq!(teams.get_value((parks, 3)), Some(&Data::Float(1.0)));
 }
 
 async fn the_tracker_is_made_once_per_week_at_seven_london_time(db: TestDb) {
