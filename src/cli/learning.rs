@@ -92,13 +92,18 @@ pub(super) async fn record(settings: &Settings, given: Given) -> Result<(), Fail
         given_by,
         via: Via::Cli,
     };
-    store.add_learning(&learning, Utc::now()).await?;
+    let added = store.add_learning(&learning, Utc::now()).await?;
     let count = store.learning_of(found.stage_id).await?.len();
     store.close().await;
     let mut out = super::out();
+    let what = if added {
+        "learning recorded"
+    } else {
+        "this learning was already on record, nothing added"
+    };
     writeln!(
         out,
-        "{name}: learning recorded; {count} entr{} on record",
+        "{name}: {what}; {count} entr{} on record",
         if count == 1 { "y" } else { "ies" }
     )?;
     if let (Some(owner), None) = (owner, known) {
