@@ -118,7 +118,14 @@ async fn open(
     if opened.target.kind.asks_for_learning() {
         return Err(invalid_link(app));
     }
-    let asking = asking(app, &opened)?;
+    let asking = asking(app, &opened).map_err(|explanation| {
+        refuse(
+            app,
+            StatusCode::OK,
+            "This complaint stage is closed",
+            &format!("{explanation} If you want something recorded, tell the complaints team."),
+        )
+    })?;
     let given = app
         .store
         .reasons_of(opened.target.stage.stage_id)
@@ -130,32 +137,28 @@ async fn open(
     Ok((opened, asking, given))
 }
 
-/// What the form asks for, from where the stage stands today; a withdrawn
-/// stage, or one gone from the case system, takes no reason.
-fn asking(app: &AppState, opened: &Opened) -> Result<Asking, Response> {
+/// What the form asks for, from where the stage stands today; or why a
+/// withdrawn stage, or one gone from the case system, takes no reason.
+fn asking(app: &AppState, opened: &Opened) -> Result<Asking, String> {
     let s = &opened.target.stage;
-    let gone = match (s.responded_on, s.outcome, s.left_source_on) {
-        (None, Some(Outcome::Withdrawn), _) => Some(format!(
-            "{} stage {} was withdrawn, so no reason for a delay is needed.",
-            s.reference.as_str(),
-            s.stage.number()
-        )),
-        (None, _, Some(day)) => Some(format!(
-            "{} stage {} has not been in the case system since {}, so casewatch no longer \
-             follows it.",
-            s.reference.as_str(),
-            s.stage.number(),
-            long_date(day)
-        )),
-        _ => None,
-    };
-    if let Some(explanation) = gone {
-        return Err(refuse(
-            app,
-            StatusCode::OK,
-            "This complaint stage is closed",
-            &format!("{explanation} If you want something recorded, tell the complaints team."),
-        ));
+    match (s.responded_on, s.outcome, s.left_source_on) {
+        (None, Some(Outcome::Withdrawn), _) => {
+            return Err(format!(
+                "{} stage {} was withdrawn, so no reason for a delay is needed.",
+                s.reference.as_str(),
+                s.stage.number()
+            ));
+        }
+        (None, _, Some(day)) => {
+            return Err(format!(
+                "{} stage {} has not been in the case system since {}, so casewatch no \
+                 longer follows it.",
+                s.reference.as_str(),
+                s.stage.number(),
+                long_date(day)
+            ));
+        }
+        _ => {}
     }
     let due = forms::respond_by(app, s, &opened.calendar);
     Ok(match (s.responded_on, due) {
