@@ -124,6 +124,10 @@ pub struct Tracker {
     pub acknowledgements: Vec<Row>,
     /// Open stages that left the case system this financial year.
     pub left_case_system: Vec<Row>,
+    /// Responses this financial year, upheld or partly upheld, with no
+    /// learning on record: after the requests to their managers run out,
+    /// the complaints team's to chase.
+    pub no_learning: Vec<Row>,
     pub teams: BTreeMap<String, TeamFigures>,
     pub undelivered: Vec<Undelivered>,
     pub weeks: Vec<WeekPoint>,
@@ -174,6 +178,7 @@ impl<'a> Builder<'a> {
                 answered_last_week: Vec::new(),
                 acknowledgements: Vec::new(),
                 left_case_system: Vec::new(),
+                no_learning: Vec::new(),
                 teams: BTreeMap::new(),
                 undelivered: Vec::new(),
                 weeks,
@@ -233,6 +238,9 @@ impl<'a> Builder<'a> {
             }
         }
         self.chart(t, due_on);
+        if let Some(row) = self.no_learning_row(t, due_on) {
+            self.tracker.no_learning.push(row);
+        }
         if let Some(row) = self.row(t, due_on, provisional) {
             let open = row.responded_on.is_none();
             if row.left_source_on.is_some() {
@@ -260,6 +268,7 @@ impl<'a> Builder<'a> {
             &t.answered_last_week,
             &t.acknowledgements,
             &t.left_case_system,
+            &t.no_learning,
         ]
         .into_iter()
         .flatten()
@@ -279,6 +288,7 @@ impl<'a> Builder<'a> {
             .chain(&mut t.answered_last_week)
             .chain(&mut t.acknowledgements)
             .chain(&mut t.left_case_system)
+            .chain(&mut t.no_learning)
         {
             row.details = details.get(&row.stage_id).cloned().unwrap_or_default();
         }
@@ -294,13 +304,15 @@ impl<'a> Builder<'a> {
         t.overdue.sort_by(by_days_left);
         t.due_soon.sort_by(by_days_left);
         t.acknowledgements.sort_by(by_days_left);
-        t.answered_last_week.sort_by(|a, b| {
+        let by_answer = |a: &Row, b: &Row| {
             (a.responded_on, &a.details.reference, a.stage_id).cmp(&(
                 b.responded_on,
                 &b.details.reference,
                 b.stage_id,
             ))
-        });
+        };
+        t.answered_last_week.sort_by(by_answer);
+        t.no_learning.sort_by(by_answer);
         t.left_case_system.sort_by(|a, b| {
             (a.left_source_on, &a.details.reference, a.stage_id).cmp(&(
                 b.left_source_on,
@@ -507,6 +519,33 @@ impl<'a> Builder<'a> {
     }
 }
 
+impl Builder<'_> {
+    /// The row for an upheld or partly upheld response this financial
+    /// year (by the tracker's day) with no learning on record.
+    fn no_learning_row(&self, s: &TrackedStage, due_on: NaiveDate) -> Option<Row> {
+        let as_of = self.tracker.as_of;
+        let responded = s
+            .responded_on
+            .filter(|r| *r <= as_of && *r >= self.year_start[0])?;
+        if s.has_learning || !s.outcome.is_some_and(|o| o.is_upheld()) {
+            return None;
+        }
+        Some(Row {
+            stage_id: s.stage_id,
+            kind: s.kind.as_str(),
+            team: s.team.clone(),
+            received_on: s.received_on,
+            due_on,
+            working_days_left: self.calendar.working_days_between(as_of, due_on).ok()?,
+            responded_on: Some(responded),
+            on_time: Some(responded <= due_on),
+            provisional: false,
+            left_source_on: None,
+            details: Details::default(),
+        })
+    }
+}
+
 /// The stage's dates, for the rule of what is open on a day.
 fn dates(s: &TrackedStage) -> StageDates {
     StageDates {
@@ -698,6 +737,44 @@ mod tests {
                 last.late_with_reason
             ),
             (date("2026-11-16"), 2, 1, 1)
+        );
+    }
+
+    #[test]
+    fn upheld_responses_this_year_with_no_learning_are_listed_for_the_team() {
+        let calendar = Calendar::builtin(Division::EnglandAndWales);
+        let timescales = Timescales::default();
+        let answered = |id, responded: &str, outcome, has_learning| TrackedStage {
+            outcome: Some(outcome),
+            has_learning,
+            ..stage(id, "T1", "2026-09-01", Some(responded), false)
+        };
+        let stages = [
+            answered(0, "2026-10-05", Outcome::PartiallyUpheld, false),
+            answered(1, "2026-09-10", Outcome::Upheld, false),
+            // Learning on record, not upheld, last financial year, after
+            // the tracker's day: none of them listed.
+            answered(2, "2026-09-10", Outcome::Upheld, true),
+            answered(3, "2026-09-10", Outcome::NotUpheld, false),
+            TrackedStage {
+                received_on: date("2026-02-02"),
+                ..answered(4, "2026-03-02", Outcome::Upheld, false)
+            },
+            answered(5, "2026-11-24", Outcome::Upheld, false),
+        ];
+        let mut builder = Builder::new(date("2026-11-23"), &calendar, &timescales);
+        stages.iter().for_each(|s| builder.add(s));
+        let t = builder.finish(details("ABCDEF"));
+        let listed: Vec<(&str, Option<bool>)> = t
+            .no_learning
+            .iter()
+            .map(|r| (r.details.reference.as_str(), r.on_time))
+            .collect();
+        // Oldest answer first; B on time (due 15 September), A late.
+        assert_eq!(listed, [("B", Some(true)), ("A", Some(false))]);
+        assert_eq!(
+            (t.headline.ytd_upheld, t.headline.ytd_upheld_with_learning),
+            (3, 1)
         );
     }
 

@@ -205,6 +205,7 @@ pub fn page(t: &Tracker) -> Page {
         answered: listing(&t.answered_last_week),
         acknowledgements: listing(&t.acknowledgements),
         left_case_system: listing(&t.left_case_system),
+        no_learning: listing(&t.no_learning),
         teams: t
             .teams
             .iter()
@@ -251,7 +252,7 @@ const COLUMNS: [&str; 17] = [
 
 /// Each table: its CSV section, its sheet's name (the HTML's heading,
 /// shortened where a sheet name's 31 characters need it) and its rows.
-fn sections(t: &Tracker) -> [(&'static str, &'static str, &[Row]); 5] {
+fn sections(t: &Tracker) -> [(&'static str, &'static str, &[Row]); 6] {
     [
         ("overdue", "Overdue", &t.overdue),
         ("due_soon", "Due in the next 5 working days", &t.due_soon),
@@ -269,6 +270,11 @@ fn sections(t: &Tracker) -> [(&'static str, &'static str, &[Row]); 5] {
             "left_case_system",
             "No longer in the case system",
             &t.left_case_system,
+        ),
+        (
+            "upheld_no_learning",
+            "Upheld, no learning recorded",
+            &t.no_learning,
         ),
     ]
 }

@@ -25,6 +25,8 @@ pub struct Page {
     /// Stages to acknowledge: due within five working days, or overdue.
     pub acknowledgements: Listing,
     pub left_case_system: Listing,
+    /// Upheld or partly upheld responses this year with no learning.
+    pub no_learning: Listing,
     pub teams: Vec<TeamLine>,
     pub undelivered: Vec<UndeliveredLine>,
     pub chart_svg: String,
@@ -124,6 +126,11 @@ impl Page {
                 more: 0,
             },
             left_case_system: Listing {
+                total: 1,
+                rows: vec![row.clone()],
+                more: 0,
+            },
+            no_learning: Listing {
                 total: 1,
                 rows: vec![row],
                 more: 0,
