@@ -139,6 +139,7 @@ async fn a_weeks_tracker_is_written_the_same_twice_and_reads_back(db: TestDb) {
             "Answered last week",
             "Acknowledgement due or overdue",
             "No longer in the case system",
+            "Upheld, no learning recorded",
             "By team",
             "Undelivered e-mails"
         ]
