@@ -1,7 +1,10 @@
 //! The figures of a small council year, worked out by hand.
 
 use super::*;
-use crate::calendar::Division;
+use crate::calendar::{Calendar, Division};
+use crate::domain::{Kind, Outcome, Stage};
+use chrono::NaiveDate;
+use layout::md_cell;
 
 fn day(text: &str) -> NaiveDate {
     text.parse().unwrap()
