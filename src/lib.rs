@@ -42,6 +42,7 @@ pub mod calendar;
 pub mod cli;
 pub mod daemon;
 pub mod demo;
+pub mod digest;
 pub mod domain;
 pub mod feed;
 pub mod format;
