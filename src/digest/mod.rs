@@ -5,5 +5,6 @@
 //! queues its e-mails.
 
 pub mod figures;
+pub mod render;
 
 pub use figures::{EscalationDigest, LearningDigest, Period, Recipient};
