@@ -5,6 +5,8 @@
 //! queues its e-mails.
 
 pub mod figures;
+pub mod job;
 pub mod render;
 
 pub use figures::{EscalationDigest, LearningDigest, Period, Recipient};
+pub use job::{DigestJob, Due, Made};

@@ -4,9 +4,7 @@
 
 use chrono::NaiveDate;
 
-use super::figures::{
-    EscalationDigest, Late, LearningDigest, Listed, Period, Recipient, Upheld,
-};
+use super::figures::{EscalationDigest, Late, LearningDigest, Listed, Period, Recipient, Upheld};
 use crate::domain::Outcome;
 use crate::format::{csv_cell, long_date};
 use crate::templates::{TemplateError, Templates};
@@ -64,10 +62,7 @@ pub fn escalation(digest: &EscalationDigest, templates: &Templates) -> Result<Fi
         }
     };
     let page = EscalationPage {
-        title: format!(
-            "Late complaint responses: {}",
-            short_period(digest.period)
-        ),
+        title: format!("Late complaint responses: {}", short_period(digest.period)),
         period: long_period(digest.period),
         about: about.to_owned(),
         with_reason: digest.with_reason.iter().map(late_item).collect(),
@@ -236,10 +231,7 @@ fn escalation_csv(digest: &EscalationDigest) -> Result<Vec<u8>, csv::Error> {
         for late in list {
             let head = [
                 listed_cells(section, &late.listed),
-                vec![
-                    late.due_on.to_string(),
-                    late.working_days_late.to_string(),
-                ],
+                vec![late.due_on.to_string(), late.working_days_late.to_string()],
             ]
             .concat();
             if late.reasons.is_empty() {
@@ -345,7 +337,9 @@ mod tests {
             files.text
         );
         assert!(
-            files.text.contains("No learning recorded yet (0)\n  None.\n"),
+            files
+                .text
+                .contains("No learning recorded yet (0)\n  None.\n"),
             "{}",
             files.text
         );
@@ -398,7 +392,11 @@ mod tests {
             "{}",
             files.text
         );
-        assert!(files.text.contains("no escalation contact"), "{}", files.text);
+        assert!(
+            files.text.contains("no escalation contact"),
+            "{}",
+            files.text
+        );
         assert!(
             files.text.contains("No reason given (1)\n\n* CORP-2"),
             "{}",
