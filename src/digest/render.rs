@@ -2,7 +2,7 @@
 //! also the file), and a CSV file with one row per reason or learning
 //! entry, for a spreadsheet.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::figures::{EscalationDigest, Late, LearningDigest, Listed, Period, Recipient, Upheld};
 use crate::domain::Outcome;
@@ -76,16 +76,20 @@ pub fn escalation(digest: &EscalationDigest, templates: &Templates) -> Result<Fi
     })
 }
 
-/// "31 August to 6 September 2026", or "7 September 2026" for one day.
+/// "5 to 11 October 2026", "31 August to 6 September 2026", or "7
+/// September 2026" for one day: a subject line short enough to read whole.
 fn short_period(p: Period) -> String {
     let end = p.to.format("%-d %B %Y").to_string();
-    if p.from == p.to {
-        end
-    } else if p.from.format("%Y").to_string() == p.to.format("%Y").to_string() {
-        format!("{} to {end}", p.from.format("%-d %B"))
+    let start = if p.from == p.to {
+        return end;
+    } else if (p.from.year(), p.from.month()) == (p.to.year(), p.to.month()) {
+        p.from.format("%-d")
+    } else if p.from.year() == p.to.year() {
+        p.from.format("%-d %B")
     } else {
-        format!("{} to {end}", p.from.format("%-d %B %Y"))
-    }
+        p.from.format("%-d %B %Y")
+    };
+    format!("{start} to {end}")
 }
 
 fn long_period(p: Period) -> String {

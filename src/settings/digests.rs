@@ -161,7 +161,65 @@ fn mailboxes<S: Serializer>(list: &[Mailbox], s: S) -> Result<S::Ok, S::Error> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
+    use super::super::Settings;
     use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Settings, String> {
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::load_from(None, Some(env)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn by_default_the_heads_of_service_digest_is_on_and_the_learning_digest_off() {
+        let s = load(&[("CASEWATCH__DATA_DIR", "/var/lib/casewatch")]).unwrap();
+        let d = &s.digests;
+        assert_eq!(d.dir, PathBuf::from("/var/lib/casewatch/digests"));
+        assert!(d.learning.recipients.is_empty());
+        assert!(d.escalation.enabled);
+        assert_eq!(d.learning.schedule.as_str(), "0 0 8 * * Mon");
+        assert_eq!(d.escalation.schedule.as_str(), "0 0 8 * * Mon");
+        let shown = s.to_toml();
+        assert!(
+            shown.contains("[digests.escalation]\nenabled = true\nschedule = \"0 0 8 * * Mon\""),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn the_switches_and_folder_are_read_and_bad_values_name_their_key() {
+        let s = load(&[
+            ("CASEWATCH__DIGESTS__ESCALATION__ENABLED", "false"),
+            ("CASEWATCH__DIGESTS__LEARNING__SCHEDULE", "0 30 7 * * Fri"),
+            ("CASEWATCH__DIGESTS__DIR", "/srv/digests"),
+        ])
+        .unwrap();
+        assert!(!s.digests.escalation.enabled);
+        assert_eq!(s.digests.learning.schedule.as_str(), "0 30 7 * * Fri");
+        assert_eq!(s.digests.dir, PathBuf::from("/srv/digests"));
+
+        let err = load(&[
+            ("CASEWATCH__DIGESTS__ESCALATION__SCHEDULE", "every monday"),
+            ("CASEWATCH__DIGESTS__ESCALATION__ENABLED", "sometimes"),
+        ])
+        .unwrap_err();
+        assert!(
+            err.contains(
+                "digests.escalation.schedule (from environment variable \
+                 CASEWATCH__DIGESTS__ESCALATION__SCHEDULE): \"every monday\" is not a cron \
+                 expression with seconds"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("digests.escalation.enabled (from environment variable CASEWATCH__DIGESTS__ESCALATION__ENABLED): expected true or false"),
+            "{err}"
+        );
+    }
 
     fn utc(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()
