@@ -985,19 +985,32 @@ async fn import_holidays_file(store: &Store, path: &Path) -> Result<(), Failure>
     Ok(())
 }
 
+/// Working days of reminders the demo replays.
+const DEMO_POLLED_DAYS: usize = 10;
+
 async fn run_demo(dir: &Path, today: NaiveDate) -> Result<(), Failure> {
     let files = demo::write(dir, today)?;
     let settings = Settings::load(Some(&files.settings)).map_err(Failure::bad_input)?;
     let store = Store::open(&settings.database).await?;
     import_staff_file(&store, &files.staff).await?;
     import_cases_file(&store, &settings, &files.cases, today).await?;
-    // Reminders go out on working days only: suggest the latest one.
+    store.close().await;
+    // Reminders go out on working days only: replay the last few, so that
+    // the tracker and the report show reminders actually sent, and suggest
+    // the latest.
     let calendar = Calendar::builtin(settings.calendar.division);
-    let working_day = today
+    let mut days: Vec<NaiveDate> = today
         .iter_days()
         .rev()
-        .find(|d| calendar.is_working_day(*d).unwrap_or(true))
-        .unwrap_or(today);
+        .filter(|d| calendar.is_working_day(*d).unwrap_or(false))
+        .take(DEMO_POLLED_DAYS)
+        .collect();
+    let working_day = days.first().copied().unwrap_or(today);
+    days.reverse();
+    writeln!(out(), "\nReplaying the last {DEMO_POLLED_DAYS} working days' reminders:")?;
+    for day in days {
+        poll::once(&settings, Some(day), false).await?;
+    }
     writeln!(
         out(),
         "\nThe demo is ready in {dir}. Try:\n  \
