@@ -37,11 +37,11 @@ impl Layout {
             ),
         ];
         Self {
-            title: format!("Complaints report, {}", long_period(&current.period)),
+            title: format!("Complaints report, {}", long_period(&current.period.days())),
             columns: periods.iter().map(|f| f.period.label()).collect(),
             tables,
             upheld_without_learning: current.upheld_without_learning.clone(),
-            comparison: previous.map(|f| format!("Compared with {}.", long_period(&f.period))),
+            comparison: previous.map(|f| format!("Compared with {}.", long_period(&f.period.days()))),
         }
     }
 

@@ -25,6 +25,7 @@ mod feed;
 mod learning;
 mod mail;
 mod reader;
+mod report;
 #[cfg(test)]
 mod tests;
 mod timescales;
@@ -39,6 +40,7 @@ pub use mail::{
     AcknowledgeTo, Batching, MailSettings, OAuth2Settings, ReminderSettings, ScheduleSettings,
     Security, SendingWindow, SmtpAuth, SmtpSettings, TransportKind,
 };
+pub use report::ReportSettings;
 pub use tracker::TrackerSettings;
 pub use web::{MIN_KEY_BYTES, WebSettings};
 
@@ -67,6 +69,7 @@ pub struct Settings {
     pub web: WebSettings,
     pub tracker: TrackerSettings,
     pub feed: FeedSettings,
+    pub report: ReportSettings,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -346,6 +349,7 @@ impl Settings {
             web: web::read_web(r),
             tracker: tracker::read_tracker(r, &data_dir),
             feed: feed::read_feed(r),
+            report: report::read_report(r),
             data_dir,
         };
         mail::check_oauth2(r, &settings.mail);
