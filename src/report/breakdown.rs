@@ -313,15 +313,16 @@ impl Breakdown {
 
     fn learnt(&mut self, fact: &StageFact<'_>) {
         self.with_learning += u64::from(fact.has_learning);
-        self.learning.extend(fact.learning.iter().map(|l| LearningEntry {
-            team: fact.team.to_owned(),
-            kind: fact.kind,
-            stage: fact.stage.number(),
-            text: l.text.clone(),
-            action: l.action.clone(),
-            action_owner: l.action_owner.clone(),
-            action_due_on: l.action_due_on,
-        }));
+        self.learning
+            .extend(fact.learning.iter().map(|l| LearningEntry {
+                team: fact.team.to_owned(),
+                kind: fact.kind,
+                stage: fact.stage.number(),
+                text: l.text.clone(),
+                action: l.action.clone(),
+                action_owner: l.action_owner.clone(),
+                action_due_on: l.action_due_on,
+            }));
     }
 
     pub(super) fn timeliness_rows(&self) -> Vec<StageTimeliness> {

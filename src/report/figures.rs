@@ -433,10 +433,7 @@ impl Tally {
         let more = &self.more;
         Figures {
             period: ReportPeriod::new(self.period, self.today),
-            complaints: Complaints {
-                total,
-                by_kind: *c,
-            },
+            complaints: Complaints { total, by_kind: *c },
             comments: self.comments,
             compliments: self.compliments,
             compliment_teams: self.compliment_teams.len() as u64,

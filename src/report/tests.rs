@@ -180,7 +180,11 @@ fn council_year() -> Vec<S> {
             .under(children(10, Some(20)))
             .learnt(
                 "Letters name a contact",
-                Some(("Template letters updated", "ann.lee@example.org", Some("2025-09-30"))),
+                Some((
+                    "Template letters updated",
+                    "ann.lee@example.org",
+                    Some("2025-09-30"),
+                )),
             ),
         // Tue 1 Jul -> Fri 29 Aug: July 2-31 = 22, Aug 1-22 = 16 (38),
         // 25 Aug is a bank holiday, 26-29 Aug = 4: 42 wd, over 20.
@@ -505,6 +509,20 @@ fn markdown_shows_both_periods_and_keeps_free_text_in_its_cell() {
     );
     assert!(md.contains("| Corporate | 33.3% | - |\n"), "{md}");
     assert!(md.contains("| staff capacity | 1 | 0 |\n"), "{md}");
+    // The year before: M13 s1 alone, 9 wd; no withdrawals, no late ones.
+    assert!(md.contains("| Late, no reason given | 2 | 0 |\n"), "{md}");
+    assert!(
+        md.contains("| Median working days to respond | 19.5 | 9.0 |\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Withdrawn (not responses) | 1 | 0 |\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Complaints per 1,000 residents | - | - |\n"),
+        "{md}"
+    );
     assert!(md.contains("| Planning & roads | 2 | 0 |\n"), "{md}");
     assert!(md.contains("- ASC-D4\n- CORP-B2\n"), "{md}");
     assert_eq!(md_cell("a|b\nc"), "a\\|b c");
@@ -662,17 +680,72 @@ fn each_kind_and_stage_is_timed_against_its_own_procedure() {
         timeliness(&f),
         [
             // A1 s1: 9 wd, within 10 and 20.
-            ("statutory", 1, "children-statutory-2006", Some(10), Some(20), None, 1, 1, Some(1), None),
+            (
+                "statutory",
+                1,
+                "children-statutory-2006",
+                Some(10),
+                Some(20),
+                None,
+                1,
+                1,
+                Some(1),
+                None
+            ),
             // A1 s2: 42 wd, not within 25, within 65.
-            ("statutory", 2, "children-statutory-2006", Some(25), Some(65), None, 1, 0, Some(1), None),
+            (
+                "statutory",
+                2,
+                "children-statutory-2006",
+                Some(25),
+                Some(65),
+                None,
+                1,
+                0,
+                Some(1),
+                None
+            ),
             // M13 s3: 25 wd, the panel within 30; no extension.
-            ("statutory", 3, "children-statutory-2006", Some(30), None, None, 1, 1, None, None),
+            (
+                "statutory",
+                3,
+                "children-statutory-2006",
+                Some(30),
+                None,
+                None,
+                1,
+                1,
+                None,
+                None
+            ),
             // B2 21 wd (neither), L12 9 (both), N14 19 (20 only).
-            ("corporate", 1, "corporate-2019", Some(10), Some(20), None, 3, 1, Some(2), None),
+            (
+                "corporate",
+                1,
+                "corporate-2019",
+                Some(10),
+                Some(20),
+                None,
+                3,
+                1,
+                Some(2),
+                None
+            ),
             // C3: 20 wd of 20.
             ("send", 1, "send", Some(20), None, None, 1, 1, None, None),
             // D4: after its agreed date, and never acknowledged.
-            ("adult", 1, "adults-2009", None, None, Some(3), 1, 0, None, Some(0)),
+            (
+                "adult",
+                1,
+                "adults-2009",
+                None,
+                None,
+                Some(3),
+                1,
+                0,
+                None,
+                Some(0)
+            ),
         ]
     );
     let corporate = &f.timeliness[3];
@@ -768,7 +841,10 @@ fn working_days_to_respond_mean_and_median() {
     let quiet = Period::new(day("2030-01-01"), day("2030-01-31")).unwrap();
     let (f, _) = tallied(quiet, None);
     assert_eq!(
-        (f.working_days_to_respond.mean, f.working_days_to_respond.median),
+        (
+            f.working_days_to_respond.mean,
+            f.working_days_to_respond.median
+        ),
         (None, None)
     );
 }
@@ -887,9 +963,15 @@ fn quarters_are_cut_to_the_period() {
     let labels: Vec<String> = p.quarters().iter().map(Period::quarter_label).collect();
     assert_eq!(labels, ["Oct–Dec 2025", "Jan–Mar 2026"]);
     // A quiet quarter still has its row, with nothing to take a share of.
-    let (f, _) = tallied(Period::new(day("2030-01-01"), day("2030-03-31")).unwrap(), None);
+    let (f, _) = tallied(
+        Period::new(day("2030-01-01"), day("2030-03-31")).unwrap(),
+        None,
+    );
     assert_eq!(f.by_quarter.len(), 1);
-    assert_eq!((f.by_quarter[0].responses, f.by_quarter[0].on_time_pct), (0, None));
+    assert_eq!(
+        (f.by_quarter[0].responses, f.by_quarter[0].on_time_pct),
+        (0, None)
+    );
 }
 
 #[test]
@@ -898,7 +980,10 @@ fn rates_per_1000_with_and_without_the_settings() {
     let (f, _) = tallied(year(), None);
     assert_eq!(f.rates, Rates::default());
     let json = serde_json::to_value(&f).unwrap();
-    assert_eq!(json["rates"]["complaints_per_1000_residents"], serde_json::Value::Null);
+    assert_eq!(
+        json["rates"]["complaints_per_1000_residents"],
+        serde_json::Value::Null
+    );
     // 7 complaints; 7 x 1000 / 5,600 contacts = 1.25 -> 1.3 (halves up);
     // 7 x 1000 / 16,000 residents = 0.4375 -> 0.4.
     let set = Denominators {
@@ -1003,7 +1088,12 @@ fn a_year_to_a_leap_day_compares_with_the_year_before_and_none_before_that() {
     // The year before that holds nothing: no figures, and partial, since
     // the first data is 28 February 2023.
     let earliest = previous.previous().unwrap();
-    let mut report = Report::new(previous, Some(earliest), day(AFTER), Denominators::default());
+    let mut report = Report::new(
+        previous,
+        Some(earliest),
+        day(AFTER),
+        Denominators::default(),
+    );
     for stage in &stages {
         report.add(&stage.fact(), &calendar).unwrap();
     }
@@ -1046,6 +1136,9 @@ fn the_new_keys_are_in_the_json() {
         assert!(json.pointer(pointer).is_some(), "no {pointer} in {json}");
     }
     assert_eq!(json["timeliness"][0]["kind"], "statutory");
-    assert_eq!(json["timeliness"][0]["procedure"], "children-statutory-2006");
+    assert_eq!(
+        json["timeliness"][0]["procedure"],
+        "children-statutory-2006"
+    );
     assert_eq!(json["by_quarter"][0]["label"], "Apr–Jun 2025");
 }

@@ -175,11 +175,9 @@ impl Store {
     /// `None` when it holds no stage at all.
     pub async fn first_received_on(&self) -> Result<Option<NaiveDate>, StoreError> {
         Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar::<_, Option<NaiveDate>>(
-                "SELECT MIN(received_on) FROM case_stages",
-            )
-            .fetch_one(pool)
-            .await?
+            sqlx::query_scalar::<_, Option<NaiveDate>>("SELECT MIN(received_on) FROM case_stages")
+                .fetch_one(pool)
+                .await?
         }))
     }
 }

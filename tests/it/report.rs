@@ -249,8 +249,15 @@ async fn annual_report_figures(db: TestDb) {
 
     // Made before the year's end: partial.
     let json = run(&[
-        "report", "--from", "2025-04-01", "--to", "2026-03-31", "--format", "json",
-        "--as-of", "2026-03-15",
+        "report",
+        "--from",
+        "2025-04-01",
+        "--to",
+        "2026-03-31",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-03-15",
     ]);
     let f: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(f["period"]["partial"], true, "{json}");
@@ -259,8 +266,17 @@ async fn annual_report_figures(db: TestDb) {
     // April to September 2025: F6, A1, D4. casewatch holds data from
     // before it, so it is whole.
     let json = run(&[
-        "report", "--from", "2025-10-01", "--to", "2026-03-31", "--format", "json",
-        "--as-of", "2026-04-30", "--compare-with", "2025-04-01..30/09/2025",
+        "report",
+        "--from",
+        "2025-10-01",
+        "--to",
+        "2026-03-31",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-04-30",
+        "--compare-with",
+        "2025-04-01..30/09/2025",
     ]);
     let f: serde_json::Value = serde_json::from_str(&json).unwrap();
     let previous = &f["previous"];
@@ -367,7 +383,12 @@ fn timeliness(
 
 /// A row of `outcomes`: upheld, partially upheld and not upheld, all
 /// responses here having an outcome.
-fn outcomes(kind: &str, stage: u8, [up, partly, not]: [u64; 3], withdrawn: u64) -> serde_json::Value {
+fn outcomes(
+    kind: &str,
+    stage: u8,
+    [up, partly, not]: [u64; 3],
+    withdrawn: u64,
+) -> serde_json::Value {
     let decided = up + partly + not;
     let pct = |n: u64| pct(n, decided);
     serde_json::json!({
@@ -519,11 +540,21 @@ fn a_period_that_ends_before_it_starts_is_bad_input() {
             dir.path(),
             &[],
             &[
-                "report", "--from", "2025-10-01", "--to", "2026-03-31", "--compare-with", bad,
+                "report",
+                "--from",
+                "2025-10-01",
+                "--to",
+                "2026-03-31",
+                "--compare-with",
+                bad,
             ],
         );
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
-        assert!(stderr(&out).contains("--compare-with"), "{bad}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--compare-with"),
+            "{bad}: {}",
+            stderr(&out)
+        );
     }
 }
 
