@@ -21,6 +21,7 @@ use crate::calendar::{Division, FIRST_DAY, HolidayDay, LAST_DAY};
 use crate::domain::{normalise_word, parse_date};
 use crate::timescale::Timescales;
 
+mod digests;
 mod feed;
 mod learning;
 mod mail;
@@ -34,6 +35,7 @@ mod web;
 
 use reader::{Reader, int_in, string};
 
+pub use digests::{DigestSettings, EscalationDigestSettings, LearningDigestSettings, Schedule};
 pub use feed::{FeedSettings, FeedSource};
 pub use learning::LearningSettings;
 pub use mail::{
@@ -70,6 +72,7 @@ pub struct Settings {
     pub tracker: TrackerSettings,
     pub feed: FeedSettings,
     pub report: ReportSettings,
+    pub digests: DigestSettings,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -350,6 +353,7 @@ impl Settings {
             tracker: tracker::read_tracker(r, &data_dir),
             feed: feed::read_feed(r),
             report: report::read_report(r),
+            digests: digests::read_digests(r, &data_dir),
             data_dir,
         };
         mail::check_oauth2(r, &settings.mail);
