@@ -29,6 +29,7 @@ use crate::calendar::{Calendar, Division, parse_govuk_json};
 use crate::daemon::{Daemon, StartError};
 use crate::domain::{Preset, parse_date, today_in_london};
 use crate::import::{self, CaseContext, ImportError, ReadAs};
+use crate::report::Period;
 use crate::settings::{CalendarSettings, Settings, settings_file};
 use crate::store::{CasesImported, DigestKind, FeedRun, ImportCounts, Listing, RunSource, Store};
 use crate::templates::Templates;
@@ -341,9 +342,9 @@ pub enum Command {
         after_help = "Examples:\n  casewatch report --from 2025-04-01 --to 2026-03-31 > report.md\n  \
         casewatch report --from 01/04/2025 --to 31/03/2026 --format json\n\n\
         Each report is compared with the same dates a year earlier (February 2024 with \
-        February 2023, a financial year with the one before): md and html show that period \
-        beside the report's when it has any data; json gives it under previous. The README \
-        defines every figure."
+        February 2023, a financial year with the one before), or with --compare-with: md and \
+        html show that period beside the report's when it has any data; json gives it under \
+        previous. The README defines every figure."
     )]
     Report {
         /// The first day of the period (YYYY-MM-DD or DD/MM/YYYY).
@@ -352,6 +353,12 @@ pub enum Command {
         /// The last day of the period, included.
         #[arg(long, value_name = "DATE", value_parser = date_arg)]
         to: NaiveDate,
+        /// The period to compare with, both days included (default: the same dates a year earlier).
+        #[arg(long, value_name = "FROM..TO", value_parser = period_arg)]
+        compare_with: Option<Period>,
+        /// The day the report is made, which says whether a period is over (default: today in Europe/London).
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
         format: ReportFormat,
     },
@@ -490,6 +497,15 @@ fn procedure_arg(raw: &str) -> Result<Preset, String> {
 
 fn date_arg(raw: &str) -> Result<NaiveDate, String> {
     parse_date(raw).map_err(|e| e.0)
+}
+
+/// `FROM..TO`, each a date as `date_arg` reads it, FROM not after TO.
+fn period_arg(raw: &str) -> Result<Period, String> {
+    let (from, to) = raw
+        .split_once("..")
+        .ok_or_else(|| format!("{raw:?} is not a period such as 2024-04-01..2025-03-31"))?;
+    let (from, to) = (date_arg(from)?, date_arg(to)?);
+    Period::new(from, to).ok_or_else(|| format!("{from} is after {to}"))
 }
 
 /// A command that did not succeed, and the exit code it maps to.
@@ -768,7 +784,22 @@ async fn dispatch(
             };
             digest::make(&settings, asked).await
         }
-        Command::Report { from, to, format } => report::run(&settings, from, to, format).await,
+        Command::Report {
+            from,
+            to,
+            format,
+            compare_with,
+            as_of,
+        } => {
+            let request = report::Request {
+                from,
+                to,
+                format,
+                compare_with,
+                today: as_of.unwrap_or_else(today_in_london),
+            };
+            report::run(&settings, request).await
+        }
         Command::Holidays(HolidaysCommand::Import { file }) => {
             let store = Store::open(&settings.database).await?;
             import_holidays_file(&store, &file).await

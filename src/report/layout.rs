@@ -37,11 +37,12 @@ impl Layout {
             ),
         ];
         Self {
-            title: format!("Complaints report, {}", long_period(&current.period)),
+            title: format!("Complaints report, {}", long_period(&current.period.days())),
             columns: periods.iter().map(|f| f.period.label()).collect(),
             tables,
             upheld_without_learning: current.upheld_without_learning.clone(),
-            comparison: previous.map(|f| format!("Compared with {}.", long_period(&f.period))),
+            comparison: previous
+                .map(|f| format!("Compared with {}.", long_period(&f.period.days()))),
         }
     }
 
@@ -150,6 +151,11 @@ fn row(label: &str, periods: &[&Figures], value: impl Fn(&Figures) -> String) ->
     }
 }
 
+/// A mean, median or rate: "20.5", or "-" where there is none.
+fn one_decimal(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"))
+}
+
 /// A count with its share, e.g. "5 (62.5%)".
 fn share(n: u64, of: Option<f64>) -> String {
     format!("{n} ({})", percent_text(of))
@@ -177,6 +183,12 @@ fn received_table(periods: &[&Figures]) -> Table {
         row("Teams complimented", periods, |f| {
             f.compliment_teams.to_string()
         }),
+        row("Complaints per 1,000 contacts", periods, |f| {
+            one_decimal(f.rates.complaints_per_1000_contacts)
+        }),
+        row("Complaints per 1,000 residents", periods, |f| {
+            one_decimal(f.rates.complaints_per_1000_residents)
+        }),
     ]);
     Table {
         title: "Received".to_owned(),
@@ -203,6 +215,18 @@ fn responses_table(periods: &[&Figures]) -> Table {
             }),
             row("Late, with a reason for the delay", periods, |f| {
                 share(f.late_with_reason, f.late_with_reason_pct)
+            }),
+            row("Late, no reason given", periods, |f| {
+                f.late_without_reason.to_string()
+            }),
+            row("Average (mean) working days to respond", periods, |f| {
+                one_decimal(f.working_days_to_respond.mean)
+            }),
+            row("Median working days to respond", periods, |f| {
+                one_decimal(f.working_days_to_respond.median)
+            }),
+            row("Withdrawn (not responses)", periods, |f| {
+                f.withdrawn.to_string()
             }),
             row(
                 "No longer in the case system, no response recorded",

@@ -9,19 +9,26 @@
 
 //!
 //! `period.rs` holds the days a report covers and the period it is
-//! compared with, `figures.rs` the tally and its figures, `layout.rs` the
-//! tables both documents show.
+//! compared with, `figures.rs` the tally and its figures, `breakdown.rs`
+//! the finer figures the publishable document shows (by kind and stage,
+//! team, quarter, learning, rates), `layout.rs` the tables both documents
+//! show.
 
+mod breakdown;
 mod figures;
 mod layout;
 mod period;
 
 pub use crate::views::report::{Layout, Row, Table};
+pub use breakdown::{
+    Average, Denominators, Learning, LearningEntry, Quarter, Rates, ResponseDays, StageOutcomes,
+    StageTimeliness, TeamFigures, Timescale,
+};
 pub use figures::{
     ByKind, ByStage, COMPLAINT_KINDS, Compared, Complaints, Figures, HEADLINE_WORKING_DAYS,
     JsonReport, Report, StageFact, StageFigures, Tally, UNCATEGORISED,
 };
-pub use period::Period;
+pub use period::{Period, ReportPeriod};
 
 #[cfg(test)]
 mod tests;
