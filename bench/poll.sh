@@ -61,16 +61,21 @@ casewatch="$(casewatch_binary)"
 open_stages_sql() {
 python3 - "$as_of" "$1" <<'PY'
 import re, sys
-# OPEN_STAGES is a concat! of string literals and the store's two SQL
-# macros (src/store/mod.rs); put it together as the compiler does.
+# OPEN_STAGES is a concat! of string literals and the store's SQL macros
+# (src/store/mod.rs), which may themselves be concat!s of literals and
+# macros; put it together as the compiler does.
 store = open("src/store/mod.rs").read()
-macros = {
-    name: re.search(r"macro_rules! %s \{\s*\(\) => \{\s*\"(.*?)\"\s*\};" % name, store, re.S).group(1)
-    for name in ("stage_columns", "stages_with_case")
-}
+PART = r'"((?:[^"\\]|\\.)*)"|(\w+)!\(\)'
+
+def expand(body):
+    return "".join(literal if not name else macro(name) for literal, name in re.findall(PART, body))
+
+def macro(name):
+    body = re.search(r"macro_rules! %s \{\s*\(\) => \{(.*?)\n    \};" % name, store, re.S).group(1)
+    return expand(body)
+
 body = re.search(r"const OPEN_STAGES: &str = concat!\((.*?)\n\);", open("src/store/outbox.rs").read(), re.S).group(1)
-parts = re.findall(r'"((?:[^"\\]|\\.)*)"|(\w+)!\(\)', body)
-sql = "".join(macros[name] if name else literal for literal, name in parts)
+sql = expand(body)
 sql = sql.replace("$1", f"'{sys.argv[1]}'")
 # Debian's sqlite3 (3.40) predates string_agg, which SQLite 3.44 added as
 # another name for group_concat.
