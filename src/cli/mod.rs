@@ -307,14 +307,15 @@ pub enum Command {
         no_email: bool,
     },
 
-    /// The annual report's figures for a period: complaints, responses within 20 working days, reasons for delays.
+    /// The annual report for a period: a document for the scrutiny committee, or its figures as JSON.
     #[command(
-        after_help = "Examples:\n  casewatch report --from 2025-04-01 --to 2026-03-31 > report.md\n  \
+        after_help = "Examples:\n  casewatch report --from 2025-04-01 --to 2026-03-31 --format html --out report.html\n  \
+        casewatch report --from 2025-04-01 --to 2026-03-31 --format xlsx --out report.xlsx\n  \
         casewatch report --from 01/04/2025 --to 31/03/2026 --format json\n\n\
         Each report is compared with the same dates a year earlier (February 2024 with \
-        February 2023, a financial year with the one before): md and html show that period \
-        beside the report's when it has any data; json gives it under previous. The README \
-        defines every figure."
+        February 2023, a financial year with the one before): md, html and xlsx show that \
+        period beside the report's when it has any data, and say how the figures changed; \
+        json gives it under previous. The README defines every figure."
     )]
     Report {
         /// The first day of the period (YYYY-MM-DD or DD/MM/YYYY).
@@ -325,6 +326,9 @@ pub enum Command {
         to: NaiveDate,
         #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
         format: ReportFormat,
+        /// Write the report to FILE instead of standard output (needed for xlsx).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 
     /// Load a newer GOV.UK bank-holidays file, or list the non-working days in force.
@@ -434,10 +438,12 @@ pub enum Format {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
-    /// Markdown tables, the same dates a year earlier beside.
+    /// The document as Markdown: its sentences and tables.
     Md,
-    /// An HTML page of the same tables.
+    /// The document as an accessible, printable HTML page, with charts.
     Html,
+    /// The document's tables as a workbook, a sheet each (needs --out).
+    Xlsx,
     /// The report period's figures, and under `previous` the period compared with.
     Json,
 }
@@ -709,7 +715,12 @@ async fn dispatch(
             )
             .await
         }
-        Command::Report { from, to, format } => report::run(&settings, from, to, format).await,
+        Command::Report {
+            from,
+            to,
+            format,
+            out,
+        } => report::run(&settings, from, to, format, out.as_deref()).await,
         Command::Holidays(HolidaysCommand::Import { file }) => {
             let store = Store::open(&settings.database).await?;
             import_holidays_file(&store, &file).await

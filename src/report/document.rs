@@ -1,0 +1,674 @@
+//! The report as a document for a scrutiny committee, laid out from the
+//! figures: a summary, then a section per subject, each opening with
+//! sentences that compare the period with the one before, then its table
+//! and, where a picture reads better, a chart.
+//!
+//! Only what a council may publish: counts and shares, never a case's
+//! reference or anything about a complainant.
+
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
+
+use super::chart::{self, Series, Unit};
+use super::sentences::{
+    self, Before, Counted, Noun, ShareOf, list, long_period, number, period_name,
+};
+use super::{COMPLAINT_KINDS, Figures, Period};
+use crate::domain::Kind;
+use crate::format::percent_text;
+use crate::views::report::{Cell, Chart, Document, Row, Section, Table, Value};
+
+/// How many categories or reasons a chart shows; the table lists them all.
+const CHART_TOP: usize = 10;
+
+impl Document {
+    /// The document for `current`, compared with `previous` when that
+    /// period (`compared`) had any data; `reason_label` turns a reason
+    /// category's short name into words.
+    pub fn new(
+        current: &Figures,
+        previous: Option<&Figures>,
+        compared: Option<Period>,
+        reason_label: &dyn Fn(&str) -> String,
+    ) -> Self {
+        let b = Builder::new(current, previous, compared, reason_label);
+        let sections = vec![
+            b.summary(),
+            b.received(),
+            b.compliments(),
+            b.timeliness(),
+            b.outcomes(),
+            b.areas(),
+            b.delays(),
+            b.learning(),
+            b.about(),
+        ];
+        Self {
+            title: format!(
+                "Complaints, comments and compliments: report for {}",
+                period_name(&current.period)
+            ),
+            period: long_period(&current.period),
+            comparison: b.comparison(),
+            sections: numbered(sections),
+        }
+    }
+}
+
+/// Numbers the tables and the figures through the document, as a
+/// committee paper refers to them ("see table 3").
+fn numbered(mut sections: Vec<Section>) -> Vec<Section> {
+    let (mut tables, mut charts) = (0, 0);
+    for section in &mut sections {
+        for table in &mut section.tables {
+            tables += 1;
+            table.caption = format!("Table {tables}: {}", table.caption);
+        }
+        for chart in &mut section.charts {
+            charts += 1;
+            chart.caption = format!("Figure {charts}: {}", chart.caption);
+        }
+    }
+    sections
+}
+
+struct Builder<'a> {
+    now: &'a Figures,
+    before: Option<&'a Figures>,
+    /// The period compared with, in words; kept when it had no figures, so
+    /// the sentences can say so.
+    then: String,
+    /// The periods' names, the report's first.
+    names: Vec<String>,
+    reason_label: &'a dyn Fn(&str) -> String,
+}
+
+impl<'a> Builder<'a> {
+    fn new(
+        now: &'a Figures,
+        before: Option<&'a Figures>,
+        compared: Option<Period>,
+        reason_label: &'a dyn Fn(&str) -> String,
+    ) -> Self {
+        let then = before
+            .map(|f| f.period)
+            .or(compared)
+            .map_or_else(|| "an earlier period".to_owned(), |p| period_name(&p));
+        let names = std::iter::once(now)
+            .chain(before)
+            .map(|f| period_name(&f.period))
+            .collect();
+        Self {
+            now,
+            before,
+            then,
+            names,
+            reason_label,
+        }
+    }
+
+    fn periods(&self) -> impl Iterator<Item = &'a Figures> {
+        std::iter::once(self.now).chain(self.before)
+    }
+
+    fn comparison(&self) -> String {
+        match (self.before, self.then.as_str()) {
+            (Some(f), name) if name != long_period(&f.period) => format!(
+                "Figures are compared with {name} ({}).",
+                long_period(&f.period)
+            ),
+            (Some(f), _) => format!("Figures are compared with {}.", long_period(&f.period)),
+            (None, name) => format!("There are no figures for {name} to compare with."),
+        }
+    }
+
+    /// The previous period's value of a figure, for a sentence.
+    fn was<T>(&self, figure: impl Fn(&Figures) -> T) -> Before<'_, T> {
+        match self.before {
+            Some(f) => Before::Was {
+                value: figure(f),
+                period: &self.then,
+            },
+            None => Before::NoFigures { period: &self.then },
+        }
+    }
+
+    fn count(&self, what: &Counted, figure: impl Fn(&Figures) -> u64) -> String {
+        sentences::count(what, figure(self.now), self.was(figure))
+    }
+
+    fn share(
+        &self,
+        what: &ShareOf,
+        part: impl Fn(&Figures) -> u64,
+        whole: impl Fn(&Figures) -> u64,
+        pct: impl Fn(&Figures) -> Option<f64>,
+    ) -> String {
+        sentences::share(what, part(self.now), whole(self.now), self.was(pct))
+    }
+
+    fn count_row(&self, label: &str, figure: impl Fn(&Figures) -> u64) -> Row {
+        Row {
+            label: label.to_owned(),
+            cells: self.periods().map(|f| count_cell(figure(f))).collect(),
+        }
+    }
+
+    fn share_row(&self, label: &str, figure: impl Fn(&Figures) -> Option<f64>) -> Row {
+        Row {
+            label: label.to_owned(),
+            cells: self
+                .periods()
+                .map(|f| {
+                    let p = figure(f);
+                    Cell {
+                        text: percent_text(p),
+                        value: Value::Share(p),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    fn table(&self, caption: &str, heading: &str, rows: Vec<Row>) -> Table {
+        Table {
+            caption: caption.to_owned(),
+            columns: std::iter::once(heading.to_owned())
+                .chain(self.names.iter().cloned())
+                .collect(),
+            rows,
+        }
+    }
+
+    /// A chart of the rows of `table` (counts or shares alike).
+    fn chart(&self, id: &str, caption: &str, rows: &[Row], unit: Unit) -> Chart {
+        let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+        let series = self
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Series {
+                name: name.clone(),
+                values: rows
+                    .iter()
+                    .map(|r| match r.cells.get(i).map(|c| c.value) {
+                        Some(Value::Count(n)) => Some(n as f64),
+                        Some(Value::Share(p)) => p,
+                        None => None,
+                    })
+                    .collect(),
+            })
+            .collect::<Vec<_>>();
+        Chart {
+            caption: caption.to_owned(),
+            svg: chart::bars(id, caption, &labels, &series, unit),
+        }
+    }
+
+    fn summary(&self) -> Section {
+        let rows = vec![
+            self.count_row("Complaints received", |f| f.complaints.total),
+            self.count_row("Compliments received", |f| f.compliments),
+            self.count_row("Responses to complaints", |f| f.responses),
+            self.share_row("Responses within 20 working days", |f| {
+                f.within_20_working_days_pct
+            }),
+            self.share_row("Responses over 20 working days with a reason given", |f| {
+                f.over_20_with_reason_pct
+            }),
+        ];
+        section(
+            "summary",
+            "Summary",
+            vec![
+                self.count(&COMPLAINTS, |f| f.complaints.total),
+                self.within_20(),
+                self.count(&COMPLIMENTS, |f| f.compliments),
+            ],
+            vec![self.table("Key figures", "Measure", rows)],
+            vec![],
+        )
+    }
+
+    fn within_20(&self) -> String {
+        self.share(
+            &WITHIN_20,
+            |f| f.within_20_working_days,
+            |f| f.responses,
+            |f| f.within_20_working_days_pct,
+        )
+    }
+
+    fn received(&self) -> Section {
+        let mut paragraphs = vec![self.count(&COMPLAINTS, |f| f.complaints.total)];
+        let by_kind = |kind: Kind| move |f: &Figures| kind_count(f, kind);
+        // A kind no council uses (housing, in a council without homes)
+        // would only add "unchanged at 0".
+        let used: Vec<Kind> = COMPLAINT_KINDS
+            .into_iter()
+            .filter(|k| self.periods().any(|f| kind_count(f, *k) > 0))
+            .collect();
+        paragraphs.extend(
+            used.iter()
+                .map(|&k| self.count(&kind_counted(k), by_kind(k))),
+        );
+        paragraphs.push(self.count(&STAGE_2, |f| f.stage2));
+        paragraphs.push(self.count(&STAGE_3, |f| f.stage3));
+        paragraphs.push(self.count(&COMMENTS, |f| f.comments));
+        let kinds: Vec<Row> = COMPLAINT_KINDS
+            .into_iter()
+            .map(|k| self.count_row(k.label(), by_kind(k)))
+            .collect();
+        let mut rows = vec![self.count_row("All complaints", |f| f.complaints.total)];
+        rows.extend(kinds.iter().cloned());
+        rows.extend([
+            self.count_row("Requests to go to stage 2", |f| f.stage2),
+            self.count_row("Requests to go to stage 3", |f| f.stage3),
+            self.count_row("Comments", |f| f.comments),
+        ]);
+        section(
+            "received",
+            "Complaints and comments received",
+            paragraphs,
+            vec![self.table("Complaints and comments received", "Received", rows)],
+            vec![self.chart(
+                "chart-received",
+                "Complaints received by kind",
+                &kinds,
+                Unit::Count,
+            )],
+        )
+    }
+
+    fn compliments(&self) -> Section {
+        let rows = vec![
+            self.count_row("Compliments", |f| f.compliments),
+            self.count_row("Teams complimented", |f| f.compliment_teams),
+        ];
+        section(
+            "compliments",
+            "Compliments",
+            vec![
+                self.count(&COMPLIMENTS, |f| f.compliments),
+                self.count(&TEAMS_COMPLIMENTED, |f| f.compliment_teams),
+            ],
+            vec![self.table("Compliments received", "Received", rows)],
+            vec![],
+        )
+    }
+
+    fn timeliness(&self) -> Section {
+        let mut paragraphs = vec![
+            self.within_20(),
+            self.share(&LATE, |f| f.late, |f| f.responses, |f| late_pct(f)),
+        ];
+        for (i, what) in STAGE_IN_TIME.iter().enumerate() {
+            let stage = move |f: &Figures| *f.by_stage.all()[i];
+            if self.periods().any(|f| stage(f).responses > 0) {
+                paragraphs.push(self.share(
+                    what,
+                    |f| stage(f).within_timescale,
+                    |f| stage(f).responses,
+                    |f| stage(f).within_timescale_pct,
+                ));
+            }
+        }
+        if self.periods().any(|f| f.acknowledgements > 0) {
+            paragraphs.push(self.share(
+                &ACKNOWLEDGED,
+                |f| f.acknowledged_on_time,
+                |f| f.acknowledgements,
+                |f| f.acknowledged_on_time_pct,
+            ));
+        }
+        paragraphs.push(self.count(&EXTENDED, |f| f.extended));
+        if self.periods().any(|f| f.left_case_system > 0) {
+            paragraphs.push(self.count(&LEFT, |f| f.left_case_system));
+        }
+        let shares = vec![
+            self.share_row("Within 20 working days", |f| f.within_20_working_days_pct),
+            self.share_row("Stage 1 within its procedure's time", |f| {
+                f.by_stage.stage1.within_timescale_pct
+            }),
+            self.share_row("Stage 2 within its procedure's time", |f| {
+                f.by_stage.stage2.within_timescale_pct
+            }),
+            self.share_row("Stage 3 within its procedure's time", |f| {
+                f.by_stage.stage3.within_timescale_pct
+            }),
+            self.share_row("Acknowledged within the procedure's time", |f| {
+                f.acknowledged_on_time_pct
+            }),
+        ];
+        let counts = vec![
+            self.count_row("Responses", |f| f.responses),
+            self.count_row("Within 20 working days", |f| f.within_20_working_days),
+            self.count_row("Over 20 working days", |f| f.over_20_working_days),
+            self.count_row("After their own deadline (late)", |f| f.late),
+            self.count_row("After an extension of time", |f| f.extended),
+            self.count_row("Stage 1 responses", |f| f.by_stage.stage1.responses),
+            self.count_row("Stage 2 responses", |f| f.by_stage.stage2.responses),
+            self.count_row("Stage 3 responses", |f| f.by_stage.stage3.responses),
+            self.count_row("No longer in the case system, no response recorded", |f| {
+                f.left_case_system
+            }),
+        ];
+        section(
+            "timeliness",
+            "Responding on time",
+            paragraphs,
+            vec![
+                self.table("Responses to complaints", "Responses", counts),
+                self.table(
+                    "Responses within the time allowed",
+                    "Share of responses",
+                    shares.clone(),
+                ),
+            ],
+            vec![self.chart(
+                "chart-timeliness",
+                "Share of responses within the time allowed",
+                &shares,
+                Unit::Percent,
+            )],
+        )
+    }
+
+    fn outcomes(&self) -> Section {
+        let pct =
+            |kind: Kind| move |f: &Figures| f.upheld_or_partly_pct.get(kind).copied().flatten();
+        let paragraphs = COMPLAINT_KINDS
+            .into_iter()
+            .filter(|&k| self.periods().any(|f| pct(k)(f).is_some()))
+            .map(|k| {
+                let of = format!("{} with an outcome", kind_counted(k).noun.many);
+                sentences::rate(
+                    &of,
+                    "upheld or partly upheld",
+                    pct(k)(self.now),
+                    self.was(pct(k)),
+                )
+            })
+            .collect::<Vec<_>>();
+        let rows = COMPLAINT_KINDS
+            .into_iter()
+            .map(|k| self.share_row(k.label(), pct(k)))
+            .collect();
+        section(
+            "outcomes",
+            "Outcomes",
+            if paragraphs.is_empty() {
+                vec!["No complaint was answered with an outcome in the period.".to_owned()]
+            } else {
+                paragraphs
+            },
+            vec![self.table(
+                "Complaints upheld or partly upheld, of responses with an outcome",
+                "Kind of complaint",
+                rows,
+            )],
+            vec![],
+        )
+    }
+
+    fn areas(&self) -> Section {
+        let rows = self.keyed_rows(|f| &f.categories, &str::to_owned);
+        let top = top_of(&rows);
+        let paragraphs = vec![match top.as_slice() {
+            [] => "No complaints were received in the period.".to_owned(),
+            [one] => format!("The most common area of complaint was {one}."),
+            many => format!("The most common areas of complaint were {}.", list(many)),
+        }];
+        let charted = &rows[..rows.len().min(CHART_TOP)];
+        section(
+            "areas",
+            "Areas of complaint",
+            paragraphs,
+            vec![self.table("Complaints by area", "Area of complaint", rows.clone())],
+            chart_if_any(
+                self,
+                "chart-areas",
+                "The most common areas of complaint",
+                charted,
+            ),
+        )
+    }
+
+    fn delays(&self) -> Section {
+        let label = self.reason_label;
+        let rows = self.keyed_rows(|f| &f.reason_categories, label);
+        let mut paragraphs = vec![
+            self.share(
+                &OVER_20_WITH_REASON,
+                |f| f.over_20_with_reason,
+                |f| f.over_20_working_days,
+                |f| f.over_20_with_reason_pct,
+            ),
+            self.share(
+                &LATE_WITH_REASON,
+                |f| f.late_with_reason,
+                |f| f.late,
+                |f| f.late_with_reason_pct,
+            ),
+        ];
+        match top_of(&rows).as_slice() {
+            [] => {}
+            [one] => paragraphs.push(format!("The reason given most often was {one}.")),
+            many => paragraphs.push(format!("The reasons given most often were {}.", list(many))),
+        }
+        let charted = &rows[..rows.len().min(CHART_TOP)];
+        section(
+            "delays",
+            "Reasons for delay",
+            paragraphs,
+            vec![self.table("Reasons given for late responses", "Reason", rows.clone())],
+            chart_if_any(
+                self,
+                "chart-delays",
+                "Reasons given for late responses",
+                charted,
+            ),
+        )
+    }
+
+    fn learning(&self) -> Section {
+        let without = |f: &Figures| f.upheld_without_learning.len() as u64;
+        section(
+            "learning",
+            "Learning and service improvements",
+            vec![self.count(&WITHOUT_LEARNING, without)],
+            vec![self.table(
+                "Learning from upheld complaints",
+                "Responses",
+                vec![self.count_row("Upheld or partly upheld, no learning recorded", without)],
+            )],
+            vec![],
+        )
+    }
+
+    fn about(&self) -> Section {
+        section(
+            "about",
+            "About these figures",
+            ABOUT.iter().map(|p| (*p).to_owned()).collect(),
+            vec![],
+            vec![],
+        )
+    }
+
+    /// One row per key found in either period, most frequent first.
+    fn keyed_rows(
+        &self,
+        counts: impl Fn(&Figures) -> &BTreeMap<String, u64>,
+        label: &dyn Fn(&str) -> String,
+    ) -> Vec<Row> {
+        let mut keys: Vec<&String> = self.periods().flat_map(|f| counts(f).keys()).collect();
+        keys.sort();
+        keys.dedup();
+        let get = |f: &Figures, key: &str| counts(f).get(key).copied().unwrap_or(0);
+        // A stable sort: ties stay in alphabetical order.
+        keys.sort_by_key(|k| {
+            let before = self.before.map_or(0, |f| get(f, k));
+            (Reverse(get(self.now, k)), Reverse(before))
+        });
+        keys.into_iter()
+            .map(|key| self.count_row(&label(key), |f| get(f, key)))
+            .collect()
+    }
+}
+
+/// The three largest of the report period, as "Communication (3)".
+fn top_of(rows: &[Row]) -> Vec<String> {
+    rows.iter()
+        .filter_map(|r| match r.cells.first().map(|c| c.value) {
+            Some(Value::Count(n)) if n > 0 => Some(format!("{} ({})", r.label, number(n))),
+            _ => None,
+        })
+        .take(3)
+        .collect()
+}
+
+fn chart_if_any(b: &Builder<'_>, id: &str, caption: &str, rows: &[Row]) -> Vec<Chart> {
+    if rows.is_empty() {
+        Vec::new()
+    } else {
+        vec![b.chart(id, caption, rows, Unit::Count)]
+    }
+}
+
+fn section(
+    id: &str,
+    heading: &str,
+    paragraphs: Vec<String>,
+    tables: Vec<Table>,
+    charts: Vec<Chart>,
+) -> Section {
+    Section {
+        id: id.to_owned(),
+        heading: heading.to_owned(),
+        paragraphs,
+        tables,
+        charts,
+    }
+}
+
+fn count_cell(n: u64) -> Cell {
+    Cell {
+        text: number(n),
+        value: Value::Count(n),
+    }
+}
+
+fn kind_count(f: &Figures, kind: Kind) -> u64 {
+    f.complaints.by_kind.get(kind).copied().unwrap_or(0)
+}
+
+/// Late responses as a share of all responses (the figures give the count).
+fn late_pct(f: &Figures) -> Option<f64> {
+    crate::format::percent(f.late, f.responses)
+}
+
+fn kind_counted(kind: Kind) -> Counted {
+    let noun = match kind {
+        Kind::Statutory => Noun::new(
+            "children's social care (statutory) complaint",
+            "children's social care (statutory) complaints",
+        ),
+        Kind::Corporate => Noun::new("corporate complaint", "corporate complaints"),
+        Kind::Send => Noun::new("SEND complaint", "SEND complaints"),
+        Kind::Adult => Noun::new(
+            "adult social care complaint",
+            "adult social care complaints",
+        ),
+        Kind::Housing => Noun::new("housing complaint", "housing complaints"),
+        Kind::Comment | Kind::Compliment => Noun::new("case", "cases"),
+    };
+    Counted {
+        noun,
+        verb: "received",
+    }
+}
+
+const COMPLAINTS: Counted = Counted {
+    noun: Noun::new("complaint", "complaints"),
+    verb: "received",
+};
+const COMPLIMENTS: Counted = Counted {
+    noun: Noun::new("compliment", "compliments"),
+    verb: "received",
+};
+const TEAMS_COMPLIMENTED: Counted = Counted {
+    noun: Noun::new("team", "teams"),
+    verb: "complimented",
+};
+const COMMENTS: Counted = Counted {
+    noun: Noun::new("comment", "comments"),
+    verb: "received",
+};
+const STAGE_2: Counted = Counted {
+    noun: Noun::new("request to go to stage 2", "requests to go to stage 2"),
+    verb: "received",
+};
+const STAGE_3: Counted = Counted {
+    noun: Noun::new("request to go to stage 3", "requests to go to stage 3"),
+    verb: "received",
+};
+const EXTENDED: Counted = Counted {
+    noun: Noun::new("response", "responses"),
+    verb: "sent after an extension of time",
+};
+const LEFT: Counted = Counted {
+    noun: Noun::new("complaint stage", "complaint stages"),
+    verb: "closed in the case system with no response recorded",
+};
+const WITHOUT_LEARNING: Counted = Counted {
+    noun: Noun::new("upheld response", "upheld responses"),
+    verb: "with no learning recorded",
+};
+const WITHIN_20: ShareOf = ShareOf {
+    whole: Noun::new("response", "responses"),
+    predicate: "sent within 20 working days",
+};
+const LATE: ShareOf = ShareOf {
+    whole: Noun::new("response", "responses"),
+    predicate: "sent after the deadline of their own procedure, extensions included",
+};
+const STAGE_IN_TIME: [ShareOf; 3] = [
+    ShareOf {
+        whole: Noun::new("stage 1 response", "stage 1 responses"),
+        predicate: "sent within the time their procedure sets",
+    },
+    ShareOf {
+        whole: Noun::new("stage 2 response", "stage 2 responses"),
+        predicate: "sent within the time their procedure sets",
+    },
+    ShareOf {
+        whole: Noun::new("stage 3 response", "stage 3 responses"),
+        predicate: "sent within the time their procedure sets",
+    },
+];
+const ACKNOWLEDGED: ShareOf = ShareOf {
+    whole: Noun::new(
+        "complaint stage to be acknowledged",
+        "complaint stages to be acknowledged",
+    ),
+    predicate: "acknowledged in time",
+};
+const OVER_20_WITH_REASON: ShareOf = ShareOf {
+    whole: Noun::new(
+        "response over 20 working days",
+        "responses over 20 working days",
+    ),
+    predicate: "given a reason for the delay",
+};
+const LATE_WITH_REASON: ShareOf = ShareOf {
+    whole: Noun::new("late response", "late responses"),
+    predicate: "given a reason for the delay",
+};
+
+const ABOUT: [&str; 4] = [
+    "A complaint is counted once, in the period its first stage was received. A response is a complaint stage answered in the period, whenever it was received; withdrawn complaints are not responses.",
+    "Working days leave out weekends, bank holidays and the council's own closure days. The council's measure is a response within 20 working days of receipt, whatever the kind of complaint; a response is late when it comes after the deadline its own procedure sets, extensions included.",
+    "A share changes by percentage points: 41% against 51% is a fall of 10 percentage points. A count changes by per cent of what it was.",
+    "Figures are compared with the same dates a year earlier. The document names no complainant and no case.",
+];
