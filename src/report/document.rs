@@ -13,10 +13,13 @@ use super::chart::{self, Series, Unit};
 use super::sentences::{
     self, Before, Counted, Noun, ShareOf, list, long_period, number, period_name,
 };
-use super::{COMPLAINT_KINDS, Figures, Period};
+use super::{COMPLAINT_KINDS, Figures, Period, UNCATEGORISED};
 use crate::domain::Kind;
 use crate::format::percent_text;
 use crate::views::report::{Cell, Chart, Document, Row, Section, Table, Value};
+
+/// How the tables name complaints with no category.
+const NOT_RECORDED: &str = "Area not recorded";
 
 /// How many categories or reasons a chart shows; the table lists them all.
 const CHART_TOP: usize = 10;
@@ -72,6 +75,7 @@ fn numbered(mut sections: Vec<Section>) -> Vec<Section> {
     sections
 }
 
+#[derive(Clone)]
 struct Builder<'a> {
     now: &'a Figures,
     before: Option<&'a Figures>,
@@ -81,6 +85,9 @@ struct Builder<'a> {
     /// The periods' names, the report's first.
     names: Vec<String>,
     reason_label: &'a dyn Fn(&str) -> String,
+    /// Whether a sentence says that the previous period had no figures:
+    /// the summary does; the sections after it need not repeat it.
+    say_missing: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -104,6 +111,7 @@ impl<'a> Builder<'a> {
             then,
             names,
             reason_label,
+            say_missing: false,
         }
     }
 
@@ -129,7 +137,8 @@ impl<'a> Builder<'a> {
                 value: figure(f),
                 period: &self.then,
             },
-            None => Before::NoFigures { period: &self.then },
+            None if self.say_missing => Before::NoFigures { period: &self.then },
+            None => Before::Unstated,
         }
     }
 
@@ -206,6 +215,10 @@ impl<'a> Builder<'a> {
     }
 
     fn summary(&self) -> Section {
+        let b = Self {
+            say_missing: true,
+            ..self.clone()
+        };
         let rows = vec![
             self.count_row("Complaints received", |f| f.complaints.total),
             self.count_row("Compliments received", |f| f.compliments),
@@ -221,9 +234,9 @@ impl<'a> Builder<'a> {
             "summary",
             "Summary",
             vec![
-                self.count(&COMPLAINTS, |f| f.complaints.total),
-                self.within_20(),
-                self.count(&COMPLIMENTS, |f| f.compliments),
+                b.count(&COMPLAINTS, |f| f.complaints.total),
+                b.within_20(),
+                b.count(&COMPLIMENTS, |f| f.compliments),
             ],
             vec![self.table("Key figures", "Measure", rows)],
             vec![],
@@ -412,9 +425,19 @@ impl<'a> Builder<'a> {
     }
 
     fn areas(&self) -> Section {
-        let rows = self.keyed_rows(|f| &f.categories, &str::to_owned);
-        let top = top_of(&rows);
+        let label = |key: &str| {
+            if key == UNCATEGORISED {
+                NOT_RECORDED.to_owned()
+            } else {
+                key.to_owned()
+            }
+        };
+        let rows = self.keyed_rows(|f| &f.categories, &label);
+        let top = top_of(&rows, Some(NOT_RECORDED));
         let paragraphs = vec![match top.as_slice() {
+            [] if self.now.complaints.total > 0 => {
+                "No area of complaint was recorded for the complaints received.".to_owned()
+            }
             [] => "No complaints were received in the period.".to_owned(),
             [one] => format!("The most common area of complaint was {one}."),
             many => format!("The most common areas of complaint were {}.", list(many)),
@@ -451,7 +474,7 @@ impl<'a> Builder<'a> {
                 |f| f.late_with_reason_pct,
             ),
         ];
-        match top_of(&rows).as_slice() {
+        match top_of(&rows, None).as_slice() {
             [] => {}
             [one] => paragraphs.push(format!("The reason given most often was {one}.")),
             many => paragraphs.push(format!("The reasons given most often were {}.", list(many))),
@@ -517,9 +540,11 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// The three largest of the report period, as "Communication (3)".
-fn top_of(rows: &[Row]) -> Vec<String> {
+/// The three largest of the report period, as "Communication (3)",
+/// leaving out the row labelled `skip`.
+fn top_of(rows: &[Row], skip: Option<&str>) -> Vec<String> {
     rows.iter()
+        .filter(|r| Some(r.label.as_str()) != skip)
         .filter_map(|r| match r.cells.first().map(|c| c.value) {
             Some(Value::Count(n)) if n > 0 => Some(format!("{} ({})", r.label, number(n))),
             _ => None,

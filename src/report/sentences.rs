@@ -36,6 +36,9 @@ pub enum Before<'a, T> {
     /// The previous period had no data at all (casewatch holds no cases
     /// that old): saying "up from 0" would claim a year without complaints.
     NoFigures { period: &'a str },
+    /// As `NoFigures`, where the reader has been told so already: the
+    /// figure stands alone rather than repeat it in every sentence.
+    Unstated,
 }
 
 impl<'a, T> Before<'a, T> {
@@ -46,6 +49,7 @@ impl<'a, T> Before<'a, T> {
                 period,
             },
             Self::NoFigures { period } => Before::NoFigures { period },
+            Self::Unstated => Before::Unstated,
         }
     }
 }
@@ -82,13 +86,22 @@ pub fn count(what: &Counted, now: u64, before: Before<'_, u64>) -> String {
             )
         }
         Before::NoFigures { period } => format!(
-            "There {} {} {} {} in the period; there are no comparable figures for {period}.",
-            was(now),
-            amount(now),
-            what.noun.of(now),
-            what.verb
+            "{}; there are no comparable figures for {period}.",
+            there_were(what, now)
         ),
+        Before::Unstated => format!("{}.", there_were(what, now)),
     }
+}
+
+/// "There were 3 complaints received in the period".
+fn there_were(what: &Counted, n: u64) -> String {
+    format!(
+        "There {} {} {} {} in the period",
+        was(n),
+        amount(n),
+        what.noun.of(n),
+        what.verb
+    )
 }
 
 /// A part of a whole: "83 of 202 responses (41%) were answered within 20
@@ -166,6 +179,7 @@ fn compared_share(now: f64, before: Before<'_, Option<f64>>) -> String {
         Before::NoFigures { period } => {
             format!("; there are no comparable figures for {period}")
         }
+        Before::Unstated => String::new(),
     }
 }
 
@@ -275,7 +289,7 @@ mod tests {
     };
     const WITHIN_20: ShareOf = ShareOf {
         whole: Noun::new("response", "responses"),
-        predicate: "answered within 20 working days",
+        predicate: "sent within 20 working days",
     };
 
     fn was<T>(value: T) -> Before<'static, T> {
@@ -330,29 +344,38 @@ mod tests {
             count(&COMPLAINTS, 0, NONE),
             "There were no complaints received in the period; there are no comparable figures for 2024/25."
         );
+        // Once the reader knows, the figure stands alone.
+        assert_eq!(
+            count(&COMPLAINTS, 1, Before::Unstated),
+            "There was 1 complaint received in the period."
+        );
+        assert_eq!(
+            share(&WITHIN_20, 2, 3, Before::Unstated),
+            "2 of 3 responses (66.7%) were sent within 20 working days."
+        );
     }
 
     #[test]
     fn a_share_changes_by_percentage_points() {
         assert_eq!(
             share(&WITHIN_20, 83, 202, was(Some(51.0))),
-            "83 of 202 responses (41.1%) were answered within 20 working days, compared with 51% in 2024/25, a fall of 9.9 percentage points."
+            "83 of 202 responses (41.1%) were sent within 20 working days, compared with 51% in 2024/25, a fall of 9.9 percentage points."
         );
         assert_eq!(
             share(&WITHIN_20, 5, 8, was(Some(61.5))),
-            "5 of 8 responses (62.5%) were answered within 20 working days, compared with 61.5% in 2024/25, a rise of 1 percentage point."
+            "5 of 8 responses (62.5%) were sent within 20 working days, compared with 61.5% in 2024/25, a rise of 1 percentage point."
         );
         assert_eq!(
             share(&WITHIN_20, 1, 2, was(Some(50.0))),
-            "1 of 2 responses (50%) was answered within 20 working days, the same as in 2024/25."
+            "1 of 2 responses (50%) was sent within 20 working days, the same as in 2024/25."
         );
         assert_eq!(
             share(&WITHIN_20, 1, 1, was(None)),
-            "1 of 1 response (100%) was answered within 20 working days; there is no comparable figure for 2024/25."
+            "1 of 1 response (100%) was sent within 20 working days; there is no comparable figure for 2024/25."
         );
         assert_eq!(
             share(&WITHIN_20, 0, 3, Before::NoFigures { period: "2024/25" }),
-            "0 of 3 responses (0%) were answered within 20 working days; there are no comparable figures for 2024/25."
+            "0 of 3 responses (0%) were sent within 20 working days; there are no comparable figures for 2024/25."
         );
         assert_eq!(
             share(&WITHIN_20, 0, 0, was(Some(50.0))),
