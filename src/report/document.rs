@@ -268,12 +268,16 @@ impl<'a> Builder<'a> {
         paragraphs.push(self.count(&STAGE_2, |f| f.stage2));
         paragraphs.push(self.count(&STAGE_3, |f| f.stage3));
         paragraphs.push(self.count(&COMMENTS, |f| f.comments));
-        let kinds: Vec<Row> = COMPLAINT_KINDS
-            .into_iter()
-            .map(|k| self.count_row(k.label(), by_kind(k)))
-            .collect();
         let mut rows = vec![self.count_row("All complaints", |f| f.complaints.total)];
-        rows.extend(kinds.iter().cloned());
+        rows.extend(
+            COMPLAINT_KINDS
+                .into_iter()
+                .map(|k| self.count_row(k.label(), by_kind(k))),
+        );
+        let charted: Vec<Row> = used
+            .iter()
+            .map(|&k| self.count_row(k.label(), by_kind(k)))
+            .collect();
         rows.extend([
             self.count_row("Requests to go to stage 2", |f| f.stage2),
             self.count_row("Requests to go to stage 3", |f| f.stage3),
@@ -284,12 +288,12 @@ impl<'a> Builder<'a> {
             "Complaints and comments received",
             paragraphs,
             vec![self.table("Complaints and comments received", "Received", rows)],
-            vec![self.chart(
+            chart_if_any(
+                self,
                 "chart-received",
                 "Complaints received by kind",
-                &kinds,
-                Unit::Count,
-            )],
+                &charted,
+            ),
         )
     }
 
@@ -313,7 +317,7 @@ impl<'a> Builder<'a> {
     fn timeliness(&self) -> Section {
         let mut paragraphs = vec![
             self.within_20(),
-            self.share(&LATE, |f| f.late, |f| f.responses, |f| late_pct(f)),
+            self.share(&LATE, |f| f.late, |f| f.responses, late_pct),
         ];
         for (i, what) in STAGE_IN_TIME.iter().enumerate() {
             let stage = move |f: &Figures| *f.by_stage.all()[i];
