@@ -24,7 +24,7 @@
 //! | | [`live`] | the settings, templates, transport and link keys in force in `run`, replaced whole on SIGHUP |
 //! | feeds | [`feed`] | the case feed: a drop folder, a program or a reporting database, imported on a schedule; runs recorded, stale data held back |
 //! | | [`demo`] | a synthetic council year, written as CSV files and imported |
-//! | jobs | [`tracker`], [`report`], [`import`] | the weekly tracker (figures pure; HTML, CSV, XLSX; the weekly job), the annual report (figures and tables, pure), all-or-nothing CSV import |
+//! | jobs | [`tracker`], [`digest`], [`report`], [`import`] | the weekly tracker (figures pure; HTML, CSV, XLSX; the weekly job), the learning and heads-of-service digests (figures pure; HTML, CSV; the job that makes each once per period and queues its e-mails), the annual report (figures and tables, pure), all-or-nothing CSV import |
 //! | reminders | [`remind`] | the policy (pure: which reminders a stage needs today), the poll that records them, and what a reminder e-mail says (compose, notice, `.ics`) |
 //! | delivery | [`mail`] | building Internet messages, the file and SMTP transports, the outbox sender |
 //! | data | [`store`] | the database: SQLite or PostgreSQL behind one API, one SQL text per query, migrations per backend |
@@ -36,12 +36,13 @@
 //!
 //! Data flows one way: feed or import → store → poll (policy, compose) →
 //! reminders and outbox → sender → SMTP. The tracker and the report only
-//! read the store.
+//! read the store; the digests read it and queue e-mails in its outbox.
 
 pub mod calendar;
 pub mod cli;
 pub mod daemon;
 pub mod demo;
+pub mod digest;
 pub mod domain;
 pub mod feed;
 pub mod format;

@@ -13,11 +13,11 @@ use serde::Serialize;
 
 use crate::views::notice::Notice;
 use crate::views::team::TeamNotice;
-use crate::views::{pages, report, team, tracker};
+use crate::views::{digest, pages, report, team, tracker};
 
 /// Every template casewatch renders, with its built-in text. The extension
 /// picks the escaping: `.html` is auto-escaped, `.txt` is not.
-const BUILT_IN: [(&str, &str); 13] = [
+const BUILT_IN: [(&str, &str); 17] = [
     ("reminder.txt", include_str!("../templates/reminder.txt")),
     ("reminder.html", include_str!("../templates/reminder.html")),
     (
@@ -55,6 +55,22 @@ const BUILT_IN: [(&str, &str); 13] = [
         "team_notice.html",
         include_str!("../templates/team_notice.html"),
     ),
+    (
+        "digest_learning.txt",
+        include_str!("../templates/digest_learning.txt"),
+    ),
+    (
+        "digest_learning.html",
+        include_str!("../templates/digest_learning.html"),
+    ),
+    (
+        "digest_escalation.txt",
+        include_str!("../templates/digest_escalation.txt"),
+    ),
+    (
+        "digest_escalation.html",
+        include_str!("../templates/digest_escalation.html"),
+    ),
 ];
 
 /// Sample data for each template, to render it once at load.
@@ -72,6 +88,12 @@ fn sample(name: &str) -> minijinja::Value {
         "report.html" => minijinja::Value::from(Serde(report::Document::sample())),
         "team_notice.txt" | "team_notice.html" => {
             minijinja::Value::from(Serde(team::TeamNotice::sample()))
+        }
+        "digest_learning.txt" | "digest_learning.html" => {
+            minijinja::Value::from(Serde(digest::LearningPage::sample()))
+        }
+        "digest_escalation.txt" | "digest_escalation.html" => {
+            minijinja::Value::from(Serde(digest::EscalationPage::sample()))
         }
         _ => minijinja::Value::from(Serde(Notice::sample())),
     }

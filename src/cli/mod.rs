@@ -3,6 +3,7 @@
 //! then calls into the library.
 
 mod cases;
+mod digest;
 mod feed;
 mod holidays;
 mod learning;
@@ -29,7 +30,7 @@ use crate::daemon::{Daemon, StartError};
 use crate::domain::{Preset, parse_date, today_in_london};
 use crate::import::{self, CaseContext, ImportError, ReadAs};
 use crate::settings::{CalendarSettings, Settings, settings_file};
-use crate::store::{CasesImported, FeedRun, ImportCounts, Listing, RunSource, Store};
+use crate::store::{CasesImported, DigestKind, FeedRun, ImportCounts, Listing, RunSource, Store};
 use crate::templates::Templates;
 use crate::{demo, telemetry};
 
@@ -307,6 +308,34 @@ pub enum Command {
         no_email: bool,
     },
 
+    /// Make a digest by hand: the learning from upheld responses, or the late responses for heads of service.
+    #[command(after_help = "Examples:\n  casewatch digest learning --no-email\n  \
+        casewatch digest escalation --from 2026-08-31 --to 2026-09-06 --out ./digests\n\n\
+        Without --from and --to, the digest covers the period its schedule makes due by the \
+        end of --as-of (digests.learning.schedule, digests.escalation.schedule): from the \
+        previous firing's day to the day before the latest. The HTML and CSV files go to \
+        digests.dir; the e-mails are queued and `run` sends them. `run` makes each digest by \
+        itself, once per period.")]
+    Digest {
+        #[arg(value_enum)]
+        kind: DigestArg,
+        /// The first day of the period (YYYY-MM-DD or DD/MM/YYYY).
+        #[arg(long, value_name = "DATE", value_parser = date_arg, requires = "to")]
+        from: Option<NaiveDate>,
+        /// The last day of the period, included.
+        #[arg(long, value_name = "DATE", value_parser = date_arg, requires = "from")]
+        to: Option<NaiveDate>,
+        /// Treat this date as today (default: today in Europe/London).
+        #[arg(long, value_name = "DATE", value_parser = date_arg, conflicts_with = "from")]
+        as_of: Option<NaiveDate>,
+        /// Folder for the files (default: digests.dir).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Write the files only; queue no e-mail.
+        #[arg(long)]
+        no_email: bool,
+    },
+
     /// The annual report for a period: a document for the scrutiny committee, or its figures as JSON.
     #[command(
         after_help = "Examples:\n  casewatch report --from 2025-04-01 --to 2026-03-31 --format html --out report.html\n  \
@@ -350,6 +379,15 @@ pub enum Command {
         #[arg(long, value_name = "DATE", value_parser = date_arg)]
         as_of: Option<NaiveDate>,
     },
+}
+
+/// The digests `casewatch digest` makes.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DigestArg {
+    /// Upheld responses with their learning (digests.learning).
+    Learning,
+    /// Late responses with their reasons, for heads of service (digests.escalation).
+    Escalation,
 }
 
 #[derive(Debug, Subcommand)]
@@ -714,6 +752,27 @@ async fn dispatch(
                 !no_email,
             )
             .await
+        }
+        Command::Digest {
+            kind,
+            from,
+            to,
+            as_of,
+            out,
+            no_email,
+        } => {
+            let asked = digest::Asked {
+                kind: match kind {
+                    DigestArg::Learning => DigestKind::Learning,
+                    DigestArg::Escalation => DigestKind::Escalation,
+                },
+                from,
+                to,
+                as_of: as_of.unwrap_or_else(today_in_london),
+                out,
+                email: !no_email,
+            };
+            digest::make(&settings, asked).await
         }
         Command::Report {
             from,

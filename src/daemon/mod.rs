@@ -10,9 +10,9 @@
 //! database, so a missed, late or extra trigger does no harm, and several
 //! instances on one PostgreSQL database share the work: one polls at a time
 //! (an advisory lock), senders claim e-mails with `SKIP LOCKED`, and each
-//! week's tracker is claimed once. SIGHUP re-reads the settings and
-//! templates; SIGTERM or SIGINT stops new sends, lets the ones in flight
-//! finish, and exits within the grace period.
+//! week's tracker and each period's digests are claimed once. SIGHUP
+//! re-reads the settings and templates; SIGTERM or SIGINT stops new sends,
+//! lets the ones in flight finish, and exits within the grace period.
 
 mod start;
 mod systemd;
@@ -30,13 +30,14 @@ use tokio::sync::{Notify, watch};
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::calendar::Calendar;
+use crate::digest::{self, DigestJob};
 use crate::domain::london_time;
 use crate::feed::Feed;
 use crate::live::{Live, Loaded};
 use crate::mail::{SendError, SendReport, Sender};
 use crate::remind::Poll;
 use crate::settings::Settings;
-use crate::store::{SingleJob, Store};
+use crate::store::{DigestKind, SingleJob, Store};
 use crate::tracker::{Due, TrackerJob};
 use crate::web::health::PollFigures;
 use crate::web::{self, AppState, Health};
@@ -368,6 +369,9 @@ impl Running {
             if self.poll(&loaded, &calendar, now).await == Polled::ByAnother {
                 look_again = Some(now + chrono::Duration::seconds(LOOK_AGAIN_SECONDS));
             }
+            // Queued through the outbox, so made even while a refused
+            // login holds back sending.
+            self.digests(&loaded, &calendar, now).await;
         }
         // A refused login is not tried again with the same settings until
         // its wait is over: not for the tracker's e-mail, nor the outbox.
@@ -583,6 +587,35 @@ impl Running {
             Err(e) => tracing::error!(error = %e, "the feed failed; will try again"),
         }
         lock.release().await;
+    }
+
+    /// Makes each digest whose period is due and not made yet; a failure
+    /// is logged, recorded, and tried again at the next trigger.
+    async fn digests(&self, loaded: &Loaded, calendar: &Calendar, now: DateTime<Utc>) {
+        let job = DigestJob {
+            store: &self.store,
+            settings: &loaded.settings,
+            templates: &loaded.templates,
+            calendar,
+        };
+        for kind in DigestKind::ALL {
+            match job.run_if_due(kind, now, &self.worker).await {
+                Ok(digest::Due::MadeNow(made)) => tracing::info!(
+                    kind = %kind,
+                    from = %made.period.from,
+                    to = %made.period.to,
+                    files = made.files.len(),
+                    emails = made.recipients.len(),
+                    "digest made"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(
+                    kind = %kind,
+                    error = %format!("{e:#}"),
+                    "the digest failed; will try again"
+                ),
+            }
+        }
     }
 
     /// Makes this week's tracker when it is due; a failure (an unwritable

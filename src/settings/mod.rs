@@ -21,6 +21,7 @@ use crate::calendar::{Division, FIRST_DAY, HolidayDay, LAST_DAY};
 use crate::domain::{normalise_word, parse_date};
 use crate::timescale::Timescales;
 
+mod digests;
 mod feed;
 mod learning;
 mod mail;
@@ -33,6 +34,7 @@ mod web;
 
 use reader::{Reader, int_in, string};
 
+pub use digests::{DigestSettings, EscalationDigestSettings, LearningDigestSettings, Schedule};
 pub use feed::{FeedSettings, FeedSource};
 pub use learning::LearningSettings;
 pub use mail::{
@@ -67,6 +69,7 @@ pub struct Settings {
     pub web: WebSettings,
     pub tracker: TrackerSettings,
     pub feed: FeedSettings,
+    pub digests: DigestSettings,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -346,6 +349,7 @@ impl Settings {
             web: web::read_web(r),
             tracker: tracker::read_tracker(r, &data_dir),
             feed: feed::read_feed(r),
+            digests: digests::read_digests(r, &data_dir),
             data_dir,
         };
         mail::check_oauth2(r, &settings.mail);

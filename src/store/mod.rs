@@ -39,6 +39,7 @@ macro_rules! stages_with_case {
 }
 
 mod cases;
+mod digests;
 mod feed;
 mod holidays;
 mod learning;
@@ -56,6 +57,7 @@ use sqlx::{PgPool, SqlitePool};
 use crate::settings::{DatabaseSettings, DatabaseUrl};
 
 pub use cases::{CasesImported, ImportCounts, ImportSummary, Listing, StageRow};
+pub use digests::{DigestKind, DigestLearning, DigestReason, DigestRows, DigestStage};
 pub use feed::{FeedRun, RunOutcome, RunSource};
 pub use holidays::{DivisionImport, StoredHolidays};
 pub use learning::{NewLearning, StoredLearning};

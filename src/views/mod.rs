@@ -4,6 +4,7 @@
 //! reminders, the web form, the tracker, the report) depend on these;
 //! `templates` depends on nothing above it.
 
+pub mod digest;
 pub mod notice;
 pub mod pages;
 pub mod report;

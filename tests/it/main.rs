@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod daemon;
+mod digest;
 mod feed;
 mod feed_sql;
 mod helpers;
