@@ -28,7 +28,9 @@ load_council() {
     case "$backend" in
         sqlite)
             # .import stores empty cells as '' where the schema wants NULL:
-            # go through staging tables of text.
+            # go through staging tables of text. Columns are named, so
+            # columns later migrations add take their defaults (a stage with
+            # no procedure is read under its kind's earlier one).
             sqlite3 -bail "${target#sqlite://}" <<EOF
 CREATE TABLE cases_in (id, reference, kind, category, team, manager_email, created_at, updated_at);
 CREATE TABLE stages_in (id, case_id, stage, received_on, working_days_allowed, extension_reason,
@@ -38,14 +40,18 @@ CREATE TABLE reasons_in (id, stage_id, category, text, expected_response_on, giv
 .import --csv --skip 1 $dir/case_stages.csv stages_in
 .import --csv --skip 1 $dir/delay_reasons.csv reasons_in
 BEGIN;
-INSERT INTO cases SELECT id, reference, kind, NULLIF(category, ''), team, manager_email,
+INSERT INTO cases (id, reference, kind, category, team, manager_email, created_at, updated_at)
+    SELECT id, reference, kind, NULLIF(category, ''), team, manager_email,
                          created_at, updated_at FROM cases_in;
-INSERT INTO case_stages
+INSERT INTO case_stages (id, case_id, stage, received_on, working_days_allowed,
+                         extension_reason, agreed_response_on, responded_on, outcome,
+                         learning, created_at, updated_at)
     SELECT id, case_id, stage, received_on, NULLIF(working_days_allowed, ''),
            NULLIF(extension_reason, ''), NULLIF(agreed_response_on, ''),
            NULLIF(responded_on, ''), NULLIF(outcome, ''), NULLIF(learning, ''),
            created_at, updated_at FROM stages_in;
-INSERT INTO delay_reasons
+INSERT INTO delay_reasons (id, stage_id, category, text, expected_response_on, given_by,
+                           given_at, via)
     SELECT id, stage_id, category, text, NULLIF(expected_response_on, ''),
            NULLIF(given_by, ''), given_at, via FROM reasons_in;
 DROP TABLE cases_in;
@@ -62,9 +68,9 @@ EOF
         postgres)
             # COPY's CSV format reads an empty unquoted cell as NULL.
             psql -X -q -v ON_ERROR_STOP=1 -d "$target" > /dev/null <<EOF
-\copy cases FROM '$dir/cases.csv' WITH (FORMAT csv, HEADER true)
-\copy case_stages FROM '$dir/case_stages.csv' WITH (FORMAT csv, HEADER true)
-\copy delay_reasons FROM '$dir/delay_reasons.csv' WITH (FORMAT csv, HEADER true)
+\copy cases (id, reference, kind, category, team, manager_email, created_at, updated_at) FROM '$dir/cases.csv' WITH (FORMAT csv, HEADER true)
+\copy case_stages (id, case_id, stage, received_on, working_days_allowed, extension_reason, agreed_response_on, responded_on, outcome, learning, created_at, updated_at) FROM '$dir/case_stages.csv' WITH (FORMAT csv, HEADER true)
+\copy delay_reasons (id, stage_id, category, text, expected_response_on, given_by, given_at, via) FROM '$dir/delay_reasons.csv' WITH (FORMAT csv, HEADER true)
 -- The ids were given explicitly: move the identity sequences past them.
 SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases));
 SELECT setval(pg_get_serial_sequence('case_stages', 'id'), (SELECT max(id) FROM case_stages));

@@ -65,6 +65,58 @@ const LAST: [&str; 12] = [
 ];
 const HEADS: [&str; 4] = ["children", "adults", "place", "resources"];
 
+/// The teams each kind of complaint is made about: children's statutory
+/// complaints in children's social care, SEND in education, adult and
+/// housing complaints in their services, and corporate ones across the
+/// council's other services (school admissions and transport included).
+fn teams_for(kind: Kind) -> std::ops::RangeInclusive<usize> {
+    match kind {
+        Kind::Statutory => 0..=6,
+        Kind::Send => 7..=9,
+        Kind::Adult => 10..=11,
+        Kind::Housing => 12..=13,
+        _ => 8..=27,
+    }
+}
+
+/// What complaints are about, as councils' reports group them.
+const CARE_CATEGORIES: [&str; 6] = [
+    "Quality of support",
+    "Communication",
+    "Staff behaviour or attitude",
+    "Delay",
+    "Decision",
+    "Assessment",
+];
+const SERVICE_CATEGORIES: [&str; 7] = [
+    "Service not provided",
+    "Communication",
+    "Staff behaviour or attitude",
+    "Delay",
+    "Decision",
+    "Policy",
+    "Quality of work",
+];
+
+/// Reasons managers give for late responses: (category, text).
+const REASONS: [(&str, &str); 6] = [
+    ("staff_capacity", "Investigating officer on leave"),
+    (
+        "complex_case",
+        "Several services had to contribute to the response",
+    ),
+    (
+        "awaiting_complainant",
+        "Waiting for the complainant to confirm the points",
+    ),
+    (
+        "awaiting_other_agency",
+        "Waiting for the health trust's records",
+    ),
+    ("legal_advice", "Legal advice needed before responding"),
+    ("sign_off", "Director sign-off delayed"),
+];
+
 const LEARNING: [&str; 5] = [
     "Letters now give a named contact",
     "Team briefed on returning calls within two working days",
@@ -151,6 +203,7 @@ struct Row {
     stage: String,
     received_on: Option<NaiveDate>,
     team: usize,
+    category: &'static str,
     extended: Option<u16>,
     agreed: Option<NaiveDate>,
     responded: Option<NaiveDate>,
@@ -173,7 +226,7 @@ fn cases_csv(today: NaiveDate) -> anyhow::Result<Vec<u8>> {
             85..=94 => Kind::Send,
             _ => Kind::Adult,
         };
-        let team = rng.usize(0..TEAMS.len());
+        let team = rng.usize(teams_for(kind));
         let received = add_weekdays(start, rng.u64(0..255));
         let reference = format!("{}-{}-{n:04}", prefix(kind), received.year());
         let first = complaint_stage(&mut rng, &reference, kind, 1, received, team, today);
@@ -249,12 +302,18 @@ fn complaint_stage(
         (kind, stage),
         (Kind::Statutory | Kind::Corporate | Kind::Housing, 1 | 2)
     );
+    let categories: &[&'static str] = match kind {
+        Kind::Statutory | Kind::Adult | Kind::Send => &CARE_CATEGORIES,
+        _ => &SERVICE_CATEGORIES,
+    };
     let mut row = Row {
         reference: reference.to_owned(),
         kind: kind.as_str(),
         stage: stage.to_string(),
         received_on: Some(received),
         team,
+        // A case's subject is the case's, whichever stage it is at.
+        category: categories[reference.bytes().map(usize::from).sum::<usize>() % categories.len()],
         ..Row::default()
     };
     let roll = rng.u8(0..100);
@@ -286,12 +345,19 @@ fn complaint_stage(
             "not_upheld",
             "withdrawn",
         ][rng.usize(0..5)];
-        if row.outcome == "upheld" {
+        // Learning is recorded for most upheld answers, fewer partly
+        // upheld ones: the gap the council's report says needs progress.
+        let learnt = match row.outcome {
+            "upheld" => rng.u8(0..100) < 70,
+            "partially_upheld" => rng.u8(0..100) < 40,
+            _ => false,
+        };
+        if learnt {
             row.learning = LEARNING[rng.usize(0..LEARNING.len())];
         }
         // Few late answers come with a reason: that is the problem casewatch solves.
-        if took > standard && row.extended.is_none() && rng.u8(0..100) < 15 {
-            row.reason = Some(("staff_capacity", "Investigating officer on leave"));
+        if took > standard && row.extended.is_none() && rng.u8(0..100) < 20 {
+            row.reason = Some(REASONS[rng.usize(0..REASONS.len())]);
         }
     }
     row
@@ -310,7 +376,7 @@ fn write_cases(rows: &[Row]) -> anyhow::Result<Vec<u8>> {
             &date(r.received_on),
             TEAMS[r.team],
             &manager_email(r.team),
-            "",
+            r.category,
             &r.extended.map(|n| n.to_string()).unwrap_or_default(),
             &date(r.agreed),
             &date(r.responded),

@@ -29,6 +29,7 @@ use crate::calendar::{Calendar, Division, parse_govuk_json};
 use crate::daemon::{Daemon, StartError};
 use crate::domain::{Preset, parse_date, today_in_london};
 use crate::import::{self, CaseContext, ImportError, ReadAs};
+use crate::report::Period;
 use crate::settings::{CalendarSettings, Settings, settings_file};
 use crate::store::{CasesImported, DigestKind, FeedRun, ImportCounts, Listing, RunSource, Store};
 use crate::templates::Templates;
@@ -342,9 +343,9 @@ pub enum Command {
         casewatch report --from 2025-04-01 --to 2026-03-31 --format xlsx --out report.xlsx\n  \
         casewatch report --from 01/04/2025 --to 31/03/2026 --format json\n\n\
         Each report is compared with the same dates a year earlier (February 2024 with \
-        February 2023, a financial year with the one before): md, html and xlsx show that \
-        period beside the report's when it has any data, and say how the figures changed; \
-        json gives it under previous. The README defines every figure."
+        February 2023, a financial year with the one before), or with --compare-with: md, \
+        html and xlsx show that period beside the report's when it has any data, and say how \
+        the figures changed; json gives it under previous. The README defines every figure."
     )]
     Report {
         /// The first day of the period (YYYY-MM-DD or DD/MM/YYYY).
@@ -353,6 +354,12 @@ pub enum Command {
         /// The last day of the period, included.
         #[arg(long, value_name = "DATE", value_parser = date_arg)]
         to: NaiveDate,
+        /// The period to compare with, both days included (default: the same dates a year earlier).
+        #[arg(long, value_name = "FROM..TO", value_parser = period_arg)]
+        compare_with: Option<Period>,
+        /// The day the report is made, which says whether a period is over (default: today in Europe/London).
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
         format: ReportFormat,
         /// Write the report to FILE instead of standard output (needed for xlsx).
@@ -496,6 +503,15 @@ fn procedure_arg(raw: &str) -> Result<Preset, String> {
 
 fn date_arg(raw: &str) -> Result<NaiveDate, String> {
     parse_date(raw).map_err(|e| e.0)
+}
+
+/// `FROM..TO`, each a date as `date_arg` reads it, FROM not after TO.
+fn period_arg(raw: &str) -> Result<Period, String> {
+    let (from, to) = raw
+        .split_once("..")
+        .ok_or_else(|| format!("{raw:?} is not a period such as 2024-04-01..2025-03-31"))?;
+    let (from, to) = (date_arg(from)?, date_arg(to)?);
+    Period::new(from, to).ok_or_else(|| format!("{from} is after {to}"))
 }
 
 /// A command that did not succeed, and the exit code it maps to.
@@ -778,8 +794,20 @@ async fn dispatch(
             from,
             to,
             format,
+            compare_with,
+            as_of,
             out,
-        } => report::run(&settings, from, to, format, out.as_deref()).await,
+        } => {
+            let request = report::Request {
+                from,
+                to,
+                format,
+                compare_with,
+                today: as_of.unwrap_or_else(today_in_london),
+                out,
+            };
+            report::run(&settings, request).await
+        }
         Command::Holidays(HolidaysCommand::Import { file }) => {
             let store = Store::open(&settings.database).await?;
             import_holidays_file(&store, &file).await
@@ -996,19 +1024,35 @@ async fn import_holidays_file(store: &Store, path: &Path) -> Result<(), Failure>
     Ok(())
 }
 
+/// Working days of reminders the demo replays.
+const DEMO_POLLED_DAYS: usize = 10;
+
 async fn run_demo(dir: &Path, today: NaiveDate) -> Result<(), Failure> {
     let files = demo::write(dir, today)?;
     let settings = Settings::load(Some(&files.settings)).map_err(Failure::bad_input)?;
     let store = Store::open(&settings.database).await?;
     import_staff_file(&store, &files.staff).await?;
     import_cases_file(&store, &settings, &files.cases, today).await?;
-    // Reminders go out on working days only: suggest the latest one.
+    store.close().await;
+    // Reminders go out on working days only: replay the last few, so that
+    // the tracker and the report show reminders actually sent, and suggest
+    // the latest.
     let calendar = Calendar::builtin(settings.calendar.division);
-    let working_day = today
+    let mut days: Vec<NaiveDate> = today
         .iter_days()
         .rev()
-        .find(|d| calendar.is_working_day(*d).unwrap_or(true))
-        .unwrap_or(today);
+        .filter(|d| calendar.is_working_day(*d).unwrap_or(false))
+        .take(DEMO_POLLED_DAYS)
+        .collect();
+    let working_day = days.first().copied().unwrap_or(today);
+    days.reverse();
+    writeln!(
+        out(),
+        "\nReplaying the last {DEMO_POLLED_DAYS} working days' reminders:"
+    )?;
+    for day in days {
+        poll::once(&settings, Some(day), false).await?;
+    }
     writeln!(
         out(),
         "\nThe demo is ready in {dir}. Try:\n  \

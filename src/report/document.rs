@@ -44,14 +44,15 @@ impl Document {
             b.areas(),
             b.delays(),
             b.learning(),
+            b.teams(),
             b.about(),
         ];
         Self {
             title: format!(
                 "Complaints, comments and compliments: report for {}",
-                period_name(&current.period)
+                period_name(&current.period.days())
             ),
-            period: long_period(&current.period),
+            period: long_period(&current.period.days()),
             comparison: b.comparison(),
             sections: numbered(sections),
         }
@@ -98,12 +99,12 @@ impl<'a> Builder<'a> {
         reason_label: &'a dyn Fn(&str) -> String,
     ) -> Self {
         let then = before
-            .map(|f| f.period)
+            .map(|f| f.period.days())
             .or(compared)
             .map_or_else(|| "an earlier period".to_owned(), |p| period_name(&p));
         let names = std::iter::once(now)
             .chain(before)
-            .map(|f| period_name(&f.period))
+            .map(|f| period_name(&f.period.days()))
             .collect();
         Self {
             now,
@@ -120,12 +121,29 @@ impl<'a> Builder<'a> {
     }
 
     fn comparison(&self) -> String {
+        let mut words = self.compared_with();
+        if self.now.period.partial {
+            words.push_str(" The period is not over yet: its figures are for part of it.");
+        }
+        if self.before.is_some_and(|f| f.period.partial) {
+            words.push_str(&format!(
+                " The figures for {} cover only part of it.",
+                self.then
+            ));
+        }
+        words
+    }
+
+    fn compared_with(&self) -> String {
         match (self.before, self.then.as_str()) {
-            (Some(f), name) if name != long_period(&f.period) => format!(
+            (Some(f), name) if name != long_period(&f.period.days()) => format!(
                 "Figures are compared with {name} ({}).",
-                long_period(&f.period)
+                long_period(&f.period.days())
             ),
-            (Some(f), _) => format!("Figures are compared with {}.", long_period(&f.period)),
+            (Some(f), _) => format!(
+                "Figures are compared with {}.",
+                long_period(&f.period.days())
+            ),
             (None, name) => format!("There are no figures for {name} to compare with."),
         }
     }
@@ -179,6 +197,22 @@ impl<'a> Builder<'a> {
         }
     }
 
+    fn decimal_row(&self, label: &str, figure: impl Fn(&Figures) -> Option<f64>) -> Row {
+        Row {
+            label: label.to_owned(),
+            cells: self
+                .periods()
+                .map(|f| {
+                    let v = figure(f);
+                    Cell {
+                        text: v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}")),
+                        value: Value::Decimal(v),
+                    }
+                })
+                .collect(),
+        }
+    }
+
     fn table(&self, caption: &str, heading: &str, rows: Vec<Row>) -> Table {
         Table {
             caption: caption.to_owned(),
@@ -202,7 +236,7 @@ impl<'a> Builder<'a> {
                     .iter()
                     .map(|r| match r.cells.get(i).map(|c| c.value) {
                         Some(Value::Count(n)) => Some(n as f64),
-                        Some(Value::Share(p)) => p,
+                        Some(Value::Share(p) | Value::Decimal(p)) => p,
                         None => None,
                     })
                     .collect(),
@@ -283,6 +317,16 @@ impl<'a> Builder<'a> {
             self.count_row("Requests to go to stage 3", |f| f.stage3),
             self.count_row("Comments", |f| f.comments),
         ]);
+        if self.now.rates.complaints_per_1000_contacts.is_some() {
+            rows.push(self.decimal_row("Complaints per 1,000 contacts", |f| {
+                f.rates.complaints_per_1000_contacts
+            }));
+        }
+        if self.now.rates.complaints_per_1000_residents.is_some() {
+            rows.push(self.decimal_row("Complaints per 1,000 residents", |f| {
+                f.rates.complaints_per_1000_residents
+            }));
+        }
         section(
             "received",
             "Complaints and comments received",
@@ -463,7 +507,7 @@ impl<'a> Builder<'a> {
 
     fn delays(&self) -> Section {
         let label = self.reason_label;
-        let rows = self.keyed_rows(|f| &f.reason_categories, label);
+        let mut rows = self.keyed_rows(|f| &f.reason_categories, label);
         let mut paragraphs = vec![
             self.share(
                 &OVER_20_WITH_REASON,
@@ -483,6 +527,7 @@ impl<'a> Builder<'a> {
             [one] => paragraphs.push(format!("The reason given most often was {one}.")),
             many => paragraphs.push(format!("The reasons given most often were {}.", list(many))),
         }
+        rows.push(self.count_row("No reason given", |f| f.late_without_reason));
         let charted = &rows[..rows.len().min(CHART_TOP)];
         section(
             "delays",
@@ -503,12 +548,66 @@ impl<'a> Builder<'a> {
         section(
             "learning",
             "Learning and service improvements",
-            vec![self.count(&WITHOUT_LEARNING, without)],
+            vec![
+                self.share(
+                    &WITH_LEARNING,
+                    |f| f.learning.with_learning,
+                    |f| f.learning.upheld,
+                    |f| f.learning.with_learning_pct,
+                ),
+                self.count(&ACTIONS, |f| f.learning.actions),
+            ],
             vec![self.table(
                 "Learning from upheld complaints",
                 "Responses",
-                vec![self.count_row("Upheld or partly upheld, no learning recorded", without)],
+                vec![
+                    self.count_row("Upheld or partly upheld", |f| f.learning.upheld),
+                    self.count_row("With learning recorded", |f| f.learning.with_learning),
+                    self.share_row("With learning recorded, share", |f| {
+                        f.learning.with_learning_pct
+                    }),
+                    self.count_row("Upheld or partly upheld, no learning recorded", without),
+                    self.count_row("Actions agreed", |f| f.learning.actions),
+                ],
             )],
+            vec![],
+        )
+    }
+
+    fn teams(&self) -> Section {
+        let mut names: Vec<&String> = self.periods().flat_map(|f| f.by_team.keys()).collect();
+        names.sort();
+        names.dedup();
+        let team = |f: &Figures, name: &str| f.by_team.get(name).cloned().unwrap_or_default();
+        let received: Vec<Row> = names
+            .iter()
+            .map(|n| self.count_row(n, |f| team(f, n).received))
+            .collect();
+        let on_time: Vec<Row> = names
+            .iter()
+            .map(|n| self.share_row(n, |f| team(f, n).answered_on_time_pct))
+            .collect();
+        let compliments: Vec<Row> = names
+            .iter()
+            .map(|n| self.count_row(n, |f| team(f, n).compliments))
+            .collect();
+        section(
+            "teams",
+            "By team or service",
+            vec![format!(
+                "{} {} received complaints or compliments in the period.",
+                number(self.now.by_team.len() as u64),
+                if self.now.by_team.len() == 1 {
+                    "team"
+                } else {
+                    "teams"
+                }
+            )],
+            vec![
+                self.table("Complaints received by team", "Team", received),
+                self.table("Responses on time by team", "Team", on_time),
+                self.table("Compliments by team", "Team", compliments),
+            ],
             vec![],
         )
     }
@@ -693,6 +792,18 @@ const OVER_20_WITH_REASON: ShareOf = ShareOf {
 const LATE_WITH_REASON: ShareOf = ShareOf {
     whole: Noun::new("late response", "late responses"),
     predicate: "given a reason for the delay",
+};
+
+const WITH_LEARNING: ShareOf = ShareOf {
+    whole: Noun::new(
+        "response upheld or partly upheld",
+        "responses upheld or partly upheld",
+    ),
+    predicate: "recorded with what the council learnt",
+};
+const ACTIONS: Counted = Counted {
+    noun: Noun::new("action", "actions"),
+    verb: "agreed to improve services",
 };
 
 const ABOUT: [&str; 4] = [

@@ -5,10 +5,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::Period;
+use super::breakdown::{
+    Breakdown, Denominators, Learning, Quarter, Rates, ResponseDays, StageOutcomes,
+    StageTimeliness, TeamFigures, Timescale,
+};
+use super::{Period, ReportPeriod};
 use crate::calendar::{Calendar, CalendarError};
 use crate::domain::{Kind, Outcome, Stage};
 use crate::format::percent;
+use crate::store::ReportLearning;
 
 /// The council's headline measure: answered within this many working days,
 /// whatever the stage's own deadline.
@@ -40,6 +45,13 @@ pub struct StageFact<'a> {
     pub due_on: Option<NaiveDate>,
     /// The deadline its procedure sets, without the extension.
     pub due_unextended: Option<NaiveDate>,
+    /// The deadline the longest extension its procedure allows would give
+    /// (whether or not the stage was extended); `None` where it allows none
+    /// in working days.
+    pub due_longest: Option<NaiveDate>,
+    /// The timescale it is answered against; `None` for comments and
+    /// compliments.
+    pub timescale: Option<Timescale>,
     /// Whether the stage's time was extended.
     pub extended: bool,
     /// Where the procedure sets one, the acknowledgement deadline, and when
@@ -48,6 +60,8 @@ pub struct StageFact<'a> {
     pub acknowledged_on: Option<NaiveDate>,
     /// The category of each delay reason recorded for the stage.
     pub reason_categories: &'a [String],
+    /// The learning recorded for the stage, oldest first.
+    pub learning: &'a [ReportLearning],
 }
 
 /// One value per kind of complaint.
@@ -82,7 +96,7 @@ impl<T> ByKind<T> {
         }
     }
 
-    fn get_mut(&mut self, kind: Kind) -> Option<&mut T> {
+    pub(super) fn get_mut(&mut self, kind: Kind) -> Option<&mut T> {
         match kind {
             Kind::Statutory => Some(&mut self.statutory),
             Kind::Corporate => Some(&mut self.corporate),
@@ -146,7 +160,7 @@ pub struct Complaints {
 /// (JSON null) when there is nothing to take a share of.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Figures {
-    pub period: Period,
+    pub period: ReportPeriod,
     pub complaints: Complaints,
     pub comments: u64,
     pub compliments: u64,
@@ -162,6 +176,9 @@ pub struct Figures {
     pub late: u64,
     pub late_with_reason: u64,
     pub late_with_reason_pct: Option<f64>,
+    /// Late responses with no reason recorded: the "no reason given" beside
+    /// the reason categories.
+    pub late_without_reason: u64,
     /// Complaint stages that left the case system in the period with no
     /// response recorded: neither answered nor open, so counted apart.
     pub left_case_system: u64,
@@ -173,6 +190,9 @@ pub struct Figures {
     pub acknowledged_on_time_pct: Option<f64>,
     /// Responses to stages whose time was extended.
     pub extended: u64,
+    pub extended_by_kind: ByKind<u64>,
+    /// Complaint stages withdrawn in the period: not responses.
+    pub withdrawn: u64,
     /// Responses at each stage, and those within the time their procedure
     /// sets before any extension.
     pub by_stage: ByStage,
@@ -180,6 +200,17 @@ pub struct Figures {
     pub reason_categories: BTreeMap<String, u64>,
     pub categories: BTreeMap<String, u64>,
     pub upheld_without_learning: Vec<String>,
+    /// Each kind and stage against its own procedure's timescale.
+    pub timeliness: Vec<StageTimeliness>,
+    /// Outcomes by kind and stage.
+    pub outcomes: Vec<StageOutcomes>,
+    pub working_days_to_respond: ResponseDays,
+    pub by_team: BTreeMap<String, TeamFigures>,
+    pub learning: Learning,
+    pub by_quarter: Vec<Quarter>,
+    /// Complaints per 1,000 contacts and residents: the report period's
+    /// only, as the settings give one council year's numbers.
+    pub rates: Rates,
 }
 
 impl Figures {
@@ -210,6 +241,9 @@ pub struct JsonReport<'a> {
 pub struct Compared<'a> {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// It starts before the first data casewatch holds, or runs past
+    /// today: its figures are not the whole period's.
+    pub partial: bool,
     /// The same keys as the report's own figures; `None` (null) when
     /// nothing at all happened in the period, as when casewatch holds no
     /// cases that old: zeros would claim a year without complaints.
@@ -220,6 +254,7 @@ pub struct Compared<'a> {
 #[derive(Debug, Clone)]
 pub struct Tally {
     period: Period,
+    today: NaiveDate,
     complaints: ByKind<u64>,
     comments: u64,
     compliments: u64,
@@ -243,12 +278,17 @@ pub struct Tally {
     reason_categories: BTreeMap<String, u64>,
     categories: BTreeMap<String, u64>,
     upheld_without_learning: BTreeSet<String>,
+    more: Breakdown,
+    denominators: Denominators,
 }
 
 impl Tally {
-    pub fn new(period: Period) -> Self {
+    /// `today`, the day the report is made, tells whether the period is
+    /// over.
+    pub fn new(period: Period, today: NaiveDate) -> Self {
         Self {
             period,
+            today,
             complaints: ByKind::default(),
             comments: 0,
             compliments: 0,
@@ -270,7 +310,15 @@ impl Tally {
             reason_categories: BTreeMap::new(),
             categories: BTreeMap::new(),
             upheld_without_learning: BTreeSet::new(),
+            more: Breakdown::new(period),
+            denominators: Denominators::default(),
         }
+    }
+
+    /// Gives the period's rates per 1,000 contacts and residents.
+    pub fn with_denominators(mut self, denominators: Denominators) -> Self {
+        self.denominators = denominators;
+        self
     }
 
     /// Counts one stage: what was received in the period, and what was
@@ -287,6 +335,10 @@ impl Tally {
             (Some(day), _) if self.period.contains(day) && is_response(fact) => {
                 self.answered(fact, day, calendar)
             }
+            (Some(day), _) if self.period.contains(day) && is_withdrawal(fact) => {
+                self.more.withdrawn(fact);
+                Ok(())
+            }
             (None, Some(day)) if self.period.contains(day) && is_response(fact) => {
                 self.left_case_system += 1;
                 Ok(())
@@ -296,6 +348,7 @@ impl Tally {
     }
 
     fn received(&mut self, fact: &StageFact<'_>) {
+        self.more.received(fact);
         if let Some(by) = fact.acknowledge_by
             && fact.outcome != Some(Outcome::Withdrawn)
         {
@@ -346,7 +399,9 @@ impl Tally {
         } else if with_reason {
             self.over_20_with_reason += 1;
         }
-        if fact.due_on.is_some_and(|due| responded > due) {
+        let late = fact.due_on.is_some_and(|due| responded > due);
+        self.more.answered(fact, days, late);
+        if late {
             self.late += 1;
             self.late_with_reason += u64::from(with_reason);
             for category in fact.reason_categories {
@@ -373,12 +428,12 @@ impl Tally {
     pub fn figures(&self) -> Figures {
         let c = &self.complaints;
         let over_20 = self.responses - self.within_20;
+        let total = c.statutory + c.corporate + c.send + c.adult + c.housing;
+        let upheld = &self.upheld;
+        let more = &self.more;
         Figures {
-            period: self.period,
-            complaints: Complaints {
-                total: c.statutory + c.corporate + c.send + c.adult + c.housing,
-                by_kind: *c,
-            },
+            period: ReportPeriod::new(self.period, self.today),
+            complaints: Complaints { total, by_kind: *c },
             comments: self.comments,
             compliments: self.compliments,
             compliment_teams: self.compliment_teams.len() as u64,
@@ -393,11 +448,14 @@ impl Tally {
             late: self.late,
             late_with_reason: self.late_with_reason,
             late_with_reason_pct: percent(self.late_with_reason, self.late),
+            late_without_reason: self.late - self.late_with_reason,
             left_case_system: self.left_case_system,
             acknowledgements: self.acknowledgements,
             acknowledged_on_time: self.acknowledged_on_time,
             acknowledged_on_time_pct: percent(self.acknowledged_on_time, self.acknowledgements),
             extended: self.extended,
+            extended_by_kind: more.extended,
+            withdrawn: more.withdrawn_total(),
             by_stage: self.by_stage.with_shares(),
             upheld_or_partly_pct: ByKind {
                 statutory: percent(self.upheld.statutory, self.decided.statutory),
@@ -409,6 +467,15 @@ impl Tally {
             reason_categories: self.reason_categories.clone(),
             categories: self.categories.clone(),
             upheld_without_learning: self.upheld_without_learning.iter().cloned().collect(),
+            timeliness: more.timeliness_rows(),
+            outcomes: more.outcome_rows(),
+            working_days_to_respond: more.response_days(),
+            by_team: more.teams(),
+            learning: more.learning(
+                upheld.statutory + upheld.corporate + upheld.send + upheld.adult + upheld.housing,
+            ),
+            by_quarter: more.quarters(),
+            rates: Rates::new(total, self.denominators),
         }
     }
 }
@@ -417,6 +484,11 @@ impl Tally {
 /// or compliment, not withdrawn.
 fn is_response(fact: &StageFact<'_>) -> bool {
     fact.kind.is_complaint() && fact.outcome != Some(Outcome::Withdrawn)
+}
+
+/// A complaint stage withdrawn: counted apart from the responses.
+fn is_withdrawal(fact: &StageFact<'_>) -> bool {
+    fact.kind.is_complaint() && fact.outcome == Some(Outcome::Withdrawn)
 }
 
 fn bump(counts: &mut ByKind<u64>, kind: Kind) {
@@ -450,10 +522,18 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(current: Period, previous: Option<Period>) -> Self {
+    /// `today` is the day the report is made (the CLI's `--as-of`); the
+    /// denominators give the report period's rates, not the previous
+    /// period's, which the settings say nothing about.
+    pub fn new(
+        current: Period,
+        previous: Option<Period>,
+        today: NaiveDate,
+        denominators: Denominators,
+    ) -> Self {
         Self {
-            current: Tally::new(current),
-            previous: previous.map(Tally::new),
+            current: Tally::new(current, today).with_denominators(denominators),
+            previous: previous.map(|p| Tally::new(p, today)),
         }
     }
 

@@ -8,12 +8,14 @@
 //! the references upheld without learning.
 //!
 //! `period.rs` holds the days a report covers and the period it is
-//! compared with, `figures.rs` the tally and its figures; `document.rs`
-//! lays the figures out as a document (`views::report::Document`), in the
-//! words of `sentences.rs` with the charts of `chart.rs`; `markdown.rs`
-//! and `xlsx.rs` write it as Markdown and as a workbook, and the template
-//! `report.html` as HTML.
+//! compared with, `figures.rs` the tally and its figures, `breakdown.rs`
+//! the finer figures (by kind and stage, team, quarter, learning, rates);
+//! `document.rs` lays the figures out as a document
+//! (`views::report::Document`), in the words of `sentences.rs` with the
+//! charts of `chart.rs`; `markdown.rs` and `xlsx.rs` write it as Markdown
+//! and as a workbook, and the template `report.html` as HTML.
 
+mod breakdown;
 mod chart;
 mod document;
 mod figures;
@@ -23,11 +25,15 @@ pub mod sentences;
 mod xlsx;
 
 pub use crate::views::report::{Cell, Chart, Document, Row, Section, Table, Value};
+pub use breakdown::{
+    Average, Denominators, Learning, LearningEntry, Quarter, Rates, ResponseDays, StageOutcomes,
+    StageTimeliness, TeamFigures, Timescale,
+};
 pub use figures::{
     ByKind, ByStage, COMPLAINT_KINDS, Compared, Complaints, Figures, HEADLINE_WORKING_DAYS,
     JsonReport, Report, StageFact, StageFigures, Tally, UNCATEGORISED,
 };
-pub use period::Period;
+pub use period::{Period, ReportPeriod};
 
 #[cfg(test)]
 mod tests;

@@ -25,6 +25,7 @@ impl Document {
             bold: Format::new().set_bold(),
             count: Format::new().set_num_format("#,##0"),
             share: Format::new().set_num_format("0.0%"),
+            decimal: Format::new().set_num_format("0.0"),
         };
         let mut names = BTreeSet::new();
         for table in self.sections.iter().flat_map(|s| &s.tables) {
@@ -41,6 +42,7 @@ struct Formats {
     bold: Format,
     count: Format,
     share: Format,
+    decimal: Format,
 }
 
 /// The caption in A1, the header row in row 2 (frozen), then the rows.
@@ -64,7 +66,10 @@ fn write_table(sheet: &mut Worksheet, table: &Table, formats: &Formats) -> Resul
                 }
                 // Left empty: a share of nothing is no number, and a "-"
                 // would break a sum.
-                Value::Share(None) => {}
+                Value::Decimal(Some(v)) => {
+                    sheet.write_number_with_format(r, c, v, &formats.decimal)?;
+                }
+                Value::Share(None) | Value::Decimal(None) => {}
             }
         }
     }

@@ -26,6 +26,7 @@ mod feed;
 mod learning;
 mod mail;
 mod reader;
+mod report;
 #[cfg(test)]
 mod tests;
 mod timescales;
@@ -41,6 +42,7 @@ pub use mail::{
     AcknowledgeTo, Batching, MailSettings, OAuth2Settings, ReminderSettings, ScheduleSettings,
     Security, SendingWindow, SmtpAuth, SmtpSettings, TransportKind,
 };
+pub use report::ReportSettings;
 pub use tracker::TrackerSettings;
 pub use web::{MIN_KEY_BYTES, WebSettings};
 
@@ -69,6 +71,7 @@ pub struct Settings {
     pub web: WebSettings,
     pub tracker: TrackerSettings,
     pub feed: FeedSettings,
+    pub report: ReportSettings,
     pub digests: DigestSettings,
 }
 
@@ -349,6 +352,7 @@ impl Settings {
             web: web::read_web(r),
             tracker: tracker::read_tracker(r, &data_dir),
             feed: feed::read_feed(r),
+            report: report::read_report(r),
             digests: digests::read_digests(r, &data_dir),
             data_dir,
         };

@@ -338,3 +338,25 @@ fn xoauth2_needs_its_app_registration_and_keeps_its_secret() {
         "{err}"
     );
 }
+
+#[test]
+fn report_rates_are_not_set_by_default_and_zero_or_empty_unsets_them() {
+    let s = Settings::load_from(None, env(&[])).unwrap();
+    assert_eq!(s.report, ReportSettings::default());
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("CASEWATCH__REPORT__CONTACTS", "125,000"),
+            ("CASEWATCH__REPORT__POPULATION", "0"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(s.report.contacts, Some(125_000));
+    assert_eq!(s.report.population, None);
+    let s = Settings::load_from(None, env(&[("CASEWATCH__REPORT__CONTACTS", "")])).unwrap();
+    assert_eq!(s.report.contacts, None);
+    let err = Settings::load_from(None, env(&[("CASEWATCH__REPORT__POPULATION", "lots")]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("report.population"), "{err}");
+}

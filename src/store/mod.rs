@@ -68,7 +68,7 @@ pub use outbox::{
     OutboxClaim, OutboxMessage, OutboxStatus, Outcome, UnsentReminder,
 };
 pub use reasons::{NewReason, ReasonTarget, StoredReason};
-pub use report::ReportStageRow;
+pub use report::{ReportLearning, ReportStageRow};
 pub use tracker::{Claim, Details, STALE_MINUTES, TrackedStage, Undelivered};
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.

@@ -1,6 +1,6 @@
 //! The stages the annual report reads, streamed one at a time, so a report
 //! over millions of stages holds one in memory, with the delay reasons of
-//! the stages answered in the period.
+//! the stages answered in the period and their learning.
 
 use std::collections::HashMap;
 
@@ -31,6 +31,26 @@ pub struct ReportStageRow {
     /// The category of each delay reason recorded for the stage, if it was
     /// answered in the period (the report counts no others).
     pub reason_categories: Vec<String>,
+    /// The learning recorded for the stage, oldest first, if it was
+    /// answered in the period.
+    pub learning: Vec<ReportLearning>,
+}
+
+/// One learning entry as the report lists it: what was learnt and the
+/// action it leads to, never who complained.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReportLearning {
+    pub text: String,
+    pub action: Option<String>,
+    pub action_owner: Option<String>,
+    pub action_due_on: Option<NaiveDate>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LearningListed {
+    stage_id: i64,
+    #[sqlx(flatten)]
+    entry: ReportLearning,
 }
 
 #[derive(sqlx::FromRow)]
@@ -73,6 +93,15 @@ const REPORT_REASONS: &str = "
     JOIN case_stages s ON s.id = r.stage_id
     WHERE s.responded_on BETWEEN $1 AND $2";
 
+/// The learning of the stages answered in the period, oldest first: the
+/// entries the report lists.
+const REPORT_LEARNING: &str = "
+    SELECT l.stage_id, l.text, l.action, l.action_owner, l.action_due_on
+    FROM learning l
+    JOIN case_stages s ON s.id = l.stage_id
+    WHERE s.responded_on BETWEEN $1 AND $2
+    ORDER BY l.id";
+
 impl Store {
     /// Calls `each` with every stage received or answered between `from`
     /// and `to` (both included), and returns how many. Stops at the first
@@ -84,6 +113,7 @@ impl Store {
         mut each: impl FnMut(ReportStageRow) -> Result<(), E>,
     ) -> Result<usize, E> {
         let mut reasons = self.reason_categories(from, to).await?;
+        let mut learning = self.report_learning(from, to).await?;
         let mut count = 0;
         with_pool!(self, |pool| {
             let mut rows = sqlx::query_as::<_, ReportListed>(REPORT_STAGES)
@@ -93,7 +123,8 @@ impl Store {
             while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
                 count += 1;
                 let categories = reasons.remove(&row.stage_id).unwrap_or_default();
-                each(report_row(row, categories)?)?;
+                let learnt = learning.remove(&row.stage_id).unwrap_or_default();
+                each(report_row(row, categories, learnt)?)?;
             }
         });
         Ok(count)
@@ -118,11 +149,43 @@ impl Store {
         });
         Ok(reasons)
     }
+
+    /// The learning of each stage answered between `from` and `to`, by
+    /// stage id.
+    async fn report_learning(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<HashMap<i64, Vec<ReportLearning>>, StoreError> {
+        let mut learning: HashMap<i64, Vec<ReportLearning>> = HashMap::new();
+        with_pool!(self, |pool| {
+            let mut rows = sqlx::query_as::<_, LearningListed>(REPORT_LEARNING)
+                .bind(from)
+                .bind(to)
+                .fetch(pool);
+            while let Some(row) = rows.try_next().await? {
+                learning.entry(row.stage_id).or_default().push(row.entry);
+            }
+        });
+        Ok(learning)
+    }
+
+    /// The earliest day any stage casewatch holds was received: where its
+    /// data begins, so a period starting before it is known to be partial.
+    /// `None` when it holds no stage at all.
+    pub async fn first_received_on(&self) -> Result<Option<NaiveDate>, StoreError> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, Option<NaiveDate>>("SELECT MIN(received_on) FROM case_stages")
+                .fetch_one(pool)
+                .await?
+        }))
+    }
 }
 
 fn report_row(
     r: ReportListed,
     reason_categories: Vec<String>,
+    learning: Vec<ReportLearning>,
 ) -> Result<ReportStageRow, StoreError> {
     let owner = format_args!("case {}", r.reference);
     let (kind, outcome) = stored_terms(&owner, &r.kind, r.outcome.as_deref())?;
@@ -140,5 +203,6 @@ fn report_row(
         left_source_on: r.left_source_on,
         has_learning: r.has_learning,
         reason_categories,
+        learning,
     })
 }

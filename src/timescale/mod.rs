@@ -66,6 +66,17 @@ impl StageRule {
         }
     }
 
+    /// The most working days an extension may give a stage of `standard`
+    /// working days in all; `None` where it may not be extended, or only to
+    /// a time agreed with the complainant (no cap in days). The annual
+    /// report counts responses within it.
+    pub fn extendable_to(&self, standard: u16) -> Option<u16> {
+        match self.extension_cap(standard) {
+            Cap::InAll(cap) => Some(cap),
+            Cap::NotExtendable | Cap::None => None,
+        }
+    }
+
     /// How far an extension of a stage of `standard` working days may go.
     fn extension_cap(&self, standard: u16) -> Cap {
         match self.extension {

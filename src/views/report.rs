@@ -60,6 +60,8 @@ pub enum Value {
     Count(u64),
     /// A percentage, `None` where there is nothing to take a share of.
     Share(Option<f64>),
+    /// A mean, median or rate, to one decimal place.
+    Decimal(Option<f64>),
 }
 
 /// An inline SVG chart; its `<title>` and `<desc>` give its numbers in

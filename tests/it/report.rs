@@ -29,7 +29,12 @@ CORP-N14,corporate,1,2025-11-03,Parks,bo.khan@example.org,Planning & roads,20,,2
 async fn annual_report_figures(db: TestDb) {
     let dir = db.dir.path();
     let url = db.url();
-    let env = [("CASEWATCH__DATABASE__URL", url.as_str())];
+    // 5,600 contacts; the population left empty, which is "not set".
+    let env = [
+        ("CASEWATCH__DATABASE__URL", url.as_str()),
+        ("CASEWATCH__REPORT__CONTACTS", "5600"),
+        ("CASEWATCH__REPORT__POPULATION", ""),
+    ];
     let run = |args: &[&str]| {
         let out = casewatch(dir, &env, args);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
@@ -56,6 +61,21 @@ async fn annual_report_figures(db: TestDb) {
         "--text",
         "Officer on leave",
     ]);
+    // A second entry of learning for M13's panel, with an action.
+    run(&[
+        "add-learning",
+        "CSC-M13",
+        "--stage",
+        "3",
+        "--text",
+        "Panel dates offered sooner",
+        "--action",
+        "Book panel rooms a term ahead",
+        "--owner",
+        "Head of service",
+        "--action-due",
+        "2026-01-31",
+    ]);
 
     let json = run(&[
         "report",
@@ -65,6 +85,8 @@ async fn annual_report_figures(db: TestDb) {
         "31/03/2026",
         "--format",
         "json",
+        "--as-of",
+        "2026-04-30",
     ]);
     let mut f: serde_json::Value = serde_json::from_str(&json).unwrap();
     // The year it is compared with: the same dates a year earlier.
@@ -73,8 +95,13 @@ async fn annual_report_figures(db: TestDb) {
     assert_eq!(previous["to"], "2025-03-31", "{json}");
     assert_eq!(previous["figures"]["complaints"]["total"], 2, "{json}");
     assert_eq!(previous["figures"]["responses"], 1, "{json}");
-    let expected = serde_json::json!({
-        "period": {"from": "2025-04-01", "to": "2026-03-31"},
+    // casewatch's first data is M13's stage 1, received 3 June 2024: the
+    // year before is only part there.
+    assert_eq!(previous["partial"], true, "{json}");
+    assert_eq!(previous["figures"]["period"]["partial"], false, "{json}");
+    let mut expected = serde_json::json!({
+        // Made on 30 April 2026: the year is over.
+        "period": {"from": "2025-04-01", "to": "2026-03-31", "partial": false},
         // Stage 1 received in the year: A1, F6; B2, E5, L12, N14; D4.
         "complaints": {
             "total": 7,
@@ -101,6 +128,8 @@ async fn annual_report_figures(db: TestDb) {
         "late": 3,
         "late_with_reason": 1,
         "late_with_reason_pct": 33.3,
+        // B2 and D4.
+        "late_without_reason": 2,
         "left_case_system": 0,
         // D4, under the adult regulations, was to be acknowledged within
         // three working days; no acknowledgement is recorded.
@@ -109,6 +138,9 @@ async fn annual_report_figures(db: TestDb) {
         "acknowledged_on_time_pct": 0.0,
         // B2 and N14.
         "extended": 2,
+        "extended_by_kind": {"statutory": 0, "corporate": 2, "send": 0, "adult": 0, "housing": 0},
+        // F6.
+        "withdrawn": 1,
         // Within the procedure's own time, before extensions: A1 s1 (9 of
         // 10), C3 (20 of 20), L12 s1 (9 of 10); not B2, D4 (after its
         // agreed date) or N14 (19, extended from 10). A1 s2: 42 of 25.
@@ -129,7 +161,133 @@ async fn annual_report_figures(db: TestDb) {
         },
         "upheld_without_learning": ["ASC-D4", "CORP-B2"],
     });
+    // The finer figures of the publishable document.
+    let finer = serde_json::json!({
+        // Each kind and stage against its own procedure: within its working
+        // days, and within the longest extension it allows (from receipt).
+        // The corporate stages were received before 1 April 2026, so under
+        // corporate-2019.
+        "timeliness": [
+            timeliness("statutory", 1, "children-statutory-2006", 10, 20, 1, 1, 1),
+            // 42 wd: not within 25, within 65.
+            timeliness("statutory", 2, "children-statutory-2006", 25, 65, 1, 0, 1),
+            {"kind": "statutory", "stage": 3, "procedure": "children-statutory-2006",
+             "working_days": 30, "extendable_to": null, "acknowledge_within": null,
+             "responses": 1, "within_working_days": 1, "within_working_days_pct": 100.0,
+             "within_extension": null, "within_extension_pct": null,
+             "acknowledged_on_time": null, "acknowledged_on_time_pct": null},
+            // B2 (21 wd): neither; L12 (9): both; N14 (19): within 20.
+            timeliness("corporate", 1, "corporate-2019", 10, 20, 3, 1, 2),
+            {"kind": "send", "stage": 1, "procedure": "send",
+             "working_days": 20, "extendable_to": null, "acknowledge_within": null,
+             "responses": 1, "within_working_days": 1, "within_working_days_pct": 100.0,
+             "within_extension": null, "within_extension_pct": null,
+             "acknowledged_on_time": null, "acknowledged_on_time_pct": null},
+            // D4: after its agreed date; no acknowledgement recorded.
+            {"kind": "adult", "stage": 1, "procedure": "adults-2009",
+             "working_days": null, "extendable_to": null, "acknowledge_within": 3,
+             "responses": 1, "within_working_days": 0, "within_working_days_pct": 0.0,
+             "within_extension": null, "within_extension_pct": null,
+             "acknowledged_on_time": 0, "acknowledged_on_time_pct": 0.0},
+        ],
+        "outcomes": [
+            outcomes("statutory", 1, [1, 0, 0], 1),
+            outcomes("statutory", 2, [0, 0, 1], 0),
+            outcomes("statutory", 3, [1, 0, 0], 0),
+            outcomes("corporate", 1, [0, 1, 2], 0),
+            outcomes("send", 1, [1, 0, 0], 0),
+            outcomes("adult", 1, [1, 0, 0], 0),
+        ],
+        // 9, 9, 19, 19, 20, 21, 25, 42: 164 / 8 = 20.5, median 19.5.
+        "working_days_to_respond": {
+            "mean": 20.5, "median": 19.5,
+            "by_kind": {
+                "statutory": {"mean": 25.3, "median": 25.0},
+                "corporate": {"mean": 16.3, "median": 19.0},
+                "send": {"mean": 20.0, "median": 20.0},
+                "adult": {"mean": 19.0, "median": 19.0},
+                "housing": {"mean": null, "median": null}
+            }
+        },
+        "by_team": {
+            "Adults": team(1, 1, 0, Some(0.0), 1, 0),
+            // A1, F6 received; A1 s1, A1 s2 (late), C3, M13 s3 answered.
+            "Fostering": team(2, 4, 3, Some(75.0), 3, 1),
+            // B2, E5, L12, N14 received; B2 (late), L12 s1, N14 answered.
+            "Parks": team(4, 3, 2, Some(66.7), 1, 2),
+        },
+        // Upheld: A1 s1, B2, C3, D4, M13 s3; learning for A1, C3 and M13.
+        "learning": {
+            "upheld": 5, "with_learning": 3, "with_learning_pct": 60.0, "actions": 1,
+            "entries": [
+                entry("statutory", 1, "Letters name a contact"),
+                entry("statutory", 3, "Panel findings shared"),
+                {"team": "Fostering", "kind": "statutory", "stage": 3,
+                 "text": "Panel dates offered sooner",
+                 "action": "Book panel rooms a term ahead",
+                 "action_owner": "Head of service", "action_due_on": "2026-01-31"},
+                entry("send", 1, "Assessments start sooner"),
+            ]
+        },
+        "by_quarter": [
+            quarter("Apr–Jun 2025", "2025-04-01", "2025-06-30", 2, 2),
+            quarter("Jul–Sep 2025", "2025-07-01", "2025-09-30", 2, 0),
+            quarter("Oct–Dec 2025", "2025-10-01", "2025-12-31", 2, 2),
+            quarter("Jan–Mar 2026", "2026-01-01", "2026-03-31", 2, 1),
+        ],
+        // 7 x 1000 / 5,600 = 1.25 -> 1.3; no population set.
+        "rates": {
+            "contacts": 5600, "population": null,
+            "complaints_per_1000_contacts": 1.3, "complaints_per_1000_residents": null
+        },
+    });
+    expected
+        .as_object_mut()
+        .unwrap()
+        .extend(finer.as_object().unwrap().clone());
     assert_eq!(f, expected, "{json}");
+
+    // Made before the year's end: partial.
+    let json = run(&[
+        "report",
+        "--from",
+        "2025-04-01",
+        "--to",
+        "2026-03-31",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-03-15",
+    ]);
+    let f: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(f["period"]["partial"], true, "{json}");
+
+    // The second half year compared with the first: stage 1 received
+    // April to September 2025: F6, A1, D4. casewatch holds data from
+    // before it, so it is whole.
+    let json = run(&[
+        "report",
+        "--from",
+        "2025-10-01",
+        "--to",
+        "2026-03-31",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-04-30",
+        "--compare-with",
+        "2025-04-01..30/09/2025",
+    ]);
+    let f: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let previous = &f["previous"];
+    assert_eq!(
+        (&previous["from"], &previous["to"], &previous["partial"]),
+        (&"2025-04-01".into(), &"2025-09-30".into(), &false.into()),
+        "{json}"
+    );
+    assert_eq!(previous["figures"]["complaints"]["total"], 3, "{json}");
+    // Answered then: C3, A1 s1, A1 s2, D4.
+    assert_eq!(previous["figures"]["responses"], 4, "{json}");
 
     // The year before: M13 and C3 received, M13 s1 answered in 9 wd.
     let md = run(&["report", "--from", "2025-04-01", "--to", "2026-03-31"]);
@@ -192,9 +350,87 @@ async fn annual_report_figures(db: TestDb) {
     let f: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(
         f["previous"],
-        serde_json::json!({"from": "2023-04-01", "to": "2024-03-31", "figures": null}),
+        // Before any data casewatch holds: partial, and no figures.
+        serde_json::json!({"from": "2023-04-01", "to": "2024-03-31", "partial": true, "figures": null}),
         "{json}"
     );
+}
+
+/// `n` of `of` as the report rounds a percentage: one decimal, halves up.
+fn pct(n: u64, of: u64) -> f64 {
+    ((n * 2000 + of) / (2 * of)) as f64 / 10.0
+}
+
+/// A row of `timeliness` with an extension in working days and no
+/// acknowledgement limit.
+#[allow(clippy::too_many_arguments)]
+fn timeliness(
+    kind: &str,
+    stage: u8,
+    procedure: &str,
+    days: u16,
+    extendable_to: u16,
+    responses: u64,
+    within: u64,
+    within_extension: u64,
+) -> serde_json::Value {
+    let pct = |n: u64| pct(n, responses);
+    serde_json::json!({
+        "kind": kind, "stage": stage, "procedure": procedure,
+        "working_days": days, "extendable_to": extendable_to, "acknowledge_within": null,
+        "responses": responses,
+        "within_working_days": within, "within_working_days_pct": pct(within),
+        "within_extension": within_extension, "within_extension_pct": pct(within_extension),
+        "acknowledged_on_time": null, "acknowledged_on_time_pct": null,
+    })
+}
+
+/// A row of `outcomes`: upheld, partially upheld and not upheld, all
+/// responses here having an outcome.
+fn outcomes(
+    kind: &str,
+    stage: u8,
+    [up, partly, not]: [u64; 3],
+    withdrawn: u64,
+) -> serde_json::Value {
+    let decided = up + partly + not;
+    let pct = |n: u64| pct(n, decided);
+    serde_json::json!({
+        "kind": kind, "stage": stage, "responses": decided, "decided": decided,
+        "upheld": up, "upheld_pct": pct(up),
+        "partially_upheld": partly, "partially_upheld_pct": pct(partly),
+        "not_upheld": not, "not_upheld_pct": pct(not),
+        "no_outcome": 0, "withdrawn": withdrawn,
+    })
+}
+
+fn team(
+    received: u64,
+    answered: u64,
+    on_time: u64,
+    on_time_pct: Option<f64>,
+    upheld: u64,
+    compliments: u64,
+) -> serde_json::Value {
+    serde_json::json!({
+        "received": received, "answered": answered, "answered_on_time": on_time,
+        "answered_on_time_pct": on_time_pct, "upheld": upheld, "compliments": compliments,
+    })
+}
+
+/// Learning from the import's column: Fostering's, with no action.
+fn entry(kind: &str, stage: u8, text: &str) -> serde_json::Value {
+    serde_json::json!({
+        "team": "Fostering", "kind": kind, "stage": stage, "text": text,
+        "action": null, "action_owner": null, "action_due_on": null,
+    })
+}
+
+fn quarter(label: &str, from: &str, to: &str, responses: u64, on_time: u64) -> serde_json::Value {
+    serde_json::json!({
+        "label": label, "from": from, "to": to, "responses": responses, "on_time": on_time,
+        "on_time_pct": pct(on_time, responses),
+    })
 }
 
 /// One complaint on each side of each February's edges, and on 29 February.
@@ -302,6 +538,29 @@ fn a_period_that_ends_before_it_starts_is_bad_input() {
         "{}",
         stderr(&out)
     );
+    // A comparison period that is not FROM..TO, or runs backwards, is bad
+    // input naming the flag.
+    for bad in ["2025-04-01", "2025-09-30..2025-04-01", "2025-04-01..soon"] {
+        let out = casewatch(
+            dir.path(),
+            &[],
+            &[
+                "report",
+                "--from",
+                "2025-10-01",
+                "--to",
+                "2026-03-31",
+                "--compare-with",
+                bad,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--compare-with"),
+            "{bad}: {}",
+            stderr(&out)
+        );
+    }
 }
 
 /// A period across 1 April 2026, when the LGSCO code took effect for
