@@ -413,25 +413,53 @@ impl<'a> Builder<'a> {
             self.count_row("No longer in the case system, no response recorded", |f| {
                 f.left_case_system
             }),
+            self.count_row("Withdrawn (not responses)", |f| f.withdrawn),
+            self.decimal_row("Average (mean) working days to respond", |f| {
+                f.working_days_to_respond.mean
+            }),
+            self.decimal_row("Median working days to respond", |f| {
+                f.working_days_to_respond.median
+            }),
         ];
+        // Quarters line up by their place in the period: Q1 with Q1.
+        let quarters: Vec<Row> = (0..self.now.by_quarter.len())
+            .map(|i| {
+                let label = &self.now.by_quarter[i].label;
+                self.share_row(label, move |f| {
+                    f.by_quarter.get(i).and_then(|q| q.on_time_pct)
+                })
+            })
+            .collect();
+        let mut charts = vec![self.chart(
+            "chart-timeliness",
+            "Share of responses within the time allowed",
+            &shares,
+            Unit::Percent,
+        )];
+        let mut tables = vec![
+            self.table("Responses to complaints", "Responses", counts),
+            self.table(
+                "Responses within the time allowed",
+                "Share of responses",
+                shares.clone(),
+            ),
+        ];
+        // A period of days has no quarters to show.
+        if !quarters.is_empty() {
+            charts.push(self.chart(
+                "chart-quarters",
+                "Responses on time by quarter",
+                &quarters,
+                Unit::Percent,
+            ));
+            tables.push(self.table("Responses on time by quarter", "Quarter", quarters));
+        }
         section(
             "timeliness",
             "Responding on time",
             paragraphs,
-            vec![
-                self.table("Responses to complaints", "Responses", counts),
-                self.table(
-                    "Responses within the time allowed",
-                    "Share of responses",
-                    shares.clone(),
-                ),
-            ],
-            vec![self.chart(
-                "chart-timeliness",
-                "Share of responses within the time allowed",
-                &shares,
-                Unit::Percent,
-            )],
+            tables,
+            charts,
         )
     }
 
@@ -555,6 +583,7 @@ impl<'a> Builder<'a> {
                     |f| f.learning.upheld,
                     |f| f.learning.with_learning_pct,
                 ),
+                self.count(&WITHOUT_LEARNING, without),
                 self.count(&ACTIONS, |f| f.learning.actions),
             ],
             vec![self.table(

@@ -834,10 +834,14 @@ async fn the_xlsx_report_has_a_sheet_per_table_with_numbers() {
             "Compliments received",
             "Responses to complaints",
             "Responses within the time",
+            "Responses on time by quarter",
             "Complaints upheld or partly",
             "Complaints by area",
             "Reasons given for late",
             "Learning from upheld complaints",
+            "Complaints received by team",
+            "Responses on time by team",
+            "Compliments by team",
         ]
     );
     let sheet = book.worksheet_range("Key figures").unwrap();
