@@ -101,9 +101,18 @@ const SERVICE_CATEGORIES: [&str; 7] = [
 /// Reasons managers give for late responses: (category, text).
 const REASONS: [(&str, &str); 6] = [
     ("staff_capacity", "Investigating officer on leave"),
-    ("complex_case", "Several services had to contribute to the response"),
-    ("awaiting_complainant", "Waiting for the complainant to confirm the points"),
-    ("awaiting_other_agency", "Waiting for the health trust's records"),
+    (
+        "complex_case",
+        "Several services had to contribute to the response",
+    ),
+    (
+        "awaiting_complainant",
+        "Waiting for the complainant to confirm the points",
+    ),
+    (
+        "awaiting_other_agency",
+        "Waiting for the health trust's records",
+    ),
     ("legal_advice", "Legal advice needed before responding"),
     ("sign_off", "Director sign-off delayed"),
 ];

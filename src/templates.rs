@@ -85,7 +85,7 @@ fn sample(name: &str) -> minijinja::Value {
             minijinja::Value::from(Serde(pages::RefusedPage::sample()))
         }
         "tracker.html" => minijinja::Value::from(Serde(tracker::Page::sample())),
-        "report.html" => minijinja::Value::from(Serde(report::Layout::sample())),
+        "report.html" => minijinja::Value::from(Serde(report::Document::sample())),
         "team_notice.txt" | "team_notice.html" => {
             minijinja::Value::from(Serde(team::TeamNotice::sample()))
         }

@@ -13,7 +13,9 @@
 #   - libfaketime (the daemon tests that set the clock);
 #   - python3 with venv (the tests build an aiosmtpd environment from PyPI
 #     the first time, so that first run also needs PyPI);
-#   - the kill program (procps), which the tests signal `run` with.
+#   - the kill program (procps), which the tests signal `run` with;
+#   - npm, and axe-core 4 from the npm registry in tests/support/axe (the
+#     annual report's accessibility test runs it in Chromium).
 #
 # Silent when everything is there; says what it does otherwise; exits
 # non-zero, saying why, when something cannot be had. Running it again
@@ -58,6 +60,7 @@ faketime_library || wanted+=(faketime)
 command -v python3 > /dev/null || wanted+=(python3)
 python_venv || wanted+=(python3-venv)
 [ -x /usr/bin/kill ] || [ -x /bin/kill ] || wanted+=(procps)
+command -v npm > /dev/null || wanted+=(npm)
 
 # pg_isready where the client is installed; else whether anything listens.
 postgres_ready() {
@@ -99,6 +102,16 @@ faketime_library || fail "libfaketime.so.1 is still missing after installing fak
 python_venv || fail "python3 cannot make a virtual environment (python3 -m venv)"
 [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] \
     || fail "/usr/bin/chromium or /usr/bin/chromedriver is still missing"
+
+# axe-core, where tests/it/report.rs looks for it.
+axe_dir="$(cd "$(dirname "$0")" && pwd)/support/axe"
+if ! [ -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+    command -v npm > /dev/null || fail "npm is still missing after installing it"
+    say "installing axe-core 4 from the npm registry into $axe_dir"
+    mkdir -p "$axe_dir"
+    npm install --prefix "$axe_dir" --no-audit --no-fund --silent axe-core@4 > /dev/null \
+        || fail "cannot install axe-core (npm install --prefix $axe_dir axe-core@4)"
+fi
 
 if $own_mariadb; then
     if ! mariadb_listening; then

@@ -337,14 +337,15 @@ pub enum Command {
         no_email: bool,
     },
 
-    /// The annual report's figures for a period: complaints, responses within 20 working days, reasons for delays.
+    /// The annual report for a period: a document for the scrutiny committee, or its figures as JSON.
     #[command(
-        after_help = "Examples:\n  casewatch report --from 2025-04-01 --to 2026-03-31 > report.md\n  \
+        after_help = "Examples:\n  casewatch report --from 2025-04-01 --to 2026-03-31 --format html --out report.html\n  \
+        casewatch report --from 2025-04-01 --to 2026-03-31 --format xlsx --out report.xlsx\n  \
         casewatch report --from 01/04/2025 --to 31/03/2026 --format json\n\n\
         Each report is compared with the same dates a year earlier (February 2024 with \
-        February 2023, a financial year with the one before), or with --compare-with: md and \
-        html show that period beside the report's when it has any data; json gives it under \
-        previous. The README defines every figure."
+        February 2023, a financial year with the one before), or with --compare-with: md, \
+        html and xlsx show that period beside the report's when it has any data, and say how \
+        the figures changed; json gives it under previous. The README defines every figure."
     )]
     Report {
         /// The first day of the period (YYYY-MM-DD or DD/MM/YYYY).
@@ -361,6 +362,9 @@ pub enum Command {
         as_of: Option<NaiveDate>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
         format: ReportFormat,
+        /// Write the report to FILE instead of standard output (needed for xlsx).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 
     /// Load a newer GOV.UK bank-holidays file, or list the non-working days in force.
@@ -479,10 +483,12 @@ pub enum Format {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
-    /// Markdown tables, the same dates a year earlier beside.
+    /// The document as Markdown: its sentences and tables.
     Md,
-    /// An HTML page of the same tables.
+    /// The document as an accessible, printable HTML page, with charts.
     Html,
+    /// The document's tables as a workbook, a sheet each (needs --out).
+    Xlsx,
     /// The report period's figures, and under `previous` the period compared with.
     Json,
 }
@@ -790,6 +796,7 @@ async fn dispatch(
             format,
             compare_with,
             as_of,
+            out,
         } => {
             let request = report::Request {
                 from,
@@ -797,6 +804,7 @@ async fn dispatch(
                 format,
                 compare_with,
                 today: as_of.unwrap_or_else(today_in_london),
+                out,
             };
             report::run(&settings, request).await
         }
@@ -1038,7 +1046,10 @@ async fn run_demo(dir: &Path, today: NaiveDate) -> Result<(), Failure> {
         .collect();
     let working_day = days.first().copied().unwrap_or(today);
     days.reverse();
-    writeln!(out(), "\nReplaying the last {DEMO_POLLED_DAYS} working days' reminders:")?;
+    writeln!(
+        out(),
+        "\nReplaying the last {DEMO_POLLED_DAYS} working days' reminders:"
+    )?;
     for day in days {
         poll::once(&settings, Some(day), false).await?;
     }

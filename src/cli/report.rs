@@ -1,8 +1,9 @@
-//! `casewatch report`: the annual complaints report's figures for a period,
-//! beside those of the period it is compared with (the same dates a year
-//! earlier), as Markdown or HTML tables or as JSON.
+//! `casewatch report`: the annual complaints report for a period, compared
+//! with the same dates a year earlier: a document (Markdown, HTML, or its
+//! tables as a workbook) or the figures as JSON.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::{Context, anyhow};
 use chrono::NaiveDate;
@@ -10,7 +11,7 @@ use chrono::NaiveDate;
 use super::{Failure, ReportFormat};
 use crate::calendar::{Calendar, CalendarError};
 use crate::report::{
-    Compared, Denominators, JsonReport, Layout, Period, Report, StageFact, Timescale,
+    Compared, Denominators, Document, JsonReport, Period, Report, StageFact, Timescale,
 };
 use crate::settings::Settings;
 use crate::store::{ReportStageRow, Store};
@@ -26,6 +27,8 @@ pub(super) struct Request {
     pub compare_with: Option<Period>,
     /// The day the report is made (`--as-of`, else today in Europe/London).
     pub today: NaiveDate,
+    /// `--out`: the file to write instead of standard output.
+    pub out: Option<PathBuf>,
 }
 
 pub(super) async fn run(settings: &Settings, request: Request) -> Result<(), Failure> {
@@ -35,9 +38,16 @@ pub(super) async fn run(settings: &Settings, request: Request) -> Result<(), Fai
         format,
         compare_with,
         today,
+        out,
     } = request;
     let current = Period::new(from, to)
         .ok_or_else(|| Failure::bad_input(anyhow!("--from {from} is after --to {to}")))?;
+    // A workbook is no text for a terminal.
+    if format == ReportFormat::Xlsx && out.is_none() {
+        return Err(Failure::bad_input(anyhow!(
+            "--format xlsx needs --out FILE"
+        )));
+    }
     // A broken HTML template is bad settings: say so before reading anything.
     let templates = match format {
         ReportFormat::Html => Some(
@@ -73,13 +83,7 @@ pub(super) async fn run(settings: &Settings, request: Request) -> Result<(), Fai
             .map_or(name, |c| c.label.as_str())
             .to_owned()
     };
-    let layout = || {
-        let layout = Layout::new(&figures, previous.as_ref(), &label);
-        match compared {
-            Some(period) if previous.is_none() => layout.without_figures_for(period),
-            _ => layout,
-        }
-    };
+    let document = || Document::new(&figures, previous.as_ref(), compared, &label);
     let json = || JsonReport {
         figures: &figures,
         previous: compared.map(|period| Compared {
@@ -89,12 +93,19 @@ pub(super) async fn run(settings: &Settings, request: Request) -> Result<(), Fai
             figures: previous.as_ref(),
         }),
     };
-    let out = match (format, templates) {
-        (ReportFormat::Json, _) => serde_json::to_string_pretty(&json())? + "\n",
-        (ReportFormat::Html, Some(templates)) => templates.render("report.html", &layout())?,
-        _ => layout().markdown(),
+    let bytes = match (format, templates) {
+        (ReportFormat::Json, _) => (serde_json::to_string_pretty(&json())? + "\n").into_bytes(),
+        (ReportFormat::Html, Some(templates)) => {
+            templates.render("report.html", &document())?.into_bytes()
+        }
+        (ReportFormat::Xlsx, _) => document().xlsx()?,
+        _ => document().markdown().into_bytes(),
     };
-    write!(super::out(), "{out}")?;
+    match out {
+        Some(path) => std::fs::write(&path, &bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => super::out().write_all(&bytes)?,
+    }
     Ok(())
 }
 

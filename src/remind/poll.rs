@@ -175,9 +175,10 @@ impl Poll<'_> {
     ) -> Result<PollReport, PollError> {
         let mut report = PollReport::default();
         let team = &self.settings.mail.complaints_team.email;
+        let notices = self.store.first_overdue_notices().await?;
         report.stages = self
             .store
-            .for_each_open_stage(today, |row| match self.check(&row, today) {
+            .for_each_open_stage(today, |row| match self.check(&row, &notices, today) {
                 Ok(None) => {}
                 Ok(Some(Checked {
                     respond_by,
@@ -314,6 +315,7 @@ impl Poll<'_> {
     fn check(
         &self,
         row: &OpenStageRow,
+        notices: &HashMap<i64, (NaiveDate, NaiveDate)>,
         today: NaiveDate,
     ) -> Result<Option<Checked>, CalendarError> {
         let s = &row.stage;
@@ -328,10 +330,10 @@ impl Poll<'_> {
         let stage = OpenStage {
             due_on,
             reason_given: row.reason_given,
-            first_notice_on: row
-                .first_notice
+            first_notice_on: notices
+                .get(&s.stage_id)
                 .filter(|(notice_due_on, _)| *notice_due_on == due_on)
-                .map(|(_, day)| day),
+                .map(|(_, day)| *day),
         };
         let (_, reminders) = reminders_due(stage, today, self.calendar, &self.settings.reminders)?;
         let mut reminders: Vec<(Reminder, NaiveDate)> =

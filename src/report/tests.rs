@@ -5,7 +5,7 @@ use crate::calendar::{Calendar, Division};
 use crate::domain::{Kind, Outcome, Preset, Stage};
 use crate::store::ReportLearning;
 use chrono::NaiveDate;
-use layout::md_cell;
+use markdown::md_cell;
 
 fn day(text: &str) -> NaiveDate {
     text.parse().unwrap()
@@ -493,39 +493,58 @@ fn markdown_shows_both_periods_and_keeps_free_text_in_its_cell() {
     let previous = year().previous();
     let (now, before) = tallied(year(), previous);
     let label = |name: &str| name.replace('_', " ");
-    let md = Layout::new(&now, before.as_ref(), &label).markdown();
+    let md = Document::new(&now, before.as_ref(), previous, &label).markdown();
     assert!(
-        md.starts_with("# Complaints report, 1 April 2025 to 31 March 2026\n"),
+        md.starts_with(
+            "# Complaints, comments and compliments: report for 2025/26\n\n\
+             1 April 2025 to 31 March 2026\n\n\
+             Figures are compared with 2024/25 (1 April 2024 to 31 March 2025).\n"
+        ),
         "{md}"
     );
-    assert!(
-        md.contains("|  | 2025-04-01 to 2026-03-31 | 2024-04-01 to 2025-03-31 |\n"),
-        "{md}"
-    );
-    assert!(md.contains("| Complaints | 7 | 2 |\n"), "{md}");
-    assert!(
-        md.contains("| Within 20 working days | 5 (62.5%) | 1 (100.0%) |\n"),
-        "{md}"
-    );
-    assert!(md.contains("| Corporate | 33.3% | - |\n"), "{md}");
-    assert!(md.contains("| staff capacity | 1 | 0 |\n"), "{md}");
-    // The year before: M13 s1 alone, 9 wd; no withdrawals, no late ones.
-    assert!(md.contains("| Late, no reason given | 2 | 0 |\n"), "{md}");
-    assert!(
-        md.contains("| Median working days to respond | 19.5 | 9.0 |\n"),
-        "{md}"
-    );
-    assert!(
-        md.contains("| Withdrawn (not responses) | 1 | 0 |\n"),
-        "{md}"
-    );
-    assert!(
-        md.contains("| Complaints per 1,000 residents | - | - |\n"),
-        "{md}"
-    );
-    assert!(md.contains("| Planning & roads | 2 | 0 |\n"), "{md}");
-    assert!(md.contains("- ASC-D4\n- CORP-B2\n"), "{md}");
+    for want in [
+        "\n## Summary\n\nThe number of complaints received rose from 2 to 7, an increase of 250%.\n",
+        "\n5 of 8 responses (62.5%) were sent within 20 working days, compared with 100% in 2024/25, a fall of 37.5 percentage points.\n",
+        "\n**Table 1: Key figures**\n\n| Measure | 2025/26 | 2024/25 |\n|---|---:|---:|\n| Complaints received | 7 | 2 |\n",
+        "| Responses within 20 working days | 62.5% | 100.0% |\n",
+        "| Corporate | 33.3% | - |\n",
+        "| staff capacity | 1 | 0 |\n",
+        "| Planning & roads | 2 | 0 |\n",
+        "\n## Areas of complaint\n\nThe most common areas of complaint were Communication (3), Planning & roads (2) and Care package (1).\n",
+        "\n2 of 3 responses over 20 working days (66.7%) were given a reason for the delay; there is no comparable figure for 2024/25.\n",
+    ] {
+        assert!(md.contains(want), "missing {want:?} in:\n{md}");
+    }
+    // The new figures: late with no reason given, the middle of the days
+    // taken, the teams.
+    for want in [
+        "| No reason given | 2 | 0 |\n",
+        "| Median working days to respond | 19.5 | 9.0 |\n",
+        "| Withdrawn (not responses) | 1 | 0 |\n",
+    ] {
+        assert!(md.contains(want), "missing {want:?} in:\n{md}");
+    }
+    // What a committee may publish: no case is named.
+    for reference in ["ASC-D4", "CORP-B2", "CSC-A1"] {
+        assert!(!md.contains(reference), "{reference} in:\n{md}");
+    }
     assert_eq!(md_cell("a|b\nc"), "a\\|b c");
+}
+
+#[test]
+fn a_period_with_no_previous_figures_says_so_throughout() {
+    let (now, _) = tallied(year(), None);
+    let compared = year().previous();
+    let md = Document::new(&now, None, compared, &str::to_owned).markdown();
+    for want in [
+        "\nThere are no figures for 2024/25 to compare with.\n",
+        "\nThere were 7 complaints received in the period; there are no comparable figures for 2024/25.\n",
+        // Said in the summary; the sections after it do not repeat it.
+        "\nThere was 1 comment received in the period.\n",
+        "| Measure | 2025/26 |\n|---|---:|\n",
+    ] {
+        assert!(md.contains(want), "missing {want:?} in:\n{md}");
+    }
 }
 
 #[test]
@@ -536,28 +555,20 @@ fn markdown_shows_markup_in_free_text_as_text() {
         s("CSC-X2", Statutory, 1, "2025-05-02").category("Roads | paths"),
         s("CSC-X3", Statutory, 1, "2025-05-06").category("[click](http://evil.test) *now*"),
         s("CSC-X4", Statutory, 1, "2025-05-07").category("&lt;b&gt; & co"),
-        s("# Heading", Statutory, 1, "2025-05-08")
-            .category("Care")
-            .answered("2025-05-09", Outcome::Upheld, "2025-05-22"),
-        s("1. item", Statutory, 1, "2025-05-08").answered(
-            "2025-05-09",
-            Outcome::Upheld,
-            "2025-05-22",
-        ),
     ];
     let calendar = Calendar::builtin(Division::EnglandAndWales);
     let mut tally = Tally::new(year(), day(AFTER));
     for stage in &stages {
         tally.add(&stage.fact(), &calendar).unwrap();
     }
-    let md = Layout::new(&tally.figures(), None, &str::to_owned).markdown();
+    let md = Document::new(&tally.figures(), None, None, &str::to_owned).markdown();
     for want in [
         "| &lt;script&gt;alert(1)&lt;/script&gt; | 1 |\n",
         "| Roads \\| paths | 1 |\n",
         "| \\[click\\](http://evil.test) \\*now\\* | 1 |\n",
         "| &amp;lt;b&amp;gt; & co | 1 |\n",
-        "- \\# Heading\n",
-        "- 1\\. item\n",
+        // In the sentences too.
+        "were &amp;lt;b&amp;gt; & co (1), &lt;script&gt;",
     ] {
         assert!(md.contains(want), "missing {want:?} in:\n{md}");
     }

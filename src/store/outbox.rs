@@ -8,7 +8,7 @@
 //! of its reminders taken by another withdraws that e-mail. Every step can
 //! be cut short and run again without losing or doubling anything.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -27,9 +27,6 @@ pub struct OpenStageRow {
     pub escalation_email: Option<String>,
     /// Whether a reason for the delay has been given for this stage.
     pub reason_given: bool,
-    /// The latest deadline an overdue notice was recorded for, and the day
-    /// the first of them was.
-    pub first_notice: Option<(NaiveDate, NaiveDate)>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -38,8 +35,6 @@ struct OpenStageListed {
     stage: StageListed,
     escalation_email: Option<String>,
     reason_given: bool,
-    notice_due_on: Option<NaiveDate>,
-    first_notice_on: Option<NaiveDate>,
 }
 
 /// A stage answered lately: what the poll needs to ask for a late answer's
@@ -267,13 +262,7 @@ const OPEN_STAGES: &str = concat!(
     "SELECT ",
     stage_columns!(),
     ", m.escalation_email,
-       EXISTS (SELECT 1 FROM delay_reasons r WHERE r.stage_id = s.id) AS reason_given,
-       (SELECT MAX(r.due_on) FROM reminders r
-        WHERE r.stage_id = s.id AND r.kind LIKE 'overdue_%') AS notice_due_on,
-       (SELECT MIN(r.for_day) FROM reminders r
-        WHERE r.stage_id = s.id AND r.kind LIKE 'overdue_%'
-          AND r.due_on = (SELECT MAX(n.due_on) FROM reminders n
-                          WHERE n.stage_id = s.id AND n.kind LIKE 'overdue_%')) AS first_notice_on",
+       EXISTS (SELECT 1 FROM delay_reasons r WHERE r.stage_id = s.id) AS reason_given",
     stages_with_case!(),
     "WHERE c.kind NOT IN ('comment', 'compliment')
        AND s.received_on <= $1
@@ -389,11 +378,35 @@ impl Store {
                     stage: StageRow::try_from(row.stage)?,
                     escalation_email: row.escalation_email,
                     reason_given: row.reason_given,
-                    first_notice: row.notice_due_on.zip(row.first_notice_on),
                 });
             }
         });
         Ok(count)
+    }
+
+    /// For each stage with an overdue notice, the latest deadline one was
+    /// recorded for and the day the first notice about it was: what the
+    /// escalation waits on. Read in one pass before the open stages,
+    /// rather than looked up stage by stage in the poll's stream.
+    pub async fn first_overdue_notices(
+        &self,
+    ) -> Result<HashMap<i64, (NaiveDate, NaiveDate)>, StoreError> {
+        let rows: Vec<(i64, NaiveDate, NaiveDate)> = with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT stage_id, due_on, MIN(for_day) FROM reminders
+                 WHERE kind LIKE 'overdue_%' GROUP BY stage_id, due_on",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        let mut latest: HashMap<i64, (NaiveDate, NaiveDate)> = HashMap::new();
+        for (stage_id, due_on, first) in rows {
+            let entry = latest.entry(stage_id).or_insert((due_on, first));
+            if due_on > entry.0 {
+                *entry = (due_on, first);
+            }
+        }
+        Ok(latest)
     }
 
     /// The stages answered from `from` to `to`, both included.

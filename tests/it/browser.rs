@@ -17,15 +17,15 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use crate::helpers::{TestDb, casewatch, stderr};
 use crate::web::{PUBLIC_URL, env, load, stage_id, start};
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Driver {
     /// Starts chromedriver on a port it picks itself (`--port=0`), and reads
     /// the port from the line it prints once started.
-    fn start() -> (Self, u16) {
+    pub(crate) fn start() -> (Self, u16) {
         let mut child = Command::new(CHROMEDRIVER)
             .arg("--port=0")
             .stdout(Stdio::piped())

@@ -292,18 +292,20 @@ async fn annual_report_figures(db: TestDb) {
     // The year before: M13 and C3 received, M13 s1 answered in 9 wd.
     let md = run(&["report", "--from", "2025-04-01", "--to", "2026-03-31"]);
     for want in [
-        "# Complaints report, 1 April 2025 to 31 March 2026\n",
-        "|  | 2025-04-01 to 2026-03-31 | 2024-04-01 to 2025-03-31 |\n",
-        "| Complaints | 7 | 2 |\n",
-        "| Within 20 working days | 5 (62.5%) | 1 (100.0%) |\n",
-        "| Over 20, with a reason for the delay | 2 (66.7%) | 0 (-) |\n",
+        "# Complaints, comments and compliments: report for 2025/26\n",
+        "\nFigures are compared with 2024/25 (1 April 2024 to 31 March 2025).\n",
+        "\nThe number of complaints received rose from 2 to 7, an increase of 250%.\n",
+        "| Measure | 2025/26 | 2024/25 |\n",
+        "| Complaints received | 7 | 2 |\n",
+        "| Responses within 20 working days | 62.5% | 100.0% |\n",
+        "| Responses over 20 working days with a reason given | 66.7% | - |\n",
         "| Staff absence or capacity | 1 | 0 |\n",
         "| Planning & roads | 2 | 0 |\n",
-        "- ASC-D4\n- CORP-B2\n",
-        "\nCompared with 1 April 2024 to 31 March 2025.\n",
+        "| Upheld or partly upheld, no learning recorded | 2 | 0 |\n",
     ] {
         assert!(md.contains(want), "missing {want:?} in:\n{md}");
     }
+    assert_names_no_case(&md);
 
     let html = run(&[
         "report",
@@ -315,23 +317,25 @@ async fn annual_report_figures(db: TestDb) {
         "html",
     ]);
     for want in [
-        "<th scope=\"row\">Complaints</th><td>7</td><td>2</td>",
+        "<th scope=\"row\">Complaints received</th><td>7</td><td>2</td>",
         "<th scope=\"row\">Planning &amp; roads</th><td>2</td><td>0</td>",
-        "<li>CORP-B2</li>",
-        "<p>Compared with 1 April 2024 to 31 March 2025.</p>",
+        // minijinja escapes "/" too.
+        "<p>Figures are compared with 2024&#x2f;25 (1 April 2024 to 31 March 2025).</p>",
+        "<caption>Table 1: Key figures</caption>",
     ] {
         assert!(html.contains(want), "missing {want:?} in:\n{html}");
     }
+    assert_names_no_case(&html);
 
     // Nothing happened the year before the year before: no column for it.
     let md = run(&["report", "--from", "2024-04-01", "--to", "2025-03-31"]);
     assert!(
-        md.contains("|  | 2024-04-01 to 2025-03-31 |\n") && md.contains("| Complaints | 2 |\n"),
+        md.contains("| Measure | 2024/25 |\n") && md.contains("| Complaints received | 2 |\n"),
         "{md}"
     );
     // ... but the reader is told which period was looked at.
     assert!(
-        md.contains("\nNo figures for 1 April 2023 to 31 March 2024 to compare with.\n"),
+        md.contains("\nThere are no figures for 2023/24 to compare with.\n"),
         "{md}"
     );
     let json = run(&[
@@ -500,8 +504,9 @@ async fn a_month_is_compared_with_the_same_month_a_year_earlier() {
     assert_eq!(f["previous"]["to"], "2024-03-31", "{f}");
     let md = run(&["report", "--from", "2025-02-01", "--to", "2025-02-28"]);
     assert!(
-        md.contains("|  | 2025-02-01 to 2025-02-28 | 2024-02-01 to 2024-02-29 |\n")
-            && md.contains("\nCompared with 1 February 2024 to 29 February 2024.\n"),
+        md.contains(
+            "| Measure | 1 February 2025 to 28 February 2025 | 1 February 2024 to 29 February 2024 |\n"
+        ) && md.contains("\nFigures are compared with 1 February 2024 to 29 February 2024.\n"),
         "{md}"
     );
 }
@@ -611,4 +616,282 @@ async fn a_period_across_a_new_code_counts_each_stage_under_its_own_rule() {
     let listed = run(&["cases", "--as-of", "2026-05-01", "--format", "csv"]);
     assert!(listed.contains("CORP-1,corporate,1,Parks,bo.khan@example.org,Bo Khan,2026-03-26,2026-04-13,2026-04-14,answered,,corporate-2019"), "{listed}");
     assert!(listed.contains("CORP-2,corporate,1,Parks,bo.khan@example.org,Bo Khan,2026-04-01,2026-04-20,2026-04-20,answered,,lgsco-2024"), "{listed}");
+}
+
+/// A committee document names no case and no one: not the references in
+/// YEAR_CSV, not the managers.
+fn assert_names_no_case(document: &str) {
+    for private in [
+        "CSC-A1", "CORP-B2", "SEN-C3", "ASC-D4", "CSC-M13", "ann.lee", "bo.khan", "Ann Lee",
+    ] {
+        assert!(!document.contains(private), "{private} in:\n{document}");
+    }
+}
+
+/// YEAR_CSV (two council years) loaded into a fresh SQLite database.
+fn load_year(db: &TestDb) -> Vec<(&'static str, String)> {
+    let dir = db.dir.path();
+    let env = vec![("CASEWATCH__DATABASE__URL", db.url())];
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let staff = write(dir, "staff.csv", STAFF_CSV);
+    let cases = write(dir, "cases.csv", YEAR_CSV);
+    for args in [
+        vec!["import", "staff", staff.to_str().unwrap()],
+        vec![
+            "import",
+            "cases",
+            cases.to_str().unwrap(),
+            "--as-of",
+            "2026-04-30",
+        ],
+    ] {
+        let out = casewatch(dir, &pairs, &args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+    env
+}
+
+/// `report --format FORMAT --out FILE` for 2025/26, and the file's path.
+fn report_file(db: &TestDb, env: &[(&str, String)], format: &str) -> std::path::PathBuf {
+    let file = db.dir.path().join(format!("report.{format}"));
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = casewatch(
+        db.dir.path(),
+        &pairs,
+        &[
+            "report",
+            "--from",
+            "2025-04-01",
+            "--to",
+            "2026-03-31",
+            "--format",
+            format,
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    file
+}
+
+/// Where tests/setup.sh installs axe-core.
+fn axe_source() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/support/axe/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; axe-core is needed for the accessibility test: run bash tests/setup.sh \
+             (npm install --prefix tests/support/axe axe-core@4)",
+            path.display()
+        )
+    })
+}
+
+/// axe-core's WCAG 2.2 A and AA rules and its best practices, run on the
+/// report in headless Chromium: no serious or critical violation.
+#[tokio::test]
+async fn the_html_report_passes_axe_in_headless_chromium() {
+    use crate::browser::{CHROMIUM, Driver};
+    use fantoccini::ClientBuilder;
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use std::time::{Duration, Instant};
+
+    let axe = axe_source();
+    let db = TestDb::sqlite().await;
+    let env = load_year(&db);
+    let html = report_file(&db, &env, "html");
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert_names_no_case(&text);
+    // Every chart is an image labelled by its title and a description
+    // that reads out its numbers.
+    assert_eq!(
+        text.matches("<svg ").count(),
+        text.matches("role=\"img\" aria-labelledby=").count()
+    );
+    assert!(text.contains("Corporate: 2025/26 4, 2024/25 0."), "{text}");
+
+    let (_driver, port) = Driver::start();
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".to_owned(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,900"]
+        }),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let browser = loop {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => break client,
+            Err(e) => {
+                assert!(Instant::now() < deadline, "cannot start Chromium: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    browser
+        .goto(&format!("file://{}", html.display()))
+        .await
+        .unwrap();
+    browser.execute(&axe, vec![]).await.unwrap();
+    let result = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag', values:
+                 ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})
+               .then(r => done({
+                   passes: r.passes.length,
+                   violations: r.violations.map(v => ({
+                       id: v.id, impact: v.impact, help: v.help,
+                       nodes: v.nodes.map(n => n.target.join(' '))
+                   }))
+               }))
+               .catch(e => done({error: String(e)}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.close().await.unwrap();
+    assert!(result.get("error").is_none(), "axe failed: {result}");
+    // axe ran its checks: contrast, headings, tables' headers, images' names.
+    assert!(result["passes"].as_u64().unwrap() > 10, "{result}");
+    let serious: Vec<&serde_json::Value> = result["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .collect();
+    assert!(serious.is_empty(), "{serious:#?}");
+}
+
+/// The page prints: Chromium makes a PDF (A4, from the print styles) and
+/// a screenshot of it.
+#[tokio::test]
+async fn the_html_report_prints_to_pdf_and_png() {
+    let db = TestDb::sqlite().await;
+    let env = load_year(&db);
+    let html = report_file(&db, &env, "html");
+    let dir = db.dir.path();
+    let chromium = |output: String| {
+        let status = std::process::Command::new(crate::browser::CHROMIUM)
+            .args([
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-pdf-header-footer",
+                "--window-size=1000,1400",
+            ])
+            .arg(output)
+            .arg(format!("file://{}", html.display()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("/usr/bin/chromium is needed (bash tests/setup.sh installs it)");
+        assert!(status.success());
+    };
+    let pdf = dir.join("report.pdf");
+    chromium(format!("--print-to-pdf={}", pdf.display()));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"), "not a PDF");
+    assert!(bytes.len() > 20_000, "{} bytes", bytes.len());
+    // A page per section: more pages than a table dump would take.
+    let pages = bytes
+        .windows(b"/Type /Page\n".len())
+        .filter(|w| w.starts_with(b"/Type /Page") && !w.starts_with(b"/Type /Pages"))
+        .count();
+    assert!(pages >= 8, "{pages} pages");
+    let png = dir.join("report.png");
+    chromium(format!("--screenshot={}", png.display()));
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(
+        bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+        "{} bytes",
+        bytes.len()
+    );
+}
+
+/// Every table of the document as a sheet, its caption above its header
+/// row, its figures numbers: shares as fractions.
+#[tokio::test]
+async fn the_xlsx_report_has_a_sheet_per_table_with_numbers() {
+    use calamine::{Data, Reader, Xlsx};
+
+    let db = TestDb::sqlite().await;
+    let env = load_year(&db);
+    let file = report_file(&db, &env, "xlsx");
+    let mut book: Xlsx<_> = calamine::open_workbook(&file).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "Key figures",
+            "Complaints and comments",
+            "Compliments received",
+            "Responses to complaints",
+            "Responses within the time",
+            "Timeliness by kind and stage",
+            "Responses on time by quarter",
+            "Complaints upheld or partly",
+            "Outcomes by kind and stage",
+            "Complaints by area",
+            "Reasons given for late",
+            "Learning from upheld complaints",
+            "Complaints received by team",
+            "Responses on time by team",
+            "Compliments by team",
+        ]
+    );
+    let sheet = book.worksheet_range("Key figures").unwrap();
+    let cell = |r: u32, c: u32| sheet.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+    assert_eq!(cell(0, 0), Data::String("Table 1: Key figures".to_owned()));
+    assert_eq!(
+        [cell(1, 0), cell(1, 1), cell(1, 2)],
+        ["Measure", "2025/26", "2024/25"].map(|s| Data::String(s.to_owned()))
+    );
+    let row = |label: &str| {
+        let r = (0..sheet.height() as u32)
+            .find(|r| cell(*r, 0) == Data::String(label.to_owned()))
+            .unwrap_or_else(|| panic!("no row {label}"));
+        [cell(r, 1), cell(r, 2)]
+    };
+    assert_eq!(
+        row("Complaints received"),
+        [Data::Float(7.0), Data::Float(2.0)]
+    );
+    assert_eq!(
+        row("Responses within 20 working days"),
+        [Data::Float(0.625), Data::Float(1.0)]
+    );
+    // No share where there was nothing to take one of: an empty cell.
+    assert_eq!(
+        row("Responses over 20 working days with a reason given"),
+        [Data::Float(0.667), Data::Empty]
+    );
+
+    // A workbook is not written to a terminal.
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = casewatch(
+        db.dir.path(),
+        &pairs,
+        &[
+            "report",
+            "--from",
+            "2025-04-01",
+            "--to",
+            "2026-03-31",
+            "--format",
+            "xlsx",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--format xlsx needs --out FILE"),
+        "{}",
+        stderr(&out)
+    );
 }
