@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::cases::StageListed;
-use super::outbox::NewMessage;
+use super::outbox::{INSERT_BODY, INSERT_MESSAGE, NewMessage};
 use super::tracker::{Claim, STALE_MINUTES};
 use super::{StageRow, Store, StoreError, with_pool};
 
@@ -260,27 +260,21 @@ impl Store {
                 return Ok(false);
             }
             for message in messages {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO outbox (for_day, recipient, cc, subject, next_attempt_at, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-                )
-                .bind(for_day)
-                .bind(&message.recipient)
-                .bind(message.cc.as_deref())
-                .bind(&message.subject)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO outbox_bodies (outbox_id, body_text, body_html, ics)
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(id)
-                .bind(&message.body_text)
-                .bind(&message.body_html)
-                .bind(message.ics.as_deref())
-                .execute(&mut *tx)
-                .await?;
+                let id: i64 = sqlx::query_scalar(INSERT_MESSAGE)
+                    .bind(for_day)
+                    .bind(&message.recipient)
+                    .bind(message.cc.as_deref())
+                    .bind(&message.subject)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(INSERT_BODY)
+                    .bind(id)
+                    .bind(&message.body_text)
+                    .bind(&message.body_html)
+                    .bind(message.ics.as_deref())
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await?;
         });

@@ -271,6 +271,14 @@ const OPEN_STAGES: &str = concat!(
        AND (s.outcome IS NULL OR s.outcome <> 'withdrawn' OR s.responded_on IS NOT NULL)"
 );
 
+/// An e-mail for day $1 to $2 (cc $3) with subject $4, due at $5; and its
+/// bodies, kept apart: also how the digests queue theirs.
+pub(super) const INSERT_MESSAGE: &str =
+    "INSERT INTO outbox (for_day, recipient, cc, subject, next_attempt_at, created_at)
+     VALUES ($1, $2, $3, $4, $5, $5) RETURNING id";
+pub(super) const INSERT_BODY: &str =
+    "INSERT INTO outbox_bodies (outbox_id, body_text, body_html, ics) VALUES ($1, $2, $3, $4)";
+
 /// Stages answered between $1 and $2, as the case system last showed
 /// them (withdrawn ones and those gone from it aside).
 const ANSWERED_STAGES: &str = concat!(
@@ -588,27 +596,21 @@ impl Store {
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             for message in messages {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO outbox (for_day, recipient, cc, subject, next_attempt_at, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-                )
-                .bind(today)
-                .bind(&message.recipient)
-                .bind(message.cc.as_deref())
-                .bind(&message.subject)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO outbox_bodies (outbox_id, body_text, body_html, ics)
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(id)
-                .bind(&message.body_text)
-                .bind(&message.body_html)
-                .bind(message.ics.as_deref())
-                .execute(&mut *tx)
-                .await?;
+                let id: i64 = sqlx::query_scalar(INSERT_MESSAGE)
+                    .bind(today)
+                    .bind(&message.recipient)
+                    .bind(message.cc.as_deref())
+                    .bind(&message.subject)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(INSERT_BODY)
+                    .bind(id)
+                    .bind(&message.body_text)
+                    .bind(&message.body_html)
+                    .bind(message.ics.as_deref())
+                    .execute(&mut *tx)
+                    .await?;
                 let mut linked_all = true;
                 for chunk in message.reminder_ids.chunks(ROWS_PER_STATEMENT) {
                     let mut link = QueryBuilder::new("UPDATE reminders SET outbox_id = ");
